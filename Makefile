@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: MIT
+# wg-xdp: one entry point. `make` builds, `make check` runs every suite that can
+# run here, `make demo` runs a real tunnel between namespaces. V=1 for commands.
+
+VERSION := 0.1.0
+BUILD   ?= build
+CC      ?= cc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
+endif
+
+WARN     := -Wall -Wextra -Werror
+CPPFLAGS := -D_GNU_SOURCE -DWGX_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(BUILD)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -pthread -MMD -MP
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS   := -lbpf -lxdp -lelf -lz -lsodium -lb2 -lcrypto -lmnl -lpthread
+
+# ---- BPF: x.bpf.c -> x.bpf.o -> x.skel.h (libbpf-bootstrap style) ----
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+ARCH_INC  := -I/usr/include/$(shell $(CC) -dumpmachine)
+BPF_CFLAGS := -target bpf -g -O2 $(WARN) -Iinclude -Ibpf $(ARCH_INC) -D__BPF__
+
+# ---- userspace: every user/*.c but main.c goes into libwgx.a ----
+LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+ASAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/unit/%,$(UNIT_SRCS))
+BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
+NETNS_TESTS := $(sort $(wildcard tests/netns/test-*.sh))
+
+PROVE := prove --exec '' --verbose --timer
+
+.PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/wg-xdp
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h include/*.h) | deps-quiet
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/user/%.o: user/%.c $(BPF_SKELS) | deps-quiet
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/user/%.o: user/%.c $(BPF_SKELS) | deps-quiet
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(BUILD)/libwgx.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/asan/libwgx.a: $(ASAN_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/wg-xdp: $(BUILD)/user/main.o $(BUILD)/libwgx.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libwgx.a
+	$(call msg,CC-TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $< $(BUILD)/libwgx.a $(LDLIBS)
+
+$(BUILD)/asan/tests/unit/%: tests/unit/%.c $(BUILD)/asan/libwgx.a
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SANFLAGS) -o $@ $< $(BUILD)/asan/libwgx.a $(LDLIBS)
+
+# Install missing packages once per build tree (scripts/deps.sh is idempotent).
+.PHONY: deps-quiet
+deps-quiet: $(BUILD)/.deps-ok
+$(BUILD)/.deps-ok: scripts/deps.sh
+	$(Q)bash scripts/deps.sh
+	$(Q)mkdir -p $(@D) && touch $@
+
+# ---- test suites: everything runs through one prove, one closing summary ----
+CHECK_BINS := $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS)
+
+check-unit: $(UNIT_BINS) $(ASAN_BINS)
+	$(Q)$(PROVE) $^
+
+check-bpf: $(BPFT_BINS) $(BPF_OBJS)
+	$(Q)$(PROVE) $(BPFT_BINS)
+
+check-netns: $(BUILD)/wg-xdp
+	$(Q)$(PROVE) $(NETNS_TESTS)
+
+check: deps-quiet $(BUILD)/wg-xdp $(CHECK_BINS) $(BPF_OBJS)
+	$(Q)$(PROVE) $(CHECK_BINS) $(NETNS_TESTS)
+
+demo: deps-quiet $(BUILD)/wg-xdp
+	$(Q)bash scripts/demo.sh
+
+bench-core: $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do $$b; done
+
+bench: deps-quiet $(BUILD)/wg-xdp $(BENCH_BINS)
+	$(Q)bash scripts/bench.sh $(BENCH_ARGS)
+
+clean:
+	$(Q)rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
