@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Interop in socket mode: wg-xdp (TUN + UDP sockets) against wireguard-go and
+# against itself, over an IPv4 and an IPv6 underlay, configured only through
+# the UAPI with the unmodified `wg` tool.
+#
+#   wgx-is-a                                  wgx-is-b
+#  +-------------------------------+         +-------------------------------+
+#  | wgisa (LEFT impl)             |         | wgisb (RIGHT impl)            |
+#  |   100.64.0.1/24  fd00::1/64   |         |   100.64.0.2/24  fd00::2/64   |
+#  | veth0                         |         | veth0                         |
+#  |   198.18.0.1/24  2001:2::1/64 +---------+   198.18.0.2/24  2001:2::2/64 |
+#  +-------------------------------+         +-------------------------------+
+#
+# Per pair and underlay: ping both ways inside (v4, v6), a 50 MB TCP transfer
+# with matching sha256, and `wg show` on both sides reporting a recent
+# handshake and transfer bytes.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+A=wgx-is-a B=wgx-is-b
+BYTES=${WGX_TRANSFER_MB:-50}
+
+setup_underlay() {
+	netns_add $A
+	netns_add $B
+	ip -n $A link add veth0 type veth peer name veth0 netns $B
+	ip -n $A addr add 198.18.0.1/24 dev veth0
+	ip -n $B addr add 198.18.0.2/24 dev veth0
+	ip -n $A addr add 2001:2::1/64 dev veth0 nodad
+	ip -n $B addr add 2001:2::2/64 dev veth0 nodad
+	ip -n $A link set veth0 up
+	ip -n $B link set veth0 up
+}
+
+configure() {	# configure NS IFNAME ADDR_SUFFIX PRIV PEER_PUB PEER_ENDPOINT PEER_SUFFIX
+	local ns=$1 ifname=$2 me=$3 priv=$4 peer=$5 ep=$6 other=$7
+	ip netns exec "$ns" wg set "$ifname" listen-port 51820 private-key <(echo "$priv") \
+		peer "$peer" endpoint "$ep" allowed-ips "100.64.0.$other/32,fd00::$other/128" &&
+	ip -n "$ns" addr add "100.64.0.$me/24" dev "$ifname" &&
+	ip -n "$ns" addr add "fd00::$me/64" dev "$ifname" nodad &&
+	ip -n "$ns" link set "$ifname" up
+}
+
+transfer() {	# 50 MB B -> A over TCP inside the tunnel, compare sha256
+	local dst=$1 src_file=$LOGDIR/payload dst_file=$LOGDIR/received
+	head -c "${BYTES}M" /dev/urandom >"$src_file"
+	rm -f "$dst_file"
+	ip netns exec $A timeout 60 socat -u "TCP-LISTEN:5001,reuseaddr" "OPEN:$dst_file,creat,trunc" &
+	local lpid=$!
+	sleep 0.3
+	ip netns exec $B timeout 60 socat -u "OPEN:$src_file" "TCP:$dst:5001" || return 1
+	wait $lpid || return 1
+	[ "$(sha256sum <"$src_file")" = "$(sha256sum <"$dst_file")" ]
+}
+
+wg_show_fresh() {	# latest handshake within 2 minutes and bytes both ways
+	local ns=$1 ifname=$2 now hs rx tx
+	now=$(date +%s)
+	hs=$(ip netns exec "$ns" wg show "$ifname" latest-handshakes | awk '{print $2}')
+	read -r _ rx tx < <(ip netns exec "$ns" wg show "$ifname" transfer)
+	[ -n "$hs" ] && [ "$hs" -gt $((now - 120)) ] && [ "$rx" -gt 0 ] && [ "$tx" -gt 0 ]
+}
+
+run_pair() {	# run_pair LEFT RIGHT UNDERLAY_FAMILY
+	local left=$1 right=$2 fam=$3 ka kb pa pb epa epb why
+	for impl in "$left" "$right"; do
+		why=$(impl_available "$impl") || { skip "$why" "$left <-> $right over IPv$fam"; return; }
+	done
+	setup_underlay
+	if [ "$fam" = 4 ]; then epa=198.18.0.1:51820 epb=198.18.0.2:51820
+	else epa=[2001:2::1]:51820 epb=[2001:2::2]:51820; fi
+	ka=$(genkey) kb=$(genkey) pa=$(pubkey "$ka") pb=$(pubkey "$kb")
+	check "$left up in $A" start_wg "$left" $A wgisa socket &&
+	check "$right up in $B" start_wg "$right" $B wgisb socket &&
+	check "$left configured through wg (UAPI)" configure $A wgisa 1 "$ka" "$pb" "$epb" 2 &&
+	check "$right configured through wg (UAPI)" configure $B wgisb 2 "$kb" "$pa" "$epa" 1 || { teardown; return; }
+	local tag="$left <-> $right, IPv$fam underlay"
+	check "$tag: ping 100.64.0.2 from A" ip netns exec $A ping -c 3 -i 0.2 -W 5 100.64.0.2
+	check "$tag: ping 100.64.0.1 from B" ip netns exec $B ping -c 3 -i 0.2 -W 5 100.64.0.1
+	check "$tag: ping fd00::2 from A" ip netns exec $A ping -6 -c 3 -i 0.2 -W 5 fd00::2
+	check "$tag: ping fd00::1 from B" ip netns exec $B ping -6 -c 3 -i 0.2 -W 5 fd00::1
+	check "$tag: ping 1..1392 byte payloads from A" \
+		bash -c "for s in 1 56 500 1000 1392; do ip netns exec $A ping -c 1 -W 5 -s \$s -M do 100.64.0.2 || exit 1; done"
+	check "$tag: ${BYTES} MB TCP B->A, sha256 matches" transfer 100.64.0.1
+	check "$tag: wg show on A: recent handshake, bytes both ways" wg_show_fresh $A wgisa
+	check "$tag: wg show on B: recent handshake, bytes both ways" wg_show_fresh $B wgisb
+	teardown
+}
+
+teardown() {
+	cleanup_pids
+	ip netns del $A 2>/dev/null
+	ip netns del $B 2>/dev/null
+	NETNS_LIST=()
+}
+
+cleanup_pids() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	PIDS=()
+}
+
+for fam in 4 6; do
+	run_pair wg-xdp wireguard-go $fam
+	run_pair wg-xdp wg-xdp $fam
+done
+finish
