@@ -159,7 +159,8 @@ static int ossl_open_iv(uint8_t *dst, const uint8_t *src, size_t src_len, const 
 	ok &= EVP_CipherFinal_ex(ctx, dst + len, &outl) == 1;
 	if (!ok) {
 		/* EVP decrypts before it verifies: wipe the forged plaintext. */
-		sodium_memzero(dst, len);
+		if (len)
+			sodium_memzero(dst, len);
 		return -EBADMSG;
 	}
 	return 0;
