@@ -11,8 +11,10 @@
  * on a dense array, rejects most mismatches without touching the slot, and
  * lets growth rehash without recomputing SipHash (the key never changes and
  * never leaves the struct). Deletion shifts entries back instead of leaving
- * tombstones. Load stays between 1/8 and 3/4: O(1) expected probes, and at
- * most 8/3 slots + tags of memory per entry once past the minimum size.
+ * tombstones. Load stays between 1/8 and 3/4 (doubling above, halving
+ * below, never under 16 slots): O(1) expected probes; a slot costs
+ * 4 + slot_size bytes and an entry 4/3 to 8 slots (at most 8/3 while the
+ * table only grows).
  *
  * Locking: none inside. The owner serializes writers (add/remove) and keeps
  * readers (find) out while writing, e.g. with a pthread_rwlock; find never

@@ -325,6 +325,15 @@ static void api_cases(void)
 	ok(!t.root4 && !t.root6 && !t.owners, "free leaves an empty, reusable table");
 }
 
+#undef a
+#undef b
+#undef c
+#undef d
+#undef e
+#undef f
+#undef g
+#undef h
+
 /*
  * Thousands of peers with one host each, removed in random order: stresses
  * the owner map's growth, backward-shift deletion and shrinking.
@@ -541,7 +550,7 @@ static void random_insert(struct wgx_allowedips *t, struct rand_stats *st, unsig
 
 static void random_remove(struct wgx_allowedips *t, struct rand_stats *st, unsigned long op)
 {
-	unsigned char addr[16];
+	unsigned char addr[16], masked[16];
 	struct model_entry *m;
 	int family, want;
 	struct wgx_peer *peer;
@@ -563,8 +572,6 @@ static void random_remove(struct wgx_allowedips *t, struct rand_stats *st, unsig
 		random_addr(family, addr);
 		peer = PEER(prng_below(NUM_PEERS));
 	}
-	unsigned char masked[16];
-
 	mask_addr(masked, addr, family, cidr);
 	m = model_find(family, masked, cidr);
 	want = m && m->peer == peer ? 0 : -ENOENT;
