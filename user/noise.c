@@ -264,13 +264,12 @@ static void tai64n_next(uint8_t out[WGX_TIMESTAMP_LEN], uint8_t last[WGX_TIMESTA
 enum wgx_noise_error wgx_noise_create_initiation(struct wgx_msg_initiation *dst,
 						 struct wgx_handshake *hs,
 						 const struct wgx_static_identity *identity,
-						 uint64_t now, uint64_t wall_ns)
+						 uint64_t wall_ns)
 {
 	uint8_t timestamp[WGX_TIMESTAMP_LEN];
 	uint8_t key[WGX_KEY_LEN];
 	enum wgx_noise_error ret;
 
-	(void)now; /* kept in the signature: the flood limit is the receiver's */
 	if (!identity->has_identity)
 		return WGX_NOISE_NO_IDENTITY;
 	ensure_precomputed(hs, identity);
@@ -542,7 +541,6 @@ struct wgx_keypair *wgx_noise_begin_session(struct wgx_handshake *hs,
 	kp = wgx_secret_alloc(sizeof(*kp));
 	if (!kp)
 		return NULL;
-	memset(kp, 0, sizeof(*kp));
 	kp->internal_id = ++keypair_counter;
 	kp->i_am_the_initiator = hs->state == WGX_HANDSHAKE_CONSUMED_RESPONSE;
 	kp->local_index = hs->local_index;

@@ -15,12 +15,17 @@
  * monotonic clock (boot time), `wall_ns` is CLOCK_REALTIME since 1970 and only
  * feeds the TAI64N timestamp.
  *
- * Receiver indices are the caller's: it stores a fresh random index in
- * hs->local_index before create_initiation/create_response and maps it to the
- * peer; begin_session hands that index over to the new keypair. Keypairs that
- * leave the previous/current/next slots are returned in a
- * struct wgx_keypair_drops so the caller removes their index and frees them
- * (wgx_noise_keypair_free) once no worker can still hold them.
+ * Receiver indices are the caller's (like the kernel's index hashtable):
+ *  - before create_initiation and before create_response it removes the
+ *    index the handshake may still own, stores a fresh random one in
+ *    hs->local_index and maps it to this peer's handshake;
+ *  - begin_session hands hs->local_index over to the new keypair: the caller
+ *    repoints that index from the handshake to the keypair;
+ *  - after handshake_clear / expire_current_keypairs the caller removes the
+ *    handshake's index if it still owned one;
+ *  - keypairs that leave the previous/current/next slots come back in a
+ *    struct wgx_keypair_drops: the caller removes kp->local_index and frees
+ *    them (wgx_noise_keypair_free) once no worker can still hold them.
  *
  * Structs holding secrets (identity, handshake, keypair) belong in memory from
  * wgx_secret_alloc (locked, zeroed on free).
@@ -161,7 +166,7 @@ void wgx_noise_handshake_clear(struct wgx_handshake *hs);
 enum wgx_noise_error wgx_noise_create_initiation(struct wgx_msg_initiation *dst,
 						 struct wgx_handshake *hs,
 						 const struct wgx_static_identity *identity,
-						 uint64_t now, uint64_t wall_ns);
+						 uint64_t wall_ns);
 
 /* Maps the initiator's decrypted static public key to its handshake, or NULL. */
 typedef struct wgx_handshake *(*wgx_noise_lookup_fn)(void *ctx,

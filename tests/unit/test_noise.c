@@ -81,7 +81,7 @@ static enum wgx_noise_error handshake(struct side *i, struct side *r, uint64_t n
 	struct wgx_handshake *hs;
 
 	i->hs.local_index = i->next_index++;
-	err = wgx_noise_create_initiation(&init, &i->hs, &i->id, now, wall);
+	err = wgx_noise_create_initiation(&init, &i->hs, &i->id, wall);
 	if (err)
 		return err;
 	hs = wgx_noise_consume_initiation(&init, &r->id, lookup, r, now, &err);
@@ -182,7 +182,7 @@ static void test_psk_mismatch(void)
 	randombytes_buf(psk2, sizeof(psk2));
 	setup(psk1, psk2);
 	A.hs.local_index = 1;
-	wgx_noise_create_initiation(&init, &A.hs, &A.id, SEC, WALL0);
+	wgx_noise_create_initiation(&init, &A.hs, &A.id, WALL0);
 	hs = wgx_noise_consume_initiation(&init, &B.id, lookup, &B, SEC, &err);
 	ok(hs == &B.hs, "PSK mismatch: initiation does not depend on the PSK and is accepted");
 	wgx_noise_create_response(&resp, &B.hs, &B.id);
@@ -209,7 +209,7 @@ static void test_replay_and_flood(void)
 	uint8_t ts[WGX_TIMESTAMP_LEN];
 
 	setup(NULL, NULL);
-	wgx_noise_create_initiation(&first, &A.hs, &A.id, now, WALL0);
+	wgx_noise_create_initiation(&first, &A.hs, &A.id, WALL0);
 	hs = wgx_noise_consume_initiation(&first, &B.id, lookup, &B, now, &err);
 	ok(hs == &B.hs && B.hs.state == WGX_HANDSHAKE_CONSUMED_INITIATION &&
 	   B.hs.remote_index == A.hs.local_index, "initiation accepted, sender index recorded");
@@ -220,15 +220,15 @@ static void test_replay_and_flood(void)
 
 	/* A second initiator state for the same peer, so the timestamp is not bumped. */
 	wgx_noise_handshake_init(&fresh_a, &A.id, B.id.static_public, NULL);
-	wgx_noise_create_initiation(&older, &fresh_a, &A.id, now, WALL0 - 5 * SEC);
+	wgx_noise_create_initiation(&older, &fresh_a, &A.id, WALL0 - 5 * SEC);
 	hs = wgx_noise_consume_initiation(&older, &B.id, lookup, &B, now + 2 * SEC, &err);
 	ok(!hs && err == WGX_NOISE_REPLAY, "initiation with an older timestamp: replay");
 
 	now += 3 * SEC;
-	wgx_noise_create_initiation(&second, &A.hs, &A.id, now, WALL0 + 3 * SEC);
+	wgx_noise_create_initiation(&second, &A.hs, &A.id, WALL0 + 3 * SEC);
 	hs = wgx_noise_consume_initiation(&second, &B.id, lookup, &B, now, &err);
 	ok(hs == &B.hs, "newer initiation accepted");
-	wgx_noise_create_initiation(&third, &A.hs, &A.id, now, WALL0 + 4 * SEC);
+	wgx_noise_create_initiation(&third, &A.hs, &A.id, WALL0 + 4 * SEC);
 	hs = wgx_noise_consume_initiation(&third, &B.id, lookup, &B, now + 19 * MS, &err);
 	ok(!hs && err == WGX_NOISE_FLOOD, "next initiation 19 ms later: flood (%s)",
 	   wgx_noise_strerror(err));
@@ -237,7 +237,7 @@ static void test_replay_and_flood(void)
 
 	/* Wall clock steps back an hour: A still sends a newer timestamp. */
 	now += SEC;
-	wgx_noise_create_initiation(&second, &A.hs, &A.id, now, WALL0 - 3600 * SEC);
+	wgx_noise_create_initiation(&second, &A.hs, &A.id, WALL0 - 3600 * SEC);
 	hs = wgx_noise_consume_initiation(&second, &B.id, lookup, &B, now, &err);
 	ok(hs == &B.hs, "wall clock stepped back 1 h: initiation still accepted (%s)",
 	   wgx_noise_strerror(err));
@@ -250,14 +250,14 @@ static void test_replay_and_flood(void)
 
 	/* Two initiations in the same 2^24 ns step are distinct, too. */
 	now += SEC;
-	wgx_noise_create_initiation(&second, &A.hs, &A.id, now, WALL0 + 4 * SEC + 1);
+	wgx_noise_create_initiation(&second, &A.hs, &A.id, WALL0 + 4 * SEC + 1);
 	hs = wgx_noise_consume_initiation(&second, &B.id, lookup, &B, now, &err);
 	ok(hs == &B.hs, "initiation within the same timestamp step: accepted");
 
 	/* Step carries into the seconds. */
 	memset(fresh_a.last_sent_timestamp, 0, WGX_TIMESTAMP_LEN);
-	wgx_noise_create_initiation(&second, &fresh_a, &A.id, now, 1700000099ULL * SEC + 999999999ULL);
-	wgx_noise_create_initiation(&second, &fresh_a, &A.id, now, 1700000099ULL * SEC);
+	wgx_noise_create_initiation(&second, &fresh_a, &A.id, 1700000099ULL * SEC + 999999999ULL);
+	wgx_noise_create_initiation(&second, &fresh_a, &A.id, 1700000099ULL * SEC);
 	ok(!wgx_tai64n_parse(fresh_a.last_sent_timestamp, &sec, &nsec) && sec == 1700000100 &&
 	   nsec == 0, "bumping the last step of a second carries into the next second");
 	wgx_noise_handshake_clear(&fresh_a);
@@ -275,7 +275,7 @@ static void test_unknown_and_identity(void)
 	wgx_x25519_generate(priv);
 	wgx_noise_set_private_key(&c, priv);
 	wgx_noise_handshake_init(&c_hs, &c, B.id.static_public, NULL);
-	wgx_noise_create_initiation(&init, &c_hs, &c, SEC, WALL0);
+	wgx_noise_create_initiation(&init, &c_hs, &c, WALL0);
 	ok(!wgx_noise_consume_initiation(&init, &B.id, lookup, &B, SEC, &err) &&
 	   err == WGX_NOISE_UNKNOWN_PEER, "initiation from an unknown static key: unknown peer");
 	ok(!wgx_noise_consume_initiation(&init, &B.id, lookup_none, NULL, SEC, &err) &&
@@ -283,7 +283,7 @@ static void test_unknown_and_identity(void)
 	ok(!wgx_noise_consume_initiation(&init, &A.id, lookup, &A, SEC, &err) &&
 	   err == WGX_NOISE_DECRYPT_FAILED, "initiation meant for another responder: decrypt fails");
 
-	ok(wgx_noise_create_initiation(&init, &c_hs, &none, SEC, WALL0) == WGX_NOISE_NO_IDENTITY,
+	ok(wgx_noise_create_initiation(&init, &c_hs, &none, WALL0) == WGX_NOISE_NO_IDENTITY,
 	   "no private key: no initiation");
 	ok(!wgx_noise_consume_initiation(&init, &none, lookup, &B, SEC, &err) &&
 	   err == WGX_NOISE_NO_IDENTITY, "no private key: no responder");
@@ -300,7 +300,7 @@ static void test_unknown_and_identity(void)
 	/* A low-order peer key can never be used. */
 	wgx_noise_handshake_init(&c_hs, &c, (uint8_t[WGX_KEY_LEN]){ 0 }, NULL);
 	ok(is_zero(c_hs.precomputed_static_static, WGX_KEY_LEN) &&
-	   wgx_noise_create_initiation(&init, &c_hs, &c, SEC, WALL0) == WGX_NOISE_BAD_DH,
+	   wgx_noise_create_initiation(&init, &c_hs, &c, WALL0) == WGX_NOISE_BAD_DH,
 	   "all-zero peer public key: initiation refused");
 	wgx_noise_set_private_key(&c, NULL);
 	ok(!c.has_identity && is_zero(c.static_private, WGX_KEY_LEN), "identity cleared");
@@ -332,7 +332,7 @@ static void test_tampering(void)
 
 	setup(NULL, NULL);
 	A.hs.local_index = 77;
-	wgx_noise_create_initiation(&init, &A.hs, &A.id, SEC, WALL0);
+	wgx_noise_create_initiation(&init, &A.hs, &A.id, WALL0);
 	saved_b = B.hs;
 	for (size_t f = 0; f < sizeof(init_fields) / sizeof(init_fields[0]); f++) {
 		unsigned int rejected = 0;
