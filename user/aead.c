@@ -122,6 +122,13 @@ int wgx_aead_select(const char *name)
 	return 0;
 }
 
+void wgx_aead_thread_forget(void)
+{
+	for (size_t i = 0; i < wgx_aead_backend_count; i++)
+		if (wgx_aead_backends[i]->forget)
+			wgx_aead_backends[i]->forget();
+}
+
 const char *wgx_aead_backend_name(void)
 {
 	return atomic_load_explicit(&current, memory_order_relaxed)->name;

@@ -65,6 +65,8 @@ struct wgx_aead_backend {
 	int (*open_iv)(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_t *ad,
 		       size_t ad_len, const uint8_t iv[WGX_AEAD_NONCE_LEN],
 		       const uint8_t key[WGX_KEY_LEN]);
+	/* Wipe per-thread key state, NULL for stateless backends. */
+	void (*forget)(void);
 };
 
 extern const struct wgx_aead_backend wgx_aead_sodium;
@@ -81,6 +83,14 @@ extern const size_t wgx_aead_backend_count;
  * Until called, libsodium is used.
  */
 int wgx_aead_select(const char *name);
+
+/*
+ * Wipe whatever key state the calling thread's backends keep between calls
+ * (the OpenSSL backend holds the last key used until another replaces it).
+ * Crypto workers call it when keypairs they used have been retired, e.g. when
+ * a global key epoch changes, or before going idle.
+ */
+void wgx_aead_thread_forget(void);
 const char *wgx_aead_backend_name(void);
 /* The backend with this name, or NULL. */
 const struct wgx_aead_backend *wgx_aead_backend_find(const char *name);

@@ -70,7 +70,7 @@ void wgx_hmac_blake2s(uint8_t out[WGX_HASH_LEN], const void *in, size_t inlen,
 
 	if (keylen > BLAKE2S_BLOCKBYTES)
 		wgx_blake2s256(pad, key, keylen);
-	else
+	else if (keylen)
 		memcpy(pad, key, keylen);
 
 	for (size_t i = 0; i < sizeof(pad); i++)

@@ -188,6 +188,43 @@ static void test_cross(void)
 	ok(bad_len == 0, "truncated packets never open on %d random inputs", rounds);
 }
 
+/*
+ * Long runs of one key (the OpenSSL backend then only changes the nonce) mixed
+ * with key switches: must match libsodium, and a changed key must take effect.
+ */
+static void test_key_runs(const struct wgx_aead_backend *b)
+{
+	uint8_t keys[3][32], pt[600], ref[616], got[616], out[600];
+	int bad = 0, wrong_key_opened = 0;
+
+	randombytes_buf(keys, sizeof(keys));
+	randombytes_buf(pt, sizeof(pt));
+	for (int i = 0; i < 300; i++) {
+		const uint8_t *key = keys[(i / 50 + (i % 7 == 0)) % 3];
+		size_t len = (size_t)(i * 13) % sizeof(pt);
+
+		wgx_aead_sodium.seal(ref, pt, len, NULL, 0, (uint64_t)i, key);
+		b->seal(got, pt, len, NULL, 0, (uint64_t)i, key);
+		bad += memcmp(ref, got, len + 16) != 0;
+		bad += b->open(out, ref, len + 16, NULL, 0, (uint64_t)i, key) != 0 ||
+		       memcmp(out, pt, len) != 0;
+		/* The same packet under the previous run's key must fail. */
+		wrong_key_opened += b->open(out, ref, len + 16, NULL, 0, (uint64_t)i,
+					    key == keys[0] ? keys[1] : keys[0]) == 0;
+	}
+	/* After forgetting, the next packet with the last key must re-key correctly. */
+	wgx_aead_thread_forget();
+	b->seal(got, pt, 100, NULL, 0, 9, keys[2]);
+	wgx_aead_sodium.seal(ref, pt, 100, NULL, 0, 9, keys[2]);
+	bad += memcmp(ref, got, 116) != 0;
+	wgx_aead_thread_forget();
+	bad += b->open(out, ref, 116, NULL, 0, 9, keys[2]) != 0 || memcmp(out, pt, 100) != 0;
+	ok(bad == 0 && wrong_key_opened == 0,
+	   "300 packets in runs of one key with switches (and a forget) match sodium, "
+	   "wrong key never opens (%s)",
+	   b->name);
+}
+
 /* draft-irtf-cfrg-xchacha-03 A.3.1. */
 static void test_xchacha(void)
 {
@@ -349,6 +386,7 @@ int main(void)
 		test_rfc8439_a5(b);
 		test_rejects(b);
 		test_empty_and_in_place(b);
+		test_key_runs(b);
 	}
 	test_cross();
 	test_xchacha();
