@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Everything the device receives on its UDP sockets: handshake messages
+ * (cookie and rate-limit checks first), cookie replies and data messages.
+ * Control thread (the socket-mode data path).
+ */
+#ifndef WGX_RECEIVE_H
+#define WGX_RECEIVE_H
+
+#include <stdint.h>
+
+#include "udp.h"
+
+struct wgx_device;
+
+/* Handle a batch of datagrams; every one is consumed or counted as a drop. */
+void wgx_receive_batch(struct wgx_device *dev, struct wgx_udp_msg *msgs, int n, uint64_t now);
+
+/* One handshake message (type 1/2/3) from @ep: also the XDP mode's socket path. */
+void wgx_receive_handshake(struct wgx_device *dev, const uint8_t *msg, size_t len,
+			   const struct wgx_endpoint *ep, uint64_t now);
+
+/* Classify a message by its header: its type, or a WGX_R_RX_* drop reason as a negative number. */
+int wgx_receive_classify(const uint8_t *msg, size_t len);
+
+#endif
