@@ -238,6 +238,13 @@ static int parse_allowed_ips(struct cfg_ctx *c, char *v)
 	return 0;
 }
 
+/* Names the key of an unrecognized line, never its value: it may be a key. */
+static int unrecognized(struct cfg_ctx *c, const char *line, const char *where)
+{
+	return fail(c, c->line, "Line unrecognized%s: `%.*s'", where, (int)strcspn(line, "="),
+		    line);
+}
+
 static bool is_wg_quick_key(const char *line)
 {
 	static const char *const keys[] = { "Address", "DNS",	 "MTU",	     "Table",	  "PreUp",
@@ -289,7 +296,7 @@ static int interface_line(struct cfg_ctx *c, char *line)
 		return fail(c, c->line, "`%.*s' is a wg-quick key, not valid for wg setconf",
 			    (int)strcspn(line, "="), line);
 	}
-	return fail(c, c->line, "Line unrecognized: `%s'", line);
+	return unrecognized(c, line, "");
 }
 
 static int peer_line(struct cfg_ctx *c, char *line)
@@ -312,7 +319,7 @@ static int peer_line(struct cfg_ctx *c, char *line)
 		return parse_endpoint(c, v);
 	if ((v = key_value(line, "PersistentKeepalive")))
 		return parse_keepalive(c, v);
-	return fail(c, c->line, "Line unrecognized: `%s'", line);
+	return unrecognized(c, line, "");
 }
 
 static int process_line(struct cfg_ctx *c, char *line)
@@ -332,7 +339,7 @@ static int process_line(struct cfg_ctx *c, char *line)
 		return interface_line(c, line);
 	if (c->section == SECTION_PEER)
 		return peer_line(c, line);
-	return fail(c, c->line, "Line unrecognized (outside a section): `%s'", line);
+	return unrecognized(c, line, " (outside a section)");
 }
 
 int wgx_config_parse(const char *text, bool allow_wg_quick_keys, struct wgx_uapi_set *out,

@@ -236,11 +236,11 @@ struct bad_conf {
 };
 
 static const struct bad_conf bad_confs[] = {
-	{ "unknown [Interface] key", "[Interface]\nFoo = 1\n", "line 2: Line unrecognized: `Foo=1'" },
+	{ "unknown [Interface] key", "[Interface]\nFoo = 1\n", "line 2: Line unrecognized: `Foo'" },
 	{ "unknown [Peer] key", "[Peer]\nPublicKey=" PUB1_B64 "\nListenPort = 1\n", "line 3: Line unrecognized" },
 	{ "key before any section", "PrivateKey = " PRIV_B64 "\n", "line 1: Line unrecognized (outside a section)" },
 	{ "unknown section", "[Interface]\n[Wat]\n", "line 2: Line unrecognized" },
-	{ "empty value", "[Interface]\nPrivateKey =\n", "line 2: Line unrecognized: `PrivateKey='" },
+	{ "empty value", "[Interface]\nPrivateKey =\n", "line 2: Line unrecognized: `PrivateKey'" },
 	{ "short PrivateKey", "[Interface]\n\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBm=\n", "line 3: PrivateKey is not a 44-character base64 key" },
 	{ "non-canonical PublicKey", "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dh=\n", "line 2: PublicKey is not" },
 	{ "bad PresharedKey", "[Peer]\nPublicKey=" PUB1_B64 "\nPresharedKey = hunter2\n", "line 3: PresharedKey is not" },
@@ -285,6 +285,10 @@ static void test_errors(void)
 			    false, &s, err, sizeof(err)) == -EINVAL &&
 		   !strstr(err, "yAnz5"),
 	   "error message does not echo key material");
+	wgx_uapi_set_free(&s);
+	ok(wgx_config_parse("PrivateKey = " PRIV_B64 "\n", false, &s, err, sizeof(err)) == -EINVAL &&
+		   !strcmp(err, "line 1: Line unrecognized (outside a section): `PrivateKey'"),
+	   "unrecognized line names the key, not the value: \"%s\"", err);
 	wgx_uapi_set_free(&s);
 	ok(wgx_config_parse("[Wat]\n", false, &s, tiny, sizeof(tiny)) == -EINVAL &&
 		   strlen(tiny) == sizeof(tiny) - 1,
