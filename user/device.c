@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "clock.h"
+#include "crypto.h"
 #include "log.h"
 #include "peer.h"
 #include "secret.h"

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "clock.h"
 #include "data.h"
 #include "device.h"
 #include "log.h"
