@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The UAPI socket server with fake device ops, in a temporary directory: no
+ * root needed. The server is pumped from this single thread between client
+ * writes and reads, the way the daemon's loop would call it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tap.h"
+#include "uapi_server.h"
+
+struct fake {
+	int gets, puts, sets, removed;
+	int set_ret;
+	uint16_t last_port;
+	size_t last_peers;
+	size_t view_aips; /* allowed IPs in the one peer of the view */
+	struct wgx_uapi_cidr *aips;
+};
+
+static int fake_get(void *ctx, struct wgx_uapi_device_view *v)
+{
+	struct fake *f = ctx;
+	struct wgx_uapi_peer_view *p = calloc(1, sizeof(*p));
+
+	f->gets++;
+	if (!p)
+		return -ENOMEM;
+	v->listen_port = 51820;
+	memset(p->public_key, 0x11, 32);
+	p->n_allowed_ips = f->view_aips;
+	p->allowed_ips = f->aips;
+	v->n_peers = 1;
+	v->peers = p;
+	return 0;
+}
+
+static void fake_put(void *ctx, struct wgx_uapi_device_view *v)
+{
+	struct fake *f = ctx;
+
+	f->puts++;
+	free(v->peers);
+}
+
+static int fake_set(void *ctx, const struct wgx_uapi_set *s)
+{
+	struct fake *f = ctx;
+
+	f->sets++;
+	f->last_port = s->listen_port;
+	f->last_peers = s->n_peers;
+	return f->set_ret;
+}
+
+static void fake_removed(void *ctx)
+{
+	((struct fake *)ctx)->removed++;
+}
+
+static const struct wgx_uapi_ops fake_ops = { fake_get, fake_put, fake_set, fake_removed };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One turn of the daemon's loop: wait up to ms for the server fd, handle. */
+static void pump(struct wgx_uapi_server *s, int ms)
+{
+	struct pollfd p = { .fd = wgx_uapi_server_fd(s), .events = POLLIN };
+
+	if (poll(&p, 1, ms) > 0)
+		wgx_uapi_server_handle(s);
+}
+
+static int client(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	strncpy(a.sun_path, path, sizeof(a.sun_path) - 1);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool closed;
+};
+
+static size_t count_answers(const struct buf *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 1; i < b->len; i++)
+		n += b->p[i] == '\n' && b->p[i - 1] == '\n';
+	return n;
+}
+
+/*
+ * Send req (chunk bytes per turn, 0 = as much as fits), pumping the server,
+ * until `answers` answers or EOF arrived or 10 s passed.
+ */
+static void transact(struct wgx_uapi_server *s, int fd, const char *req, size_t len,
+		     size_t chunk, size_t answers, struct buf *out)
+{
+	uint64_t deadline = now_ms() + 10000;
+	size_t sent = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (now_ms() < deadline && !out->closed && count_answers(out) < answers) {
+		if (sent < len) {
+			size_t n = chunk && len - sent > chunk ? chunk : len - sent;
+			ssize_t w = send(fd, req + sent, n, MSG_NOSIGNAL);
+
+			if (w > 0)
+				sent += (size_t)w;
+		}
+		pump(s, 1);
+		for (;;) {
+			ssize_t r;
+
+			if (out->cap - out->len < 65536) {
+				out->cap = out->cap ? out->cap * 2 : 131072;
+				out->p = realloc(out->p, out->cap);
+			}
+			r = recv(fd, out->p + out->len, out->cap - out->len - 1, 0);
+			if (r == 0)
+				out->closed = true;
+			if (r <= 0)
+				break;
+			out->len += (size_t)r;
+		}
+		if (out->p)
+			out->p[out->len] = '\0';
+	}
+}
+
+static bool answer_is(const struct buf *b, const char *want)
+{
+	return b->len == strlen(want) && !memcmp(b->p, want, b->len);
+}
+
+static char dir[64], path[128];
+
+static void test_open(struct wgx_uapi_server *s, struct fake *f)
+{
+	char sub[96];
+	struct stat st;
+	struct wgx_uapi_server s2;
+
+	snprintf(sub, sizeof(sub), "%s/run/wireguard", dir);
+	snprintf(path, sizeof(path), "%s/wgxtest0.sock", sub);
+	ok(wgx_uapi_server_open_at(s, sub, "wgxtest0", &fake_ops, f) == 0,
+	   "open creates %s", path);
+	ok(stat(sub, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0755,
+	   "missing socket directory created with mode 0755");
+	ok(stat(path, &st) == 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0600,
+	   "socket has mode 0600 (%o)", st.st_mode & 0777);
+	ok(wgx_uapi_server_open_at(&s2, sub, "wgxtest0", &fake_ops, f) == -EADDRINUSE,
+	   "a second server on a live socket: -EADDRINUSE");
+	ok(stat(path, &st) == 0, "failed open left the live socket alone");
+	ok(wgx_uapi_server_open_at(&s2, sub, "", &fake_ops, f) == -EINVAL &&
+		   wgx_uapi_server_open_at(&s2, sub, "a/b", &fake_ops, f) == -EINVAL &&
+		   wgx_uapi_server_open_at(&s2, sub, "sixteen-chars-xx", &fake_ops, f) == -EINVAL &&
+		   wgx_uapi_server_open_at(&s2, sub, "..", &fake_ops, f) == -EINVAL,
+	   "bad interface names rejected");
+}
+
+static void test_get_set(struct wgx_uapi_server *s, struct fake *f)
+{
+	static const char get_want[] =
+		"listen_port=51820\n"
+		"public_key=1111111111111111111111111111111111111111111111111111111111111111\n"
+		"preshared_key=0000000000000000000000000000000000000000000000000000000000000000\n"
+		"protocol_version=1\n"
+		"last_handshake_time_sec=0\nlast_handshake_time_nsec=0\n"
+		"tx_bytes=0\nrx_bytes=0\npersistent_keepalive_interval=0\n"
+		"errno=0\n\n";
+	static const char set_req[] =
+		"set=1\nprivate_key=c809f3e5317e9575c9b5ed78b638b7ce530dabe85ddab614220241801ddf0669\n"
+		"listen_port=1234\npublic_key=c53201039adba14be71f886da1d8dbe9eebded08cb111b75340078999aa9f038\n"
+		"allowed_ip=10.0.0.0/8\n\n";
+	struct buf b;
+	int fd = client(path);
+
+	ok(fd >= 0, "client connects");
+	transact(s, fd, "get=1\n\n", 7, 0, 1, &b);
+	ok(answer_is(&b, get_want), "get answered with the formatted view");
+	ok(f->gets == 1 && f->puts == 1, "get and put_view called once each");
+	free(b.p);
+
+	transact(s, fd, set_req, strlen(set_req), 0, 1, &b);
+	ok(answer_is(&b, "errno=0\n\n") && f->sets == 1 && f->last_port == 1234 &&
+		   f->last_peers == 1,
+	   "set on the same connection: errno=0, ops->set saw the change set");
+	free(b.p);
+
+	f->set_ret = -EADDRINUSE;
+	transact(s, fd, "set=1\nlisten_port=1\n\n", 21, 0, 1, &b);
+	ok(answer_is(&b, "errno=-98\n\n"), "ops->set error returned as errno=-98");
+	f->set_ret = 0;
+	free(b.p);
+
+	transact(s, fd, "set=1\nlisten_port=65536\n\n", 25, 0, 1, &b);
+	ok(answer_is(&b, "errno=-22\n\n") && f->sets == 2, "invalid set: errno=-22, ops->set not called");
+	free(b.p);
+
+	transact(s, fd, "set=1\nnonsense\n\n", 16, 0, 1, &b);
+	ok(answer_is(&b, "errno=-71\n\n"), "line without '=': errno=-71");
+	free(b.p);
+
+	transact(s, fd, set_req, strlen(set_req), 1, 1, &b);
+	ok(answer_is(&b, "errno=0\n\n") && f->sets == 3 && f->last_port == 1234,
+	   "set written one byte per loop turn");
+	free(b.p);
+
+	transact(s, fd, "get=1\n\nset=1\nfwmark=1\n\nset=1\nfwmark=x\n\n", 39, 0, 3, &b);
+	ok(b.len == strlen(get_want) + 20 && !memcmp(b.p, get_want, strlen(get_want)) &&
+		   !strcmp(b.p + strlen(get_want), "errno=0\n\nerrno=-22\n\n"),
+	   "three pipelined requests in one write answered in order");
+	free(b.p);
+
+	transact(s, fd, "get=1\nxget=1\n\n", 14, 0, 2, &b);
+	ok(b.len > 11 && !memcmp(b.p, "errno=-22\n\n", 11) &&
+		   !strcmp(b.p + 11, get_want),
+	   "get=1 followed by a non-newline byte: errno=-22, connection goes on");
+	free(b.p);
+
+	transact(s, fd, "set=1\n\n", 7, 0, 1, &b);
+	ok(answer_is(&b, "errno=0\n\n"), "empty set: errno=0");
+	free(b.p);
+
+	transact(s, fd, "del=1\n\n", 7, 0, 1, &b);
+	ok(b.closed && b.len == 0, "unknown operation: closed without an answer");
+	free(b.p);
+	close(fd);
+}
+
+static void test_limits(struct wgx_uapi_server *s, struct fake *f)
+{
+	size_t big = 70000, sets = (size_t)f->sets;
+	char *req = malloc(big + 64);
+	struct buf b;
+	int fd;
+
+	/* One line longer than WGX_UAPI_MAX_LINE: answered -EIO at once. */
+	memcpy(req, "set=1\nlisten_port=", 18);
+	memset(req + 18, '1', big - 18);
+	fd = client(path);
+	transact(s, fd, req, big, 0, 1, &b);
+	ok(!memcmp(b.p ? b.p : "", "errno=-5\n\n", 10) && f->sets == (int)sets,
+	   "line over 64 KiB: errno=-5 before the request ends");
+	free(b.p);
+	close(fd);
+
+	/* A request over the (lowered) size bound. */
+	s->max_request = 4096;
+	memcpy(req, "set=1\n", 6);
+	for (size_t i = 6; i + 14 <= big; i += 14)
+		memcpy(req + i, "listen_port=1\n", 14);
+	fd = client(path);
+	transact(s, fd, req, big - 1, 0, 1, &b);
+	ok(b.p && !strncmp(b.p, "errno=-90\n\n", 11) && b.len == 11,
+	   "request over max_request: errno=-90 (EMSGSIZE)");
+	pump(s, 5);
+	free(b.p);
+	transact(s, fd, "", 0, 0, 1, &b);
+	ok(b.closed, "and the connection is closed");
+	free(b.p);
+	close(fd);
+	s->max_request = WGX_UAPI_MAX_REQUEST;
+
+	/* Client gone in the middle of a request: nothing applied. */
+	fd = client(path);
+	transact(s, fd, "set=1\nlisten_port=7\n", 20, 0, 0, &b);
+	close(fd);
+	pump(s, 5);
+	pump(s, 5);
+	ok(f->sets == (int)sets, "half a request then hang-up: ops->set never called");
+	free(b.p);
+	free(req);
+}
+
+/* A client that does not read its big answer must not stall the others. */
+static void test_slow_client(struct wgx_uapi_server *s, struct fake *f)
+{
+	struct buf b;
+	int slow = client(path), quick = client(path);
+	size_t got = 0;
+	char sink[65536], tail[9] = { 0 };
+	uint64_t deadline;
+
+	f->view_aips = 200000;
+	f->aips = calloc(f->view_aips, sizeof(*f->aips));
+	for (size_t i = 0; i < f->view_aips; i++) {
+		f->aips[i].family = AF_INET6;
+		f->aips[i].addr[0] = 0xfd;
+		f->aips[i].addr[1] = (uint8_t)(i >> 16);
+		f->aips[i].addr[2] = (uint8_t)(i >> 8);
+		f->aips[i].addr[3] = (uint8_t)i;
+		f->aips[i].cidr = 128;
+	}
+	int gets = f->gets;
+	struct wgx_uapi_device_view v = { 0 };
+	char *want = NULL;
+	size_t want_len = 0;
+
+	fake_get(f, &v);
+	wgx_uapi_format_get(&v, &want, &want_len);
+	fake_put(f, &v);
+	gets = f->gets;
+
+	send(slow, "get=1\n\n", 7, MSG_NOSIGNAL);
+	for (int i = 0; i < 100 && f->gets == gets; i++)
+		pump(s, 5);
+	f->view_aips = 0;
+	transact(s, quick, "get=1\n\nset=1\n\n", 14, 0, 2, &b);
+	ok(count_answers(&b) == 2, "second client served while the first holds a %s answer",
+	   "multi-MiB");
+	free(b.p);
+	deadline = now_ms() + 10000;
+	while (now_ms() < deadline && !(got >= 9 && !memcmp(tail, "errno=0\n\n", 9))) {
+		ssize_t r = recv(slow, sink, sizeof(sink), 0);
+
+		if (r >= 9)
+			memcpy(tail, sink + r - 9, 9);
+		else if (r > 0)
+			memmove(tail, tail + r, 9 - (size_t)r), memcpy(tail + 9 - r, sink, (size_t)r);
+		if (r > 0)
+			got += (size_t)r;
+		pump(s, 1);
+	}
+	ok(got == want_len && want_len > 5000000 && !memcmp(tail, "errno=0\n\n", 9),
+	   "slow client then receives its whole answer (%zu of %zu bytes)", got, want_len);
+	wgx_uapi_buf_free(want, want_len);
+	free(f->aips);
+	f->aips = NULL;
+	close(slow);
+	close(quick);
+	pump(s, 5);
+}
+
+static void test_many_clients(struct wgx_uapi_server *s)
+{
+	int fds[WGX_UAPI_MAX_CLIENTS + 2];
+	char c;
+	struct buf b;
+	int n = WGX_UAPI_MAX_CLIENTS + 2;
+
+	for (int i = 0; i < n; i++) {
+		fds[i] = client(path);
+		pump(s, 2);
+	}
+	pump(s, 5);
+	ok(s->n_clients == WGX_UAPI_MAX_CLIENTS, "at most %d connections kept (%u)",
+	   WGX_UAPI_MAX_CLIENTS, s->n_clients);
+	ok(recv(fds[0], &c, 1, 0) == 0 && recv(fds[1], &c, 1, 0) == 0,
+	   "the two oldest idle connections were closed");
+	transact(s, fds[n - 1], "set=1\n\n", 7, 0, 1, &b);
+	ok(answer_is(&b, "errno=0\n\n"), "the newest connection is served");
+	free(b.p);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	pump(s, 5);
+	pump(s, 5);
+	ok(s->n_clients == 0, "closed connections reaped");
+}
+
+static void test_stale_and_close(struct fake *f)
+{
+	struct wgx_uapi_server a, b;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char sub[88], stale[sizeof(addr.sun_path)];
+	struct stat st;
+	int fd;
+
+	snprintf(sub, sizeof(sub), "%s/run/wireguard", dir);
+	snprintf(stale, sizeof(stale), "%s/wgxstale.sock", sub);
+	memcpy(addr.sun_path, stale, sizeof(stale));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	close(fd); /* bound, never listened, now closed: a stale file */
+	ok(stat(stale, &st) == 0 && S_ISSOCK(st.st_mode), "stale socket file exists");
+	ok(wgx_uapi_server_open_at(&a, sub, "wgxstale", &fake_ops, f) == 0,
+	   "stale socket replaced");
+	fd = client(stale);
+	ok(fd >= 0, "and the new socket accepts connections");
+	close(fd);
+
+	/* Someone deletes our socket (wg-quick down does) and a new daemon takes the name. */
+	f->removed = 0;
+	unlink(stale);
+	pump(&a, 20);
+	ok(f->removed == 1, "removed() called when the socket file is deleted");
+	ok(wgx_uapi_server_open_at(&b, sub, "wgxstale", &fake_ops, f) == 0,
+	   "a new server takes the name");
+	wgx_uapi_server_close(&a);
+	ok(stat(stale, &st) == 0, "closing the old server leaves the new one's socket");
+	wgx_uapi_server_close(&b);
+	ok(stat(stale, &st) < 0 && errno == ENOENT, "close unlinks the socket");
+
+	fd = open(stale, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ok(wgx_uapi_server_open_at(&a, sub, "wgxstale", &fake_ops, f) == -EEXIST,
+	   "a regular file in the way: -EEXIST, not deleted");
+	ok(stat(stale, &st) == 0 && S_ISREG(st.st_mode), "the regular file is untouched");
+	unlink(stale);
+}
+
+int main(void)
+{
+	struct wgx_uapi_server s;
+	struct fake f = { 0 };
+	char cmd[128];
+
+	wgx_log_level = WGX_LOG_ERR; /* the rejections below are expected */
+	snprintf(dir, sizeof(dir), "/tmp/wgx-uapi-test.XXXXXX");
+	if (!mkdtemp(dir)) {
+		ok(false, "mkdtemp");
+		return tap_done();
+	}
+	test_open(&s, &f);
+	test_get_set(&s, &f);
+	test_limits(&s, &f);
+	test_slow_client(&s, &f);
+	test_many_clients(&s);
+	wgx_uapi_server_close(&s);
+	ok(access(path, F_OK) < 0, "close unlinks %s", path);
+	test_stale_and_close(&f);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		diag("could not remove %s", dir);
+	return tap_done();
+}
