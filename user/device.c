@@ -25,6 +25,7 @@ struct wgx_device *wgx_device_create(const char *name, enum wgx_mode mode, unsig
 	dev->mode = mode;
 	dev->mtu = mtu;
 	dev->tun_fd = -1;
+	dev->ctl_fd = -1;
 	dev->udp.fd4 = dev->udp.fd6 = -1;
 	dev->next_peer_id = 1;
 	dev->force_under_load = force_load && !strcmp(force_load, "1");

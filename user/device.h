@@ -63,6 +63,7 @@ struct wgx_device {
 	uint32_t fwmark;
 	bool up;			/* sockets open: the device sends and receives */
 	int tun_fd;
+	int ctl_fd;			/* statistics socket, -1: none */
 
 	uint64_t handshakes_this_second, second_start, under_load_until;
 	bool force_under_load;		/* WGX_TEST_UNDER_LOAD=1: test-only, always ask for cookies */

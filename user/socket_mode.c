@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "ctl.h"
 #include "device.h"
 #include "log.h"
 #include "peer.h"
@@ -21,7 +22,7 @@
 #define PKT_MAX 65536
 #define BUF_SIZE (WGX_SEND_HEADROOM + PKT_MAX + WGX_SEND_TAILROOM)
 
-enum { EV_TUN = 1, EV_UDP4, EV_UDP6, EV_UAPI, EV_SIGNAL };
+enum { EV_TUN = 1, EV_UDP4, EV_UDP6, EV_UAPI, EV_SIGNAL, EV_CTL };
 
 struct loop {
 	struct wgx_device *dev;
@@ -145,7 +146,7 @@ static int loop_init(struct loop *l, struct wgx_device *dev, struct wgx_uapi_ser
 	}
 	rewatch_udp(l);
 	if (watch(l, dev->tun_fd, EV_TUN) || watch(l, wgx_uapi_server_fd(uapi), EV_UAPI) ||
-	    watch(l, sigfd, EV_SIGNAL))
+	    watch(l, sigfd, EV_SIGNAL) || watch(l, dev->ctl_fd, EV_CTL))
 		return -errno;
 	return 0;
 }
@@ -190,6 +191,9 @@ int wgx_socket_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, in
 			case EV_UAPI:
 				wgx_uapi_server_handle(uapi);
 				rewatch_udp(l);
+				break;
+			case EV_CTL:
+				wgx_ctl_handle(dev->ctl_fd, dev);
 				break;
 			case EV_SIGNAL:
 				pr_info("%s: signal received, shutting down", dev->name);

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+#include "attach.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "aead.h"
+#include "clock.h"
+#include "config.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+#include "peer.h"
+#include "send.h"
+#include "socket_mode.h"
+#include "tun.h"
+#include "uapi.h"
+#include "uapi_client.h"
+#include "uapi_server.h"
+
+#define CONFIG_MAX (64u << 20)
+
+static int uapi_get(void *ctx, struct wgx_uapi_device_view *view)
+{
+	return wgx_device_view(ctx, view);
+}
+
+static void uapi_put_view(void *ctx, struct wgx_uapi_device_view *view)
+{
+	(void)ctx;
+	wgx_device_view_free(view);
+}
+
+static int uapi_set(void *ctx, const struct wgx_uapi_set *set)
+{
+	return wgx_device_apply(ctx, set, wgx_clock_mono_ns());
+}
+
+static void uapi_removed(void *ctx)
+{
+	struct wgx_device *dev = ctx;
+
+	/* wg-quick down and friends delete the socket to stop a userspace WireGuard. */
+	pr_info("%s: UAPI socket removed, shutting down", dev->name);
+	kill(getpid(), SIGTERM);
+}
+
+static const struct wgx_uapi_ops uapi_ops = {
+	.get = uapi_get,
+	.put_view = uapi_put_view,
+	.set = uapi_set,
+	.removed = uapi_removed,
+};
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t len;
+
+	if (!f)
+		return NULL;
+	buf = malloc(CONFIG_MAX + 1);
+	len = buf ? fread(buf, 1, CONFIG_MAX, f) : 0;
+	if (buf && (ferror(f) || len == CONFIG_MAX)) {
+		free(buf);
+		buf = NULL;
+		errno = EFBIG;
+	}
+	fclose(f);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+static int load_config(const char *path, struct wgx_uapi_set *set)
+{
+	char err[256] = "", *text = read_file(path);
+	int ret;
+
+	if (!text) {
+		pr_err("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	ret = wgx_config_parse(text, false, set, err, sizeof(err));
+	sodium_memzero(text, strlen(text));
+	free(text);
+	if (ret)
+		pr_err("%s: %s", path, err[0] ? err : strerror(-ret));
+	return ret;
+}
+
+void wgx_attach_cleanup_stale(const char *name)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	if (wgx_pidfile_read(name) > 0)
+		return;
+	unlink(wgx_uapi_sock_path(name, path, sizeof(path)));
+	wgx_ctl_close(-1, name);
+	wgx_pidfile_remove(name);
+}
+
+static int block_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* After a restart, reach the peers we know at once instead of waiting for traffic. */
+static void initiate_to_known_endpoints(struct wgx_device *dev, uint64_t now)
+{
+	for (struct wgx_peer *p = dev->peers; p; p = p->next)
+		if (p->endpoint.addr.sa.sa_family != AF_UNSPEC)
+			wgx_send_want_handshake(p, now);
+}
+
+static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *config)
+{
+	struct wgx_uapi_server uapi;
+	struct wgx_device *dev;
+	int ret, sigfd, ctlfd;
+	uint64_t now;
+	char dir[256];
+
+	sigfd = block_signals();
+	if (sigfd < 0)
+		return -errno;
+	dev = wgx_device_create(o->name, o->mode, o->mtu);
+	if (!dev) {
+		ret = -ENOMEM;
+		goto err_sig;
+	}
+	ret = wgx_tun_open(o->name, o->mtu);
+	if (ret < 0) {
+		pr_err("%s: cannot create TUN device: %s", o->name, strerror(-ret));
+		goto err_dev;
+	}
+	dev->tun_fd = ret;
+	now = wgx_clock_mono_ns();
+	ret = wgx_device_apply(dev, config, now);
+	if (!ret)
+		ret = wgx_device_bind(dev, now);
+	if (ret) {
+		pr_err("%s: cannot bind UDP port %u: %s", o->name, dev->listen_port, strerror(-ret));
+		goto err_tun;
+	}
+	wgx_uapi_sock_path(o->name, dir, sizeof(dir));
+	*strrchr(dir, '/') = '\0';
+	ret = wgx_uapi_server_open_at(&uapi, dir, o->name, &uapi_ops, dev);
+	if (ret) {
+		pr_err("%s: cannot create UAPI socket in %s: %s", o->name, dir, strerror(-ret));
+		goto err_tun;
+	}
+	ret = wgx_pidfile_create(o->name);
+	if (ret) {
+		pr_err("%s: pid file: %s", o->name, strerror(-ret));
+		goto err_uapi;
+	}
+	ctlfd = wgx_ctl_open(o->name);
+	if (ctlfd < 0)
+		pr_warn("%s: no statistics socket: %s", o->name, strerror(-ctlfd));
+	dev->ctl_fd = ctlfd;
+	pr_info("%s: up, mode %s, UDP port %u, MTU %u, AEAD %s", o->name,
+		o->mode == WGX_MODE_XDP ? "xdp" : "socket", dev->udp.port, o->mtu,
+		wgx_aead_backend_name());
+	initiate_to_known_endpoints(dev, now);
+	wgx_daemon_ready(0);
+	ret = wgx_socket_mode_run(dev, &uapi, sigfd);
+	wgx_ctl_close(ctlfd, o->name);
+	wgx_pidfile_remove(o->name);
+err_uapi:
+	wgx_uapi_server_close(&uapi);
+err_tun:
+	close(dev->tun_fd);
+err_dev:
+	wgx_device_destroy(dev);
+err_sig:
+	close(sigfd);
+	return ret;
+}
+
+int wgx_attach(const struct wgx_attach_opts *o)
+{
+	struct wgx_uapi_set config = { 0 };
+	pid_t pid = wgx_pidfile_read(o->name);
+	int ret;
+
+	if (pid > 0) {
+		pr_err("%s is already attached (pid %d); wg-xdp detach %s first", o->name, (int)pid,
+		       o->name);
+		return -EEXIST;
+	}
+	if (o->mode == WGX_MODE_XDP) {
+		pr_err("--mode xdp: the AF_XDP data plane is not in this build yet; use --mode socket");
+		return -EOPNOTSUPP;
+	}
+	wgx_attach_cleanup_stale(o->name);
+	if (o->config && (ret = load_config(o->config, &config)))
+		goto out;
+	wgx_aead_select(NULL);
+	if (!o->foreground && (ret = wgx_daemon_fork()))
+		goto out;
+	ret = serve(o, &config);
+	if (ret)
+		wgx_daemon_ready(1);
+out:
+	wgx_uapi_set_free(&config);
+	return ret;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* `wg-xdp attach`: bring an interface up, serve it until told to stop, undo everything. */
+#ifndef WGX_ATTACH_H
+#define WGX_ATTACH_H
+
+#include <stdbool.h>
+
+#include "device.h"
+
+struct wgx_attach_opts {
+	const char *underlay;	/* the NIC (XDP mode attaches to it) */
+	const char *name;	/* the WireGuard interface to create */
+	const char *config;	/* wg setconf file, or NULL */
+	enum wgx_mode mode;
+	unsigned int mtu;
+	bool foreground;
+};
+
+/* Runs the daemon; returns when it stops (0) or failed to start (-errno, reported). */
+int wgx_attach(const struct wgx_attach_opts *o);
+/* Remove what a killed daemon for NAME left behind (sockets, pid file). */
+void wgx_attach_cleanup_stale(const char *name);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's statistics socket ($WGX_RUN_DIR/NAME.ctl): each connection gets
+ * one JSON document (mode, per-reason counters, per-peer counters) and is
+ * closed. The UAPI socket stays byte-compatible with wireguard-go; anything
+ * wg-xdp-specific goes through here.
+ */
+#ifndef WGX_CTL_H
+#define WGX_CTL_H
+
+#include <stddef.h>
+
+struct wgx_device;
+
+/* Listen on NAME.ctl; returns the listening fd or -errno. */
+int wgx_ctl_open(const char *name);
+void wgx_ctl_close(int fd, const char *name);
+/* The fd is readable: answer one client (bounded by a short send timeout). */
+void wgx_ctl_handle(int fd, struct wgx_device *dev);
+/* The statistics of @dev as JSON (malloc'd). */
+char *wgx_ctl_stats_json(struct wgx_device *dev);
+/* Client: fetch NAME's statistics JSON (malloc'd) or NULL with errno set. */
+char *wgx_ctl_fetch(const char *name);
+
+#endif
