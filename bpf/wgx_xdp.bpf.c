@@ -7,7 +7,7 @@
  *            metadata; handshakes go to the daemon's UDP socket; malformed
  *            WireGuard is dropped; everything else passes untouched.
  *   wgx_tun  on the daemon's end of the tunnel veth: inner packets are routed
- *            by allowed IPs (LPM tries) to the veth queue's AF_XDP socket with
+ *            by allowed IPs (host hash, then LPM trie) to the veth queue's AF_XDP socket with
  *            the peer id in the metadata; no route is a drop.
  *
  * Every verdict leaves through count(): one reason, one counter (wgx_stats).
@@ -253,6 +253,16 @@ static __always_inline int is_nd_or_mld(__u8 type)
 	return (type >= 130 && type <= 137) || type == 143;
 }
 
+/* Allowed-IPs lookup: host route first (exact, the longest possible match),
+ * then the trie. key points at {prefixlen, addr}: the host maps' key is the
+ * addr part of the same stack buffer. */
+static __always_inline struct wgx_aip_val *aip_lookup(void *hosts, void *trie, void *key)
+{
+	struct wgx_aip_val *hit = bpf_map_lookup_elem(hosts, key + sizeof(__u32));
+
+	return hit ? hit : bpf_map_lookup_elem(trie, key);
+}
+
 static __always_inline int tun_route(struct xdp_md *ctx, struct wgx_aip_val *hit, __u32 *reason)
 {
 	int action, with_meta;
@@ -285,7 +295,7 @@ static __always_inline int tun_classify(struct xdp_md *ctx, __u32 *reason)
 		    c.pos + ip4->ihl * 4 > c.end)
 			return XDP_DROP;
 		__builtin_memcpy(k.addr, &ip4->daddr, sizeof(k.addr));
-		return tun_route(ctx, bpf_map_lookup_elem(&wgx_aips4, &k), reason);
+		return tun_route(ctx, aip_lookup(&wgx_hosts4, &wgx_aips4, &k), reason);
 	}
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct wgx_lpm6_key k = { .prefixlen = 128 };
@@ -308,7 +318,7 @@ static __always_inline int tun_classify(struct xdp_md *ctx, __u32 *reason)
 			if (is_nd_or_mld(*icmp6))
 				return XDP_DROP;
 		}
-		return tun_route(ctx, bpf_map_lookup_elem(&wgx_aips6, &k), reason);
+		return tun_route(ctx, aip_lookup(&wgx_hosts6, &wgx_aips6, &k), reason);
 	}
 	*reason = eth->h_proto == bpf_htons(ETH_P_ARP) ? WGX_R_TUN_ARP : WGX_R_TUN_NOT_IP;
 	return XDP_DROP;

@@ -49,7 +49,8 @@ struct wgx_peer {
 	__u32 flags;
 };
 
-/* wgx_aips4 / wgx_aips6: prefixlen first, as BPF_MAP_TYPE_LPM_TRIE wants. */
+/* wgx_aips4 / wgx_aips6: prefixlen first, as BPF_MAP_TYPE_LPM_TRIE wants.
+ * Full-length prefixes (/32, /128) live in wgx_hosts4/6 instead, see maps.h. */
 struct wgx_lpm4_key {
 	__u32 prefixlen;
 	__u8 addr[4];
@@ -57,6 +58,15 @@ struct wgx_lpm4_key {
 
 struct wgx_lpm6_key {
 	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* wgx_hosts4 / wgx_hosts6: the /32 and /128 allowed IPs, exact match. */
+struct wgx_host4_key {
+	__u8 addr[4];
+};
+
+struct wgx_host6_key {
 	__u8 addr[16];
 };
 

@@ -59,7 +59,8 @@ int wgx_bpf_idx_del(struct wgx_bpf *b, uint32_t index);
 int wgx_bpf_peer_set(struct wgx_bpf *b, uint32_t peer_id, const struct wgx_peer *peer);
 int wgx_bpf_peer_del(struct wgx_bpf *b, uint32_t peer_id);
 /* Allowed IPs: family AF_INET/AF_INET6, addr in network order, host bits
- * past cidr are cleared. add replaces an existing prefix's peer. */
+ * past cidr are cleared. add replaces an existing prefix's peer. /32 and
+ * /128 go to the wgx_hosts4/6 hashes, shorter prefixes to the LPM tries. */
 int wgx_bpf_aip_add(struct wgx_bpf *b, int family, const void *addr, uint8_t cidr,
 		    uint32_t peer_id);
 int wgx_bpf_aip_del(struct wgx_bpf *b, int family, const void *addr, uint8_t cidr);

@@ -120,20 +120,24 @@ union lpm_key {
 	struct wgx_lpm6_key v6;
 };
 
-/* Build the LPM key for (family, addr, cidr); returns its map or NULL. */
+/* Build the key for (family, addr, cidr) and pick its map: full-length
+ * prefixes go to the host hash, the others to the trie (see bpf/maps.h).
+ * *keyp points into k. Returns the map or NULL for a bad family/cidr. */
 static struct bpf_map *aip_key(struct wgx_bpf *b, int family, const void *addr, uint8_t cidr,
-			       union lpm_key *k)
+			       union lpm_key *k, const void **keyp)
 {
 	memset(k, 0, sizeof(*k));
 	if (family == AF_INET && cidr <= 32) {
 		k->v4.prefixlen = cidr;
 		mask_copy(k->v4.addr, addr, 4, cidr);
-		return b->skel->maps.wgx_aips4;
+		*keyp = cidr == 32 ? (const void *)k->v4.addr : (const void *)&k->v4;
+		return cidr == 32 ? b->skel->maps.wgx_hosts4 : b->skel->maps.wgx_aips4;
 	}
 	if (family == AF_INET6 && cidr <= 128) {
 		k->v6.prefixlen = cidr;
 		mask_copy(k->v6.addr, addr, 16, cidr);
-		return b->skel->maps.wgx_aips6;
+		*keyp = cidr == 128 ? (const void *)k->v6.addr : (const void *)&k->v6;
+		return cidr == 128 ? b->skel->maps.wgx_hosts6 : b->skel->maps.wgx_aips6;
 	}
 	return NULL;
 }
@@ -141,19 +145,21 @@ static struct bpf_map *aip_key(struct wgx_bpf *b, int family, const void *addr, 
 int wgx_bpf_aip_add(struct wgx_bpf *b, int family, const void *addr, uint8_t cidr,
 		    uint32_t peer_id)
 {
-	union lpm_key k;
 	struct wgx_aip_val v = { .peer_id = peer_id };
-	struct bpf_map *map = aip_key(b, family, addr, cidr, &k);
+	const void *key;
+	union lpm_key k;
+	struct bpf_map *map = aip_key(b, family, addr, cidr, &k, &key);
 
-	return map ? update(map, &k, &v) : -EINVAL;
+	return map ? update(map, key, &v) : -EINVAL;
 }
 
 int wgx_bpf_aip_del(struct wgx_bpf *b, int family, const void *addr, uint8_t cidr)
 {
+	const void *key;
 	union lpm_key k;
-	struct bpf_map *map = aip_key(b, family, addr, cidr, &k);
+	struct bpf_map *map = aip_key(b, family, addr, cidr, &k, &key);
 
-	return map ? delete(map, &k) : -EINVAL;
+	return map ? delete(map, key) : -EINVAL;
 }
 
 static struct bpf_map *xsks_of(struct wgx_bpf *b, enum wgx_bpf_prog which)

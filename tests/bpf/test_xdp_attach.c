@@ -115,17 +115,21 @@ static void test_pins(struct wgx_bpf *b)
 	static const char *const aips[] = { "\"prefixlen\": 24", "\"addr\": [100,64,1,0",
 					    "\"peer_id\": 43" };
 	static const char *const idx[] = { "\"peer_id\": 42", "\"keypair_slot\": 2" };
+	static const char *const hosts[] = { "\"addr\": [100,64,1,77", "\"peer_id\": 44" };
 	static const char *const stats[] = { "\"packets\"", "\"bytes\"" };
 	static const char *const progs[] = { "name wgx_rx", "name wgx_tun" };
-	__u8 net[4] = { 100, 64, 1, 0 };
+	__u8 net[4] = { 100, 64, 1, 0 }, host[4] = { 100, 64, 1, 77 };
 
 	ok(wgx_bpf_aip_add(b, AF_INET, net, 24, TUN_PEER) == 0 &&
+		   wgx_bpf_aip_add(b, AF_INET, host, 32, 44) == 0 &&
 		   wgx_bpf_idx_add(b, IDX, PEER, 2) == 0,
-	   "one allowed IP and one receiver index added");
+	   "two allowed IPs (/24, /32) and one receiver index added");
 	ok(wgx_bpf_pin(b) == 0 && dir_exists(WGX_PIN_ROOT "/" NAME "/wgx_aips4"),
 	   "maps pinned under " WGX_PIN_ROOT "/" NAME);
 	ok(output_has("bpftool map dump pinned " WGX_PIN_ROOT "/" NAME "/wgx_aips4 2>&1", aips, 3),
 	   "bpftool dumps wgx_aips4 with BTF names (prefixlen, addr, peer_id)");
+	ok(output_has("bpftool map dump pinned " WGX_PIN_ROOT "/" NAME "/wgx_hosts4 2>&1", hosts, 2),
+	   "bpftool dumps wgx_hosts4 with BTF names (addr, peer_id)");
 	ok(output_has("bpftool map dump pinned " WGX_PIN_ROOT "/" NAME "/wgx_idx 2>&1", idx, 2),
 	   "bpftool dumps wgx_idx with BTF names (peer_id, keypair_slot)");
 	ok(output_has("bpftool map dump pinned " WGX_PIN_ROOT "/" NAME "/wgx_stats 2>&1", stats, 2),

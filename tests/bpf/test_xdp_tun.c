@@ -160,6 +160,14 @@ static void test_masking(void)
 	ok(wgx_bpf_aip_del(bpf, AF_INET, a, 32) == 0, "100.64.1.200/32 removed");
 	d.dst = "100.64.1.200";
 	check("100.64.1.200 falls back to /25", &d, WGX_R_TUN_NO_XSK, 3);
+	{
+		static const struct route host6 = { AF_INET6, "fd00:1:2::7", 128, 14 };
+		struct fdesc d6 = { V6("fd00:1:2::7") };
+
+		ok(route(&host6, false) == 0, "fd00:1:2::7/128 removed");
+		check("fd00:1:2::7 falls back to /48", &d6, WGX_R_TUN_NO_XSK, 13);
+		ok(route(&host6, false) == -ENOENT, "removing it twice is -ENOENT");
+	}
 	ok(wgx_bpf_aip_add(bpf, AF_INET, a, 33, 1) == -EINVAL, "prefix /33 rejected");
 	ok(wgx_bpf_aip_add(bpf, AF_UNIX, a, 8, 1) == -EINVAL, "unknown family rejected");
 }
