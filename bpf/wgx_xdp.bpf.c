@@ -32,7 +32,8 @@ static __always_inline int count(int action, __u32 reason, __u64 bytes)
 /*
  * Put the peer id in front of the packet and redirect to the queue's XSK.
  * Metadata is best effort: if the driver has no room for it the frame still
- * goes to the socket and *reason_meta says so (userspace then looks up).
+ * goes to the socket and *with_meta says so (the _NOMETA reasons; userspace
+ * then looks the peer up itself).
  * Returns XDP_REDIRECT, or `fallback` when the queue has no socket.
  */
 static __always_inline int to_xsk(struct xdp_md *ctx, void *xsks, __u32 peer_id, __u16 kind,

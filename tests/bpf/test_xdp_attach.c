@@ -110,6 +110,42 @@ static bool dir_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+/* Test-run a frame through prog with a socket in the slot: once normally,
+ * once with the metadata area already full (adjust_meta must fail), which
+ * must still redirect, counted under the _NOMETA reason. */
+static void redirect_runs(struct wgx_bpf *b, int prog_fd, const char *ifname, const uint8_t *frame,
+			  size_t len, __u32 reason, __u32 nometa_reason, __u32 peer)
+{
+	struct wgx_stat before[WGX_REASON_MAX], after[WGX_REASON_MAX];
+	static uint8_t full[2048 + 256];
+	static struct xdp_result r;
+	__u32 meta_in;
+
+	wgx_bpf_stats_read(b, before);
+	xdp_run(prog_fd, frame, len, 0, ifx(ifname), &r);
+	wgx_bpf_stats_read(b, after);
+	ok(r.err == 0 && r.action == XDP_REDIRECT && r.meta.peer_id == peer &&
+		   stats_moved_only(before, after, reason, len),
+	   "test run: REDIRECT, %s, peer id in metadata (got %s)", wgx_reason_name(reason),
+	   action_name(r.action));
+
+	/* Fill the largest metadata area test_run accepts as input (32 bytes on
+	 * older kernels, the headroom less struct xdp_frame on 6.18). */
+	for (meta_in = 252; meta_in >= 32; meta_in -= 4) {
+		memset(full, 0, meta_in);
+		memcpy(full + meta_in, frame, len);
+		wgx_bpf_stats_read(b, before);
+		xdp_run_meta(prog_fd, full, len + meta_in, meta_in, 0, ifx(ifname), &r);
+		wgx_bpf_stats_read(b, after);
+		if (r.err != -EINVAL)
+			break;
+	}
+	ok(r.err == 0 && r.action == XDP_REDIRECT && r.meta_len == meta_in &&
+		   stats_moved_only(before, after, nometa_reason, len),
+	   "test run, metadata area full (%u bytes): still REDIRECT, %s (got %s)", meta_in,
+	   wgx_reason_name(nometa_reason), action_name(r.action));
+}
+
 static void test_pins(struct wgx_bpf *b)
 {
 	static const char *const aips[] = { "\"prefixlen\": 24", "\"addr\": [100,64,1,0",
@@ -143,7 +179,6 @@ static void test_xsk_rx(struct wgx_bpf *b)
 	struct fdesc d = { .ethertype = ETH_P_IP, .dport = PORT, .wg_type = 4, .msg_len = 80,
 			   .index = IDX };
 	struct wgx_stat before[WGX_REASON_MAX], after[WGX_REASON_MAX];
-	static struct xdp_result r;
 	struct xsk_probe p;
 	const __u8 *got;
 	struct wgx_xdp_meta m;
@@ -156,13 +191,8 @@ static void test_xsk_rx(struct wgx_bpf *b)
 	if (!ok(err == 0, "AF_XDP socket on wgxu1 queue 0 (copy mode): %s", strerror(-err)))
 		return;
 	ok(wgx_bpf_xsk_set(b, WGX_BPF_RX, 0, xsk_socket__fd(p.xsk)) == 0, "socket in wgx_xsks[0]");
-	wgx_bpf_stats_read(b, before);
-	xdp_run(bpf_program__fd(wgx_bpf_skel(b)->progs.wgx_rx), frame, len, 0, ifx("wgxu1"), &r);
-	wgx_bpf_stats_read(b, after);
-	ok(r.err == 0 && r.action == XDP_REDIRECT && r.meta.peer_id == PEER &&
-		   stats_moved_only(before, after, WGX_R_RX_DATA_XSK, len),
-	   "test run: data -> REDIRECT, rx_data_xsk, peer id in metadata (got %s)",
-	   action_name(r.action));
+	redirect_runs(b, bpf_program__fd(wgx_bpf_skel(b)->progs.wgx_rx), "wgxu1", frame, len,
+		      WGX_R_RX_DATA_XSK, WGX_R_RX_DATA_XSK_NOMETA, PEER);
 
 	wgx_bpf_stats_read(b, before);
 	ok(inject("wgxu0", frame, len) == 0, "data frame injected on wgxu0");
@@ -200,6 +230,8 @@ static void test_xsk_tun(struct wgx_bpf *b)
 		return;
 	ok(wgx_bpf_xsk_set(b, WGX_BPF_TUN, 0, xsk_socket__fd(p.xsk)) == 0,
 	   "socket in wgx_tun_xsks[0]");
+	redirect_runs(b, bpf_program__fd(wgx_bpf_skel(b)->progs.wgx_tun), "wgxt1", frame, len,
+		      WGX_R_TUN_XSK, WGX_R_TUN_XSK_NOMETA, TUN_PEER);
 	ok(inject("wgxt0", frame, len) == 0, "inner IPv4 frame injected on wgxt0");
 	got = xsk_probe_recv(&p, 2000, &glen);
 	if (ok(got != NULL && glen == len, "routed frame arrived on the tunnel XSK")) {

@@ -78,6 +78,8 @@ static const struct tun_case cases[] = {
 	{ "MLDv2 report behind hop-by-hop dropped",
 	  { ICMP6("ff02::16", 143), .n_ext = 1, .ext = { 0 } }, .reason = WGX_R_TUN_ND_MLD },
 	{ "MLDv1 query dropped", { ICMP6("ff02::1", 130) }, .reason = WGX_R_TUN_ND_MLD },
+	{ "ICMPv6 redirect dropped", { ICMP6("fd00::1", 137) }, .reason = WGX_R_TUN_ND_MLD },
+	{ "ICMPv6 type 138 routes", { ICMP6("fd00::1", 138) }, WGX_R_TUN_NO_XSK, 11 },
 	{ "ARP dropped", { .ethertype = ETH_P_ARP }, .reason = WGX_R_TUN_ARP },
 	{ "LLDP dropped", { .ethertype = 0x88cc }, .reason = WGX_R_TUN_NOT_IP },
 	{ "VLAN-tagged frame dropped", { .vlans = 1, V4("100.64.1.5") }, .reason = WGX_R_TUN_NOT_IP },

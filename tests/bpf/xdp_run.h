@@ -35,10 +35,12 @@ static const char *action_name(__u32 a)
 	return a < 5 ? n[a] : "?";
 }
 
-static inline int xdp_run(int prog_fd, const void *frame, size_t len, __u32 rx_queue,
-			  int ifindex, struct xdp_result *r)
+/* Run frame (len bytes, of which the first meta_in are metadata already
+ * there: 32 leaves the program no room to add its own). */
+static inline int xdp_run_meta(int prog_fd, const void *frame, size_t len, __u32 meta_in,
+			       __u32 rx_queue, int ifindex, struct xdp_result *r)
 {
-	struct xdp_md in = { .data_end = (__u32)len, .rx_queue_index = rx_queue,
+	struct xdp_md in = { .data = meta_in, .data_end = (__u32)len, .rx_queue_index = rx_queue,
 			     .ingress_ifindex = (__u32)ifindex },
 		      out = {};
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (__u32)len,
@@ -54,6 +56,12 @@ static inline int xdp_run(int prog_fd, const void *frame, size_t len, __u32 rx_q
 	if (!r->err && r->meta_len == sizeof(r->meta))
 		memcpy(&r->meta, r->out, sizeof(r->meta));
 	return r->err;
+}
+
+static inline int xdp_run(int prog_fd, const void *frame, size_t len, __u32 rx_queue,
+			  int ifindex, struct xdp_result *r)
+{
+	return xdp_run_meta(prog_fd, frame, len, 0, rx_queue, ifindex, r);
 }
 
 /* The one reason whose counter changed between before and after must be
