@@ -82,7 +82,7 @@ int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port)
 	/* Kernels before 5.18 reject xdp.frags: retry as a single-buffer program
 	 * (the tunnel MTU must then stay within one page). */
 	err = load(&b->skel, true);
-	if (err) {
+	if (err == -EINVAL) {
 		pr_warn("bpf: multi-buffer wgx_tun failed to load (%s), retrying without",
 			strerror(-err));
 		err = load(&b->skel, false);

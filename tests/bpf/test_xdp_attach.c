@@ -6,7 +6,7 @@
  * live frame through the veth, copy mode), replacing a killed daemon's
  * programs and pins, foreign programs left alone, clean detach.
  *
- *   netns wgx-bpf-attach
+ *   netns wgx-bpf-attach-PID
  *   ┌──────────────────────────────────────────────────────────────┐
  *   │ wgxu0 ──veth── wgxu1 [wgx_rx, XSK q0]    (underlay side)     │
  *   │ wgxt0 ──veth── wgxt1 [wgx_tun, XSK q0]   (tunnel side)       │
@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
@@ -25,16 +26,28 @@
 #include "xdp_run.h"
 #include "xsk_probe.h"
 
-#define NETNS "wgx-bpf-attach"
-#define NAME "wgx-t-attach"
+/* Per-process names, so concurrent `make check` runs do not collide. */
+static char NETNS[32], NAME[16], PINS[64];
 #define PORT 51820
 #define IDX 0xa1b2c3d4u
 #define PEER 42
 #define TUN_PEER 43
 
+/* Run a shell command built from a format; returns its exit status. */
+static __attribute__((format(printf, 1, 2))) int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
 static void netns_del(void)
 {
-	if (system("ip netns del " NETNS " 2>/dev/null")) {
+	if (sh("ip netns del %s 2>/dev/null", NETNS)) {
 		/* absent already */
 	}
 }
@@ -49,19 +62,23 @@ static void on_signal(int sig)
 /* Create the namespace and its links and move this process into it. */
 static int netns_setup(void)
 {
+	char path[64];
 	int fd, err;
 
-	netns_del();
+	snprintf(NETNS, sizeof(NETNS), "wgx-bpf-attach-%d", (int)getpid());
+	snprintf(NAME, sizeof(NAME), "wgxt-%d", (int)getpid());
+	snprintf(PINS, sizeof(PINS), "%s/%s", WGX_PIN_ROOT, NAME);
 	atexit(netns_del);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	err = system("ip netns add " NETNS " && ip -n " NETNS " link add wgxu0 type veth peer name wgxu1"
-		     " && ip -n " NETNS " link add wgxt0 type veth peer name wgxt1"
-		     " && for l in lo wgxu0 wgxu1 wgxt0 wgxt1; do ip -n " NETNS
-		     " link set $l up || exit 1; done");
+	err = sh("ip netns add %1$s && ip -n %1$s link add wgxu0 type veth peer name wgxu1"
+		 " && ip -n %1$s link add wgxt0 type veth peer name wgxt1"
+		 " && for l in lo wgxu0 wgxu1 wgxt0 wgxt1; do ip -n %1$s link set $l up || exit 1; done",
+		 NETNS);
 	if (err)
 		return -EIO;
-	fd = open("/run/netns/" NETNS, O_RDONLY);
+	snprintf(path, sizeof(path), "/run/netns/%s", NETNS);
+	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
 	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
@@ -87,6 +104,15 @@ static bool output_has(const char *cmd, const char *const *needles, int n)
 			return false;
 		}
 	return true;
+}
+
+/* Dump a pinned map with bpftool; return whether the output has every needle. */
+static bool dump_has(const char *map, const char *const *needles, int n)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "bpftool map dump pinned %s/%s 2>&1", PINS, map);
+	return output_has(cmd, needles, n);
 }
 
 static __u32 xdp_prog_id(const char *ifname)
@@ -160,15 +186,14 @@ static void test_pins(struct wgx_bpf *b)
 		   wgx_bpf_aip_add(b, AF_INET, host, 32, 44) == 0 &&
 		   wgx_bpf_idx_add(b, IDX, PEER, 2) == 0,
 	   "two allowed IPs (/24, /32) and one receiver index added");
-	ok(wgx_bpf_pin(b) == 0 && dir_exists(WGX_PIN_ROOT "/" NAME "/wgx_aips4"),
-	   "maps pinned under " WGX_PIN_ROOT "/" NAME);
-	ok(output_has("bpftool map dump pinned " WGX_PIN_ROOT "/" NAME "/wgx_aips4 2>&1", aips, 3),
+	ok(wgx_bpf_pin(b) == 0 && dir_exists(PINS), "maps pinned under %s", PINS);
+	ok(dump_has("wgx_aips4", aips, 3),
 	   "bpftool dumps wgx_aips4 with BTF names (prefixlen, addr, peer_id)");
-	ok(output_has("bpftool map dump pinned " WGX_PIN_ROOT "/" NAME "/wgx_hosts4 2>&1", hosts, 2),
+	ok(dump_has("wgx_hosts4", hosts, 2),
 	   "bpftool dumps wgx_hosts4 with BTF names (addr, peer_id)");
-	ok(output_has("bpftool map dump pinned " WGX_PIN_ROOT "/" NAME "/wgx_idx 2>&1", idx, 2),
+	ok(dump_has("wgx_idx", idx, 2),
 	   "bpftool dumps wgx_idx with BTF names (peer_id, keypair_slot)");
-	ok(output_has("bpftool map dump pinned " WGX_PIN_ROOT "/" NAME "/wgx_stats 2>&1", stats, 2),
+	ok(dump_has("wgx_stats", stats, 2),
 	   "bpftool dumps wgx_stats with BTF names (packets, bytes)");
 	ok(output_has("bpftool prog show 2>&1", progs, 2), "bpftool prog show lists wgx_rx and wgx_tun");
 }
@@ -261,7 +286,7 @@ static void test_stale(void)
 	__u32 old_id = xdp_prog_id("wgxu1");
 	int foreign = foreign_prog(), ifs[2] = { ifx("wgxu1"), ifx("wgxt1") };
 
-	ok(old_id != 0 && old_id != ~0u && dir_exists(WGX_PIN_ROOT "/" NAME),
+	ok(old_id != 0 && old_id != ~0u && dir_exists(PINS),
 	   "closed without detach: program %u still on wgxu1, pins still there", old_id);
 	ok(wgx_bpf_open(&b, NAME, PORT) == 0 && wgx_bpf_attach(b, WGX_BPF_RX, ifs[0], &mode) == 0 &&
 		   mode == WGX_XDP_NATIVE && xdp_prog_id("wgxu1") != old_id,
@@ -281,7 +306,7 @@ static void test_stale(void)
 
 	ok(wgx_bpf_detach(b) == 0, "detach");
 	ok(xdp_prog_id("wgxu1") == 0 && xdp_prog_id("wgxt1") == 0, "no XDP program left on wgxu1, wgxt1");
-	ok(!dir_exists(WGX_PIN_ROOT "/" NAME), "pin directory " WGX_PIN_ROOT "/" NAME " is gone");
+	ok(!dir_exists(PINS), "pin directory %s is gone", PINS);
 	wgx_bpf_close(b);
 
 	/* Crash again, then clean up by name without a handle. */
@@ -291,7 +316,7 @@ static void test_stale(void)
 	   "attached and pinned again");
 	wgx_bpf_close(b);
 	ok(wgx_bpf_remove_stale(NAME, ifs, 2) == 0 && xdp_prog_id("wgxu1") == 0 &&
-		   xdp_prog_id("wgxt1") == 0 && !dir_exists(WGX_PIN_ROOT "/" NAME),
+		   xdp_prog_id("wgxt1") == 0 && !dir_exists(PINS),
 	   "wgx_bpf_remove_stale detaches both and removes the pins");
 }
 
