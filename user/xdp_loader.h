@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's handle on the XDP half: load wgx_xdp.bpf.o (skeleton), attach
+ * wgx_rx to the underlay NIC and wgx_tun to the tunnel veth, pin the maps
+ * under /sys/fs/bpf/wg-xdp/NAME/, keep them in sync, read the counters.
+ *
+ * Threading: every function is for the control thread (map updates are
+ * syscalls; none of this is on the packet path). Nothing here is thread-safe
+ * against itself except reads of the stats.
+ */
+#ifndef WGX_XDP_LOADER_H
+#define WGX_XDP_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "wgx_abi.h"
+#include "wgx_reasons.h"
+
+struct wgx_bpf;
+struct wgx_xdp; /* the generated skeleton (build/wgx_xdp.skel.h) */
+
+enum wgx_bpf_prog { WGX_BPF_RX, WGX_BPF_TUN };
+enum wgx_xdp_mode { WGX_XDP_NONE, WGX_XDP_NATIVE, WGX_XDP_GENERIC };
+
+/* Handshake bucket defaults: the kernel's ratelimiter (20/s, burst 5). */
+#define WGX_BPF_HS_PER_SEC 20
+#define WGX_BPF_HS_BURST 5
+
+/* Load both programs (verifier runs here) with listen_port in wgx_cfg; no
+ * attach, no pins yet. name: [A-Za-z0-9_.-]{1,15}, the interface name. The
+ * tunnel program is multi-buffer (xdp.frags) when the kernel allows it. */
+int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port);
+/* Free the handle; leaves attachments and pins alone (see wgx_bpf_detach). */
+void wgx_bpf_close(struct wgx_bpf *b);
+
+/* Attach one program to ifindex: native XDP, else generic with a warning.
+ * A wgx program of the same kind already there (a killed daemon's) is
+ * replaced atomically; anyone else's program is -EBUSY. *mode: what we got. */
+int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
+		   enum wgx_xdp_mode *mode);
+/* Pin every map under WGX_PIN_ROOT/NAME/ (mounting bpffs if needed),
+ * replacing stale pins of the same name. */
+int wgx_bpf_pin(struct wgx_bpf *b);
+/* Detach what this handle attached and remove its pins and directory. */
+int wgx_bpf_detach(struct wgx_bpf *b);
+/* For `wg-xdp detach NAME` after a crash: detach wgx programs (only ours, by
+ * program name) from the given interfaces and remove NAME's pin directory. */
+int wgx_bpf_remove_stale(const char *name, const int *ifindexes, int n);
+
+/* Run-time config (wgx_cfg); takes effect on the next packet, no reload. */
+int wgx_bpf_set_listen_port(struct wgx_bpf *b, uint16_t port);
+int wgx_bpf_set_flags(struct wgx_bpf *b, uint32_t flags);
+int wgx_bpf_set_hs_rate(struct wgx_bpf *b, uint32_t per_sec, uint32_t burst);
+
+/* Receiver indices (wgx_idx): add when a keypair is created, del when freed. */
+int wgx_bpf_idx_add(struct wgx_bpf *b, uint32_t index, uint32_t peer_id, uint32_t slot);
+int wgx_bpf_idx_del(struct wgx_bpf *b, uint32_t index);
+/* Peers (wgx_peers): public key and endpoint only. */
+int wgx_bpf_peer_set(struct wgx_bpf *b, uint32_t peer_id, const struct wgx_peer *peer);
+int wgx_bpf_peer_del(struct wgx_bpf *b, uint32_t peer_id);
+/* Allowed IPs: family AF_INET/AF_INET6, addr in network order, host bits
+ * past cidr are cleared. add replaces an existing prefix's peer. /32 and
+ * /128 go to the wgx_hosts4/6 hashes, shorter prefixes to the LPM tries. */
+int wgx_bpf_aip_add(struct wgx_bpf *b, int family, const void *addr, uint8_t cidr,
+		    uint32_t peer_id);
+int wgx_bpf_aip_del(struct wgx_bpf *b, int family, const void *addr, uint8_t cidr);
+/* Put an AF_XDP socket in queue's slot of the rx or tun XSKMAP, or clear it. */
+int wgx_bpf_xsk_set(struct wgx_bpf *b, enum wgx_bpf_prog which, uint32_t queue, int xsk_fd);
+int wgx_bpf_xsk_clear(struct wgx_bpf *b, enum wgx_bpf_prog which, uint32_t queue);
+
+/* Counters summed over CPUs, indexed by enum wgx_reason. */
+int wgx_bpf_stats_read(struct wgx_bpf *b, struct wgx_stat out[WGX_REASON_MAX]);
+/* Same from the pinned map of a running daemon (for `wg-xdp stats NAME`). */
+int wgx_bpf_stats_read_pinned(const char *name, struct wgx_stat out[WGX_REASON_MAX]);
+
+/* For tests and the data plane: the skeleton (programs and maps by name). */
+struct wgx_xdp *wgx_bpf_skel(struct wgx_bpf *b);
+
+#endif

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* The loader handle, shared by xdp_loader.c and xdp_maps.c only. */
+#ifndef WGX_XDP_LOADER_INT_H
+#define WGX_XDP_LOADER_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <linux/types.h>
+
+struct wgx_bpf {
+	struct wgx_xdp *skel;
+	char name[16];
+	char pin_dir[64];
+	int ifindex[2];		/* by enum wgx_bpf_prog; 0 = not attached */
+	__u32 mode_flag[2];	/* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
+	bool pinned;
+};
+
+#endif
