@@ -4,9 +4,9 @@
 # against itself, over an IPv4 and an IPv6 underlay, configured only through
 # the UAPI with the unmodified `wg` tool.
 #
-#   wgx-is-a                                  wgx-is-b
+#   wgx-is-aPID                               wgx-is-bPID
 #  +-------------------------------+         +-------------------------------+
-#  | wgisa (LEFT impl)             |         | wgisb (RIGHT impl)            |
+#  | wgisaPID (LEFT impl)          |         | wgisbPID (RIGHT impl)         |
 #  |   100.64.0.1/24  fd00::1/64   |         |   100.64.0.2/24  fd00::2/64   |
 #  | veth0                         |         | veth0                         |
 #  |   198.18.0.1/24  2001:2::1/64 +---------+   198.18.0.2/24  2001:2::2/64 |
@@ -18,7 +18,8 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 
-A=wgx-is-a B=wgx-is-b
+# Unique per run: concurrent runs share /var/run/wireguard and the netns names.
+A=wgx-is-a$$ B=wgx-is-b$$ IFA=wgisa$$ IFB=wgisb$$
 BYTES=${WGX_TRANSFER_MB:-50}
 
 setup_underlay() {
@@ -71,10 +72,10 @@ run_pair() {	# run_pair LEFT RIGHT UNDERLAY_FAMILY
 	if [ "$fam" = 4 ]; then epa=198.18.0.1:51820 epb=198.18.0.2:51820
 	else epa=[2001:2::1]:51820 epb=[2001:2::2]:51820; fi
 	ka=$(genkey) kb=$(genkey) pa=$(pubkey "$ka") pb=$(pubkey "$kb")
-	check "$left up in $A" start_wg "$left" $A wgisa socket &&
-	check "$right up in $B" start_wg "$right" $B wgisb socket &&
-	check "$left configured through wg (UAPI)" configure $A wgisa 1 "$ka" "$pb" "$epb" 2 &&
-	check "$right configured through wg (UAPI)" configure $B wgisb 2 "$kb" "$pa" "$epa" 1 || { teardown; return; }
+	check "$left up in $A" start_wg "$left" $A $IFA socket &&
+	check "$right up in $B" start_wg "$right" $B $IFB socket &&
+	check "$left configured through wg (UAPI)" configure $A $IFA 1 "$ka" "$pb" "$epb" 2 &&
+	check "$right configured through wg (UAPI)" configure $B $IFB 2 "$kb" "$pa" "$epa" 1 || { teardown; return; }
 	local tag="$left <-> $right, IPv$fam underlay"
 	check "$tag: ping 100.64.0.2 from A" ip netns exec $A ping -c 3 -i 0.2 -W 5 100.64.0.2
 	check "$tag: ping 100.64.0.1 from B" ip netns exec $B ping -c 3 -i 0.2 -W 5 100.64.0.1
@@ -83,8 +84,8 @@ run_pair() {	# run_pair LEFT RIGHT UNDERLAY_FAMILY
 	check "$tag: ping 1..1392 byte payloads from A" \
 		bash -c "for s in 1 56 500 1000 1392; do ip netns exec $A ping -c 1 -W 5 -s \$s -M do 100.64.0.2 || exit 1; done"
 	check "$tag: ${BYTES} MB TCP B->A, sha256 matches" transfer 100.64.0.1
-	check "$tag: wg show on A: recent handshake, bytes both ways" wg_show_fresh $A wgisa
-	check "$tag: wg show on B: recent handshake, bytes both ways" wg_show_fresh $B wgisb
+	check "$tag: wg show on A: recent handshake, bytes both ways" wg_show_fresh $A $IFA
+	check "$tag: wg show on B: recent handshake, bytes both ways" wg_show_fresh $B $IFB
 	teardown
 }
 
