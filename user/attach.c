@@ -25,6 +25,7 @@
 #include "uapi.h"
 #include "uapi_client.h"
 #include "uapi_server.h"
+#include "xdp_mode.h"
 
 #define CONFIG_MAX (64u << 20)
 
@@ -104,6 +105,7 @@ void wgx_attach_cleanup_stale(const char *name)
 
 	if (wgx_pidfile_read(name) > 0)
 		return;
+	wgx_xdp_cleanup_stale(name, NULL);
 	unlink(wgx_uapi_sock_path(name, path, sizeof(path)));
 	wgx_ctl_close(-1, name);
 	wgx_pidfile_remove(name);
@@ -130,6 +132,29 @@ static void initiate_to_known_endpoints(struct wgx_device *dev, uint64_t now)
 			wgx_send_want_handshake(p, now);
 }
 
+/* The tunnel side: a TUN device (socket mode) or the veth + AF_XDP plane (XDP mode). */
+static int open_tunnel(const struct wgx_attach_opts *o, struct wgx_device *dev)
+{
+	int ret;
+
+	if (o->mode == WGX_MODE_XDP)
+		return wgx_xdp_start(dev, o->underlay);
+	ret = wgx_tun_open(o->name, o->mtu);
+	if (ret < 0) {
+		pr_err("%s: cannot create TUN device: %s", o->name, strerror(-ret));
+		return ret;
+	}
+	dev->tun_fd = ret;
+	return 0;
+}
+
+static void close_tunnel(struct wgx_device *dev)
+{
+	if (dev->tun_fd >= 0)
+		close(dev->tun_fd);
+	wgx_xdp_stop(dev);
+}
+
 static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *config)
 {
 	struct wgx_uapi_server uapi;
@@ -146,12 +171,8 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 		ret = -ENOMEM;
 		goto err_sig;
 	}
-	ret = wgx_tun_open(o->name, o->mtu);
-	if (ret < 0) {
-		pr_err("%s: cannot create TUN device: %s", o->name, strerror(-ret));
+	if (o->mode == WGX_MODE_XDP && (ret = wgx_xdp_prepare(dev)))
 		goto err_dev;
-	}
-	dev->tun_fd = ret;
 	now = wgx_clock_mono_ns();
 	ret = wgx_device_apply(dev, config, now);
 	if (!ret)
@@ -160,6 +181,9 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 		pr_err("%s: cannot bind UDP port %u: %s", o->name, dev->listen_port, strerror(-ret));
 		goto err_tun;
 	}
+	ret = open_tunnel(o, dev);
+	if (ret)
+		goto err_tun;
 	wgx_uapi_sock_path(o->name, dir, sizeof(dir));
 	*strrchr(dir, '/') = '\0';
 	ret = wgx_uapi_server_open_at(&uapi, dir, o->name, &uapi_ops, dev);
@@ -181,13 +205,16 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 		wgx_aead_backend_name());
 	initiate_to_known_endpoints(dev, now);
 	wgx_daemon_ready(0);
-	ret = wgx_socket_mode_run(dev, &uapi, sigfd);
+	if (o->mode == WGX_MODE_XDP)
+		ret = wgx_xdp_mode_run(dev, &uapi, sigfd);
+	else
+		ret = wgx_socket_mode_run(dev, &uapi, sigfd);
 	wgx_ctl_close(ctlfd, o->name);
 	wgx_pidfile_remove(o->name);
 err_uapi:
 	wgx_uapi_server_close(&uapi);
 err_tun:
-	close(dev->tun_fd);
+	close_tunnel(dev);
 err_dev:
 	wgx_device_destroy(dev);
 err_sig:
@@ -206,11 +233,9 @@ int wgx_attach(const struct wgx_attach_opts *o)
 		       o->name);
 		return -EEXIST;
 	}
-	if (o->mode == WGX_MODE_XDP) {
-		pr_err("--mode xdp: the AF_XDP data plane is not in this build yet; use --mode socket");
-		return -EOPNOTSUPP;
-	}
 	wgx_attach_cleanup_stale(o->name);
+	if (o->mode == WGX_MODE_XDP)
+		wgx_xdp_cleanup_stale(o->name, o->underlay);
 	if (o->config && (ret = load_config(o->config, &config)))
 		goto out;
 	wgx_aead_select(NULL);

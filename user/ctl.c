@@ -14,6 +14,7 @@
 #include "device.h"
 #include "keys.h"
 #include "peer.h"
+#include "xdp_mode.h"
 
 static void ctl_path(const char *name, struct sockaddr_un *sun)
 {
@@ -64,18 +65,22 @@ char *wgx_ctl_stats_json(struct wgx_device *dev)
 	char *out = NULL, key[WGX_KEY_B64_LEN + 1], ep[64];
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
+	uint64_t reasons[WGX_REASON_MAX];
 	const char *sep = "";
 
 	if (!f)
 		return NULL;
+	memcpy(reasons, dev->stats, sizeof(reasons));
 	fprintf(f, "{\"name\":\"%s\",\"mode\":\"%s\",\"listen_port\":%u,\"mtu\":%u,\"peers\":%u,",
 		dev->name, dev->mode == WGX_MODE_XDP ? "xdp" : "socket", dev->udp.port, dev->mtu,
 		dev->n_peers);
+	/* XDP mode: the data plane's state, and the XDP programs' counters merged in. */
+	wgx_xdp_stats_json(dev, f, reasons);
 	fputs("\"reasons\":{", f);
 	for (unsigned int r = 0; r < WGX_REASON_MAX; r++) {
-		if (!dev->stats[r] || !wgx_reason_name(r))
+		if (!reasons[r] || !wgx_reason_name(r))
 			continue;
-		fprintf(f, "%s\"%s\":%llu", sep, wgx_reason_name(r), (unsigned long long)dev->stats[r]);
+		fprintf(f, "%s\"%s\":%llu", sep, wgx_reason_name(r), (unsigned long long)reasons[r]);
 		sep = ",";
 	}
 	fputs("},\"peer_list\":[", f);

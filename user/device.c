@@ -13,6 +13,7 @@
 #include "secret.h"
 #include "send.h"
 #include "uapi.h"
+#include "xdp_sync.h"
 
 struct wgx_device *wgx_device_create(const char *name, enum wgx_mode mode, unsigned int mtu)
 {
@@ -93,6 +94,8 @@ int wgx_device_bind(struct wgx_device *dev, uint64_t now)
 	wgx_udp_close(&dev->udp);
 	dev->udp = fresh;
 	dev->up = true;
+	if (dev->bpf)
+		wgx_xdp_sync_listen_port(dev->bpf, fresh.port);
 	(void)now;
 	return 0;
 }
@@ -162,18 +165,26 @@ static int apply_peer(struct wgx_device *dev, const struct wgx_uapi_peer_change 
 						    c->preshared_key : NULL);
 	if (c->has_endpoint)
 		set_endpoint(peer, &c->endpoint);
-	if (c->replace_allowed_ips)
+	if (c->replace_allowed_ips) {
+		if (dev->bpf)
+			wgx_allowedips_walk_by_peer(&dev->allowedips, peer, wgx_xdp_sync_aip_del_cb,
+						    dev->bpf);
 		wgx_allowedips_remove_by_peer(&dev->allowedips, peer);
+	}
 	for (size_t i = 0; i < c->n_allowed_ips; i++) {
 		const struct wgx_uapi_cidr *a = &c->allowed_ips[i];
 
 		if (a->remove) {
-			wgx_allowedips_remove(&dev->allowedips, a->family, a->addr, a->cidr, peer);
+			if (!wgx_allowedips_remove(&dev->allowedips, a->family, a->addr, a->cidr,
+						   peer) && dev->bpf)
+				wgx_xdp_sync_aip(dev->bpf, a->family, a->addr, a->cidr, 0, false);
 			continue;
 		}
 		ret = wgx_allowedips_insert(&dev->allowedips, a->family, a->addr, a->cidr, peer);
 		if (ret)
 			return ret;
+		if (dev->bpf)
+			wgx_xdp_sync_aip(dev->bpf, a->family, a->addr, a->cidr, peer->id, true);
 	}
 	if (c->has_keepalive) {
 		peer->persistent_keepalive = c->persistent_keepalive;

@@ -28,6 +28,8 @@
 #include "wgx_reasons.h"
 
 struct wgx_uapi_set;
+struct wgx_bpf;
+struct wgx_xdp_plane;
 struct wgx_uapi_device_view;
 
 enum wgx_mode { WGX_MODE_SOCKET, WGX_MODE_XDP };
@@ -64,6 +66,10 @@ struct wgx_device {
 	bool up;			/* sockets open: the device sends and receives */
 	int tun_fd;
 	int ctl_fd;			/* statistics socket, -1: none */
+	/* XDP mode only (NULL otherwise): the BPF maps the hooks in xdp_sync.h
+	 * keep in sync, and the AF_XDP data plane that delivers and transmits. */
+	struct wgx_bpf *bpf;
+	struct wgx_xdp_plane *xdp;
 
 	uint64_t handshakes_this_second, second_start, under_load_until;
 	bool force_under_load;		/* WGX_TEST_UNDER_LOAD=1: test-only, always ask for cookies */

@@ -9,6 +9,7 @@
 #include "device.h"
 #include "log.h"
 #include "secret.h"
+#include "xdp_sync.h"
 
 struct wgx_peer *wgx_peer_create(struct wgx_device *dev, const uint8_t public_key[WGX_KEY_LEN],
 				 uint64_t now)
@@ -42,6 +43,8 @@ struct wgx_peer *wgx_peer_create(struct wgx_device *dev, const uint8_t public_ke
 		dev->peers = peer;
 	dev->peers_tail = peer;
 	dev->n_peers++;
+	if (dev->bpf)
+		wgx_xdp_sync_peer(dev->bpf, peer->id, public_key, &peer->endpoint.addr.sa);
 	(void)now;
 	return peer;
 
@@ -56,6 +59,8 @@ void wgx_peer_release_keypairs(struct wgx_peer *peer, struct wgx_keypair_drops *
 {
 	for (unsigned int i = 0; i < drops->n; i++) {
 		wgx_index_remove(&peer->dev->index, drops->kp[i]->local_index);
+		if (peer->dev->bpf)
+			wgx_xdp_sync_index_del(peer->dev->bpf, drops->kp[i]->local_index);
 		wgx_noise_keypair_free(drops->kp[i]);
 	}
 	drops->n = 0;
@@ -85,6 +90,8 @@ int wgx_peer_handshake_index_to_keypair(struct wgx_peer *peer, struct wgx_keypai
 
 	if (!ret && peer->hs_index == kp->local_index)
 		peer->hs_index = 0;
+	if (!ret && peer->dev->bpf)
+		wgx_xdp_sync_index_add(peer->dev->bpf, kp->local_index, peer->id);
 	return ret;
 }
 
@@ -111,6 +118,10 @@ void wgx_peer_remove(struct wgx_peer *peer)
 
 	wgx_timers_stop(&peer->timers);
 	wgx_timerq_update(&dev->timerq, peer, 0);
+	if (dev->bpf) {
+		wgx_allowedips_walk_by_peer(&dev->allowedips, peer, wgx_xdp_sync_aip_del_cb, dev->bpf);
+		wgx_xdp_sync_peer_del(dev->bpf, peer->id);
+	}
 	wgx_allowedips_remove_by_peer(&dev->allowedips, peer);
 	wgx_pubkey_remove(&dev->pubkeys, peer->public_key);
 	wgx_peer_zero_keys(peer);
@@ -183,4 +194,6 @@ void wgx_peer_set_endpoint(struct wgx_peer *peer, const struct wgx_endpoint *ep)
 	    !memcmp(&peer->endpoint.src6, &ep->src6, sizeof(ep->src6)))
 		return;
 	peer->endpoint = *ep;
+	if (peer->dev->bpf)
+		wgx_xdp_sync_peer(peer->dev->bpf, peer->id, peer->public_key, &ep->addr.sa);
 }

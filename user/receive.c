@@ -12,6 +12,7 @@
 #include "peer.h"
 #include "send.h"
 #include "tun.h"
+#include "xdp_mode.h"
 
 int wgx_receive_classify(const uint8_t *msg, size_t len)
 {
@@ -165,8 +166,8 @@ static bool source_allowed(struct wgx_device *dev, struct wgx_peer *peer, const 
 	return wgx_allowedips_lookup(&dev->allowedips, family, src) == peer;
 }
 
-static void receive_data(struct wgx_device *dev, uint8_t *msg, size_t len,
-			 const struct wgx_endpoint *ep, uint64_t now)
+void wgx_receive_data(struct wgx_device *dev, uint8_t *msg, size_t len,
+		      const struct wgx_endpoint *ep, uint64_t now)
 {
 	const struct wgx_msg_data *hdr = (const struct wgx_msg_data *)msg;
 	struct wgx_keypair_drops drops = { .n = 0 };
@@ -228,7 +229,9 @@ static void receive_data(struct wgx_device *dev, uint8_t *msg, size_t len,
 		goto out;
 	}
 	wgx_timers_data_received(&peer->timers, now);
-	if (wgx_tun_write(dev->tun_fd, inner, inner_len) < 0)
+	if (dev->xdp)
+		wgx_xdp_deliver(dev->xdp, inner, inner_len, family);
+	else if (wgx_tun_write(dev->tun_fd, inner, inner_len) < 0)
 		wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
 out:
 	wgx_peer_timers_changed(peer);
@@ -242,7 +245,7 @@ void wgx_receive_batch(struct wgx_device *dev, struct wgx_udp_msg *msgs, int n, 
 		if (type < 0)
 			wgx_device_count(dev, (enum wgx_reason)-type);
 		else if (type == WGX_MSG_DATA)
-			receive_data(dev, msgs[i].buf, msgs[i].len, &msgs[i].ep, now);
+			wgx_receive_data(dev, msgs[i].buf, msgs[i].len, &msgs[i].ep, now);
 		else
 			wgx_receive_handshake(dev, msgs[i].buf, msgs[i].len, &msgs[i].ep, now);
 	}

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "udp.h"
 
 struct wgx_device;
@@ -19,6 +21,14 @@ void wgx_receive_batch(struct wgx_device *dev, struct wgx_udp_msg *msgs, int n, 
 /* One handshake message (type 1/2/3) from @ep: also the XDP mode's socket path. */
 void wgx_receive_handshake(struct wgx_device *dev, const uint8_t *msg, size_t len,
 			   const struct wgx_endpoint *ep, uint64_t now);
+
+/*
+ * One data message (already classified) from @ep: decrypt in place, replay
+ * check, timers, roaming, source check, then deliver the inner packet (TUN,
+ * or wgx_xdp_deliver in XDP mode). Every outcome is delivered or counted.
+ */
+void wgx_receive_data(struct wgx_device *dev, uint8_t *msg, size_t len,
+		      const struct wgx_endpoint *ep, uint64_t now);
 
 /* Classify a message by its header: its type, or a WGX_R_RX_* drop reason as a negative number. */
 int wgx_receive_classify(const uint8_t *msg, size_t len);

@@ -10,6 +10,7 @@
 #include "device.h"
 #include "log.h"
 #include "peer.h"
+#include "xdp_mode.h"
 
 static void send_to_peer(struct wgx_peer *peer, void *buf, size_t len)
 {
@@ -193,6 +194,10 @@ void wgx_send_flush(struct wgx_device *dev, struct wgx_tx_batch *batch)
 
 	if (!batch->n)
 		return;
+	if (dev->xdp) {
+		wgx_xdp_send_batch(dev->xdp, batch);
+		return;
+	}
 	sent = wgx_udp_send_batch(&dev->udp, batch->msgs, batch->n);
 	for (int i = sent; i < batch->n; i++)
 		wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The per-batch packet paths of XDP mode (design: xdp_mode.c).
+ *
+ *   NIC XSK rx:  outer Ethernet/IP/UDP parsed here -> wgx_receive_data (the
+ *                socket mode's receive path: keypair by index, decrypt, replay,
+ *                timers, roaming, allowed-IPs source check) -> wgx_xdp_deliver
+ *                rewrites the frame in place into an Ethernet frame for the
+ *                veth and queues it on the tunnel XSK's TX ring.
+ *   tunnel XSK rx: inner packet -> peer by allowed IPs -> wgx_send_data (seal in
+ *                place, staging, handshake triggers) -> wgx_xdp_send_batch puts
+ *                outer headers in the frame's headroom and queues it on the NIC
+ *                XSK; no next hop yet -> kernel UDP socket (counted fallback).
+ *
+ * No allocation, lock or syscall per packet: frames move between rings, the
+ * only syscalls are the per-batch TX kicks (and UDP sends for the fallback).
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "allowedips.h"
+#include "clock.h"
+#include "device.h"
+#include "log.h"
+#include "receive.h"
+#include "xdp_mode.h"
+#include "xdp_plane.h"
+#include "xdp_sync.h"
+
+#define ETH_LEN 14
+#define ETH_P_IPV4 0x0800
+#define ETH_P_IPV6_ 0x86dd
+#define ETH_P_VLAN 0x8100
+#define UDP_LEN 8
+#define NH_RETRY_NS (100 * 1000000ull)	/* unresolved neighbour: ask again after */
+#define NH_REVALIDATE_NS (5 * WGX_NS_PER_SEC) /* routes/neighbours may change */
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (; len > 1; p += 2, len -= 2)
+		sum += get16(p);
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* ---- NIC -> tunnel ---- */
+
+/*
+ * The WireGuard message inside an outer frame, its source as an endpoint
+ * (the frame's destination address becomes the sticky source, like the UDP
+ * socket's pktinfo). NULL when the frame is not IPv4/IPv6 UDP.
+ */
+static uint8_t *outer_parse(struct wgx_xdp_plane *p, uint8_t *pkt, uint32_t len, size_t *msg_len,
+			    struct wgx_endpoint *ep)
+{
+	uint8_t *l3 = pkt + ETH_LEN, *udp, *end = pkt + len;
+	uint16_t proto;
+
+	if (len < ETH_LEN + 20 + UDP_LEN)
+		return NULL;
+	proto = get16(pkt + 12);
+	if (proto == ETH_P_VLAN) {
+		proto = get16(pkt + 16);
+		l3 += 4;
+	}
+	memset(ep, 0, sizeof(*ep));
+	if (proto == ETH_P_IPV4 && (l3[0] >> 4) == 4) {
+		udp = l3 + (l3[0] & 0xf) * 4;
+		if (l3[9] != IPPROTO_UDP)
+			return NULL;
+		ep->addr.in4.sin_family = AF_INET;
+		memcpy(&ep->addr.in4.sin_addr, l3 + 12, 4);
+		memcpy(&ep->src4, l3 + 16, 4);
+	} else if (proto == ETH_P_IPV6_ && (l3[0] >> 4) == 6) {
+		udp = l3 + 40;
+		if (l3[6] != IPPROTO_UDP)
+			return NULL; /* extension headers: wgx_rx let it through, rare */
+		ep->addr.in6.sin6_family = AF_INET6;
+		memcpy(&ep->addr.in6.sin6_addr, l3 + 8, 16);
+		memcpy(&ep->src6, l3 + 24, 16);
+	} else {
+		return NULL;
+	}
+	if (udp + UDP_LEN > end || get16(udp + 4) < UDP_LEN || udp + get16(udp + 4) > end)
+		return NULL;
+	memcpy(&ep->addr.in4.sin_port, udp, 2); /* same offset in sockaddr_in6 */
+	ep->src_ifindex = p->nic_ifindex;
+	wgx_sockaddr_normalize(&ep->addr);
+	*msg_len = get16(udp + 4) - UDP_LEN;
+	return udp + UDP_LEN;
+}
+
+void wgx_xdp_nic_rx(struct wgx_xdp_plane *p, struct wgx_xsk *x, uint64_t now)
+{
+	struct wgx_device *dev = p->dev;
+	uint32_t idx, n = xsk_ring_cons__peek(&x->rx, WGX_XDP_RX_BATCH, &idx);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
+		uint8_t *pkt = wgx_xsk_data(&p->pool, d->addr), *msg;
+		struct wgx_endpoint ep;
+		uint32_t peer_id;
+		size_t mlen;
+		int type;
+
+		wgx_xdp_meta_take(pkt, &peer_id);
+		p->frame_taken = false;
+		msg = outer_parse(p, pkt, d->len, &mlen, &ep);
+		type = msg ? wgx_receive_classify(msg, mlen) : -WGX_R_RX_UNPARSED_PASS;
+		if (type == WGX_MSG_DATA)
+			wgx_receive_data(dev, msg, mlen, &ep, now);
+		else
+			wgx_device_count(dev, type < 0 ? (enum wgx_reason)-type : WGX_R_RX_BAD_TYPE);
+		if (!p->frame_taken)
+			wgx_xsk_frame_put(&p->pool, d->addr);
+	}
+	if (n) {
+		xsk_ring_cons__release(&x->rx, n);
+		x->rx_packets += n;
+	}
+}
+
+void wgx_xdp_deliver(struct wgx_xdp_plane *p, uint8_t *pkt, size_t len, int family)
+{
+	bool in_place = wgx_xsk_owns(&p->pool, pkt);
+	uint8_t *eth;
+	uint64_t addr;
+
+	if (in_place) {
+		eth = pkt - ETH_LEN;
+	} else {
+		/* From the UDP socket (the XSK-less fallback): copy into a frame. */
+		addr = wgx_xsk_frame_get(&p->pool);
+		if (addr == UINT64_MAX || len > WGX_XSK_FRAME_SIZE - WGX_XSK_PKT_OFFSET - ETH_LEN) {
+			if (addr != UINT64_MAX)
+				wgx_xsk_frame_put(&p->pool, addr);
+			wgx_device_count(p->dev, WGX_R_DP_NO_FRAME);
+			return;
+		}
+		eth = wgx_xsk_data(&p->pool, addr + WGX_XSK_PKT_OFFSET);
+		memcpy(eth + ETH_LEN, pkt, len);
+	}
+	/* NAME is NOARP: the kernel takes frames addressed to its own MAC. */
+	memcpy(eth, p->host_mac, 6);
+	memcpy(eth + 6, p->dp_mac, 6);
+	put16(eth + 12, family == AF_INET6 ? ETH_P_IPV6_ : ETH_P_IPV4);
+	if (!wgx_xsk_tx(&p->tun, wgx_xsk_addr_of(&p->pool, eth), (uint32_t)(len + ETH_LEN))) {
+		wgx_device_count(p->dev, WGX_R_DP_TX_RING_FULL);
+		if (!in_place)
+			wgx_xsk_frame_put(&p->pool, wgx_xsk_addr_of(&p->pool, eth));
+		return;
+	}
+	if (in_place)
+		p->frame_taken = true;
+}
+
+/* ---- tunnel -> NIC ---- */
+
+void wgx_xdp_tun_rx(struct wgx_xdp_plane *p, uint64_t now)
+{
+	struct wgx_device *dev = p->dev;
+	struct wgx_xsk *x = &p->tun;
+	uint32_t idx, n = xsk_ring_cons__peek(&x->rx, WGX_XDP_RX_BATCH, &idx);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
+		uint8_t *pkt = wgx_xsk_data(&p->pool, d->addr), *inner = pkt + ETH_LEN, *buf;
+		size_t len = d->len > ETH_LEN ? d->len - ETH_LEN : 0;
+		struct wgx_peer *peer = NULL;
+		uint32_t peer_id;
+
+		wgx_xdp_meta_take(pkt, &peer_id);
+		if (len >= 20 && inner[0] >> 4 == 4)
+			peer = wgx_allowedips_lookup(&dev->allowedips, AF_INET, inner + 16);
+		else if (len >= 40 && inner[0] >> 4 == 6)
+			peer = wgx_allowedips_lookup(&dev->allowedips, AF_INET6, inner + 24);
+		if (!peer) {
+			wgx_device_count(dev, len < 20 ? WGX_R_TUN_MALFORMED : WGX_R_TUN_NO_ROUTE);
+			wgx_xsk_frame_put(&p->pool, d->addr);
+			continue;
+		}
+		if (len > dev->mtu) {
+			wgx_device_count(dev, WGX_R_DP_MTU_EXCEEDED);
+			wgx_xsk_frame_put(&p->pool, d->addr);
+			continue;
+		}
+		buf = inner - WGX_SEND_HEADROOM;
+		wgx_send_data(peer, buf, len, &p->tx, now);
+		/* Sealed and batched, or staged (copied) / dropped: then the frame is free. */
+		if (!p->tx.n || p->tx.msgs[p->tx.n - 1].buf != buf)
+			wgx_xsk_frame_put(&p->pool, d->addr);
+	}
+	if (n) {
+		xsk_ring_cons__release(&x->rx, n);
+		x->rx_packets += n;
+		wgx_send_flush(dev, &p->tx);
+	}
+}
+
+static unsigned int nh_slot(int family, const uint8_t *addr)
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < (family == AF_INET6 ? 16 : 4); i++)
+		h = (h ^ addr[i]) * 16777619u;
+	return h % WGX_XDP_NH_SLOTS;
+}
+
+static const struct wgx_xdp_nh *nh_lookup(struct wgx_xdp_plane *p, const union wgx_sockaddr *a)
+{
+	int family = a->sa.sa_family;
+	const uint8_t *addr = family == AF_INET6 ? (const uint8_t *)&a->in6.sin6_addr :
+						   (const uint8_t *)&a->in4.sin_addr;
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	struct wgx_xdp_nh *e = &p->nh[nh_slot(family, addr)];
+
+	if (e->state != NH_EMPTY && e->family == family && !memcmp(e->addr, addr, alen))
+		return e->state == NH_VALID ? e : NULL;
+	/* Miss (or a colliding address): take the slot, resolve on the control loop. */
+	memset(e, 0, sizeof(*e));
+	e->state = NH_PENDING;
+	e->family = (uint8_t)family;
+	memcpy(e->addr, addr, alen);
+	p->nh_wanted = true;
+	return NULL;
+}
+
+/* Outer Ethernet + IP + UDP in front of the @len-byte message at @msg. Returns the frame start. */
+static uint8_t *outer_build(struct wgx_xdp_plane *p, const struct wgx_xdp_nh *e,
+			    const union wgx_sockaddr *dst, uint8_t *msg, size_t len, size_t *frame_len)
+{
+	bool v6 = e->family == AF_INET6;
+	size_t ip_len = v6 ? 40 : 20;
+	uint8_t *udp = msg - UDP_LEN, *ip = udp - ip_len, *eth = ip - ETH_LEN;
+	uint16_t ulen = (uint16_t)(len + UDP_LEN);
+
+	memcpy(eth, e->nh.mac, 6);
+	memcpy(eth + 6, p->nic_mac, 6);
+	put16(eth + 12, v6 ? ETH_P_IPV6_ : ETH_P_IPV4);
+	put16(udp, p->dev->udp.port);
+	memcpy(udp + 2, &dst->in4.sin_port, 2);
+	put16(udp + 4, ulen);
+	put16(udp + 6, 0);
+	if (v6) {
+		uint32_t sum;
+
+		ip[0] = 0x60;
+		ip[1] = ip[2] = ip[3] = 0;
+		put16(ip + 4, ulen);
+		ip[6] = IPPROTO_UDP;
+		ip[7] = 64;
+		memcpy(ip + 8, &e->nh.src6, 16);
+		memcpy(ip + 24, e->addr, 16);
+		/* Mandatory over IPv6: pseudo-header + UDP header + payload. */
+		sum = csum_add(0, ip + 8, 32) + ulen + IPPROTO_UDP;
+		sum = csum_add(sum, udp, ulen);
+		put16(udp + 6, csum_fold(sum) ? csum_fold(sum) : 0xffff);
+	} else {
+		ip[0] = 0x45;
+		ip[1] = 0;
+		put16(ip + 2, (uint16_t)(ulen + 20));
+		put16(ip + 4, p->ip_id++);
+		put16(ip + 6, 0);
+		ip[8] = 64;
+		ip[9] = IPPROTO_UDP;
+		put16(ip + 10, 0);
+		memcpy(ip + 12, &e->nh.src4, 4);
+		memcpy(ip + 16, e->addr, 4);
+		put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+		/* UDP checksum 0 over IPv4: the AEAD tag authenticates every byte. */
+	}
+	*frame_len = ETH_LEN + ip_len + ulen;
+	return eth;
+}
+
+void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
+{
+	struct wgx_device *dev = p->dev;
+	int n_fb = 0;
+
+	for (int i = 0; i < batch->n; i++) {
+		struct wgx_udp_msg *m = &batch->msgs[i];
+		const struct wgx_xdp_nh *e = nh_lookup(p, &m->ep.addr);
+		uint8_t *frame;
+		size_t flen;
+
+		if (!e || !wgx_xsk_owns(&p->pool, m->buf)) {
+			p->fallback[n_fb++] = *m;
+			continue;
+		}
+		frame = outer_build(p, e, &m->ep.addr, m->buf, m->len, &flen);
+		if (!wgx_xsk_tx(&p->nic[0], wgx_xsk_addr_of(&p->pool, frame), (uint32_t)flen)) {
+			wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
+			wgx_xsk_frame_put(&p->pool, wgx_xsk_addr_of(&p->pool, frame));
+		}
+	}
+	if (n_fb) {
+		/* No next hop yet: the kernel sends it (and resolves the neighbour). */
+		int sent = wgx_udp_send_batch(&dev->udp, p->fallback, n_fb);
+
+		for (int i = 0; i < n_fb; i++) {
+			wgx_device_count(dev, i < sent ? WGX_R_DP_SOCKET_FALLBACK : WGX_R_DP_TX_RING_FULL);
+			if (wgx_xsk_owns(&p->pool, p->fallback[i].buf))
+				wgx_xsk_frame_put(&p->pool, wgx_xsk_addr_of(&p->pool, p->fallback[i].buf));
+		}
+	}
+	batch->n = 0;
+}
+
+void wgx_xdp_nh_refresh(struct wgx_xdp_plane *p, uint64_t now)
+{
+	bool scan_all = now - p->nh_scan_ns >= NH_RETRY_NS;
+
+	if (!p->nh_wanted && !scan_all)
+		return;
+	p->nh_wanted = false;
+	p->nh_scan_ns = now;
+	for (unsigned int i = 0; i < WGX_XDP_NH_SLOTS; i++) {
+		struct wgx_xdp_nh *e = &p->nh[i];
+		uint64_t age = now - e->checked_ns;
+		int ret;
+
+		if (e->state == NH_EMPTY ||
+		    (e->state == NH_PENDING && e->checked_ns && age < NH_RETRY_NS) ||
+		    (e->state != NH_PENDING && age < NH_REVALIDATE_NS))
+			continue;
+		e->checked_ns = now;
+		ret = wgx_route_nexthop(e->family, e->addr, &e->nh);
+		if (!ret)
+			e->state = e->nh.ifindex == p->nic_ifindex ? NH_VALID : NH_NOT_OURS;
+		else
+			e->state = ret == -EAGAIN ? NH_PENDING : NH_NOT_OURS;
+	}
+}
+
+bool wgx_xdp_service(struct wgx_xdp_plane *p)
+{
+	bool busy = false;
+
+	for (unsigned int i = 0; i < p->n_nic; i++) {
+		wgx_xsk_complete(&p->pool, &p->nic[i]);
+		wgx_xsk_kick(&p->nic[i]);
+		wgx_xsk_refill(&p->pool, &p->nic[i], WGX_XDP_TX_RESERVE);
+		busy |= p->nic[i].tx_pending > 0;
+	}
+	wgx_xsk_complete(&p->pool, &p->tun);
+	wgx_xsk_kick(&p->tun);
+	wgx_xsk_refill(&p->pool, &p->tun, WGX_XDP_TX_RESERVE);
+	return busy || p->tun.tx_pending > 0;
+}
