@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Interop in XDP mode: wg-xdp (XDP + AF_XDP data plane) against wireguard-go
+# and against itself, over an IPv4 and an IPv6 underlay, configured only
+# through the UAPI with the unmodified `wg` tool.
+#
+#   wgx-xi-aPID                               wgx-xi-bPID
+#  +-------------------------------+         +-------------------------------+
+#  | wgxiaPID (wg-xdp --mode xdp)  |         | wgxibPID (RIGHT impl)         |
+#  |   100.64.0.1/24  fd00::1/64   |         |   100.64.0.2/24  fd00::2/64   |
+#  |   (veth to the daemon's XSK)  |         |                               |
+#  | veth0 [XDP wgx_rx]            |         | veth0                         |
+#  |   198.18.0.1/24  2001:2::1/64 +---------+   198.18.0.2/24  2001:2::2/64 |
+#  +-------------------------------+         +-------------------------------+
+#
+# Per pair and underlay: ping both ways inside (v4, v6) and 1..1392-byte
+# payloads, a TCP transfer with matching sha256, and wg-xdp's statistics
+# proving the data went XDP -> XSK both ways (XSK RX/TX counters at least the
+# packets the transfer needed, socket fallback a handful at most).
+. "$(dirname "$0")/lib.sh"
+require_root
+
+A=wgx-xi-a$$ B=wgx-xi-b$$ IFA=wgxia$$ IFB=wgxib$$
+MB=${WGX_TRANSFER_MB:-200}
+
+setup_underlay() {
+	netns_add $A
+	netns_add $B
+	ip -n $A link add veth0 type veth peer name veth0 netns $B
+	ip -n $A addr add 198.18.0.1/24 dev veth0
+	ip -n $B addr add 198.18.0.2/24 dev veth0
+	ip -n $A addr add 2001:2::1/64 dev veth0 nodad
+	ip -n $B addr add 2001:2::2/64 dev veth0 nodad
+	ip -n $A link set veth0 up
+	ip -n $B link set veth0 up
+}
+
+configure() {	# configure NS IFNAME ADDR_SUFFIX PRIV PEER_PUB PEER_ENDPOINT PEER_SUFFIX
+	local ns=$1 ifname=$2 me=$3 priv=$4 peer=$5 ep=$6 other=$7
+	ip netns exec "$ns" wg set "$ifname" listen-port 51820 private-key <(echo "$priv") \
+		peer "$peer" endpoint "$ep" allowed-ips "100.64.0.$other/32,fd00::$other/128" &&
+	ip -n "$ns" addr add "100.64.0.$me/24" dev "$ifname" &&
+	ip -n "$ns" addr add "fd00::$me/64" dev "$ifname" nodad &&
+	ip -n "$ns" link set "$ifname" up
+}
+
+transfer() {	# MB megabytes from B to A over TCP inside the tunnel, compare sha256
+	local dst=$1 src_file=$LOGDIR/payload dst_file=$LOGDIR/received t0 t1
+	[ -f "$src_file" ] || head -c "${MB}M" /dev/urandom >"$src_file"
+	rm -f "$dst_file"
+	ip netns exec $A timeout 90 socat -u "TCP-LISTEN:5001,reuseaddr" "OPEN:$dst_file,creat,trunc" &
+	local lpid=$!
+	sleep 0.3
+	t0=$(date +%s.%N)
+	ip netns exec $B timeout 90 socat -u "OPEN:$src_file" "TCP:$dst:5001" || return 1
+	wait $lpid || return 1
+	t1=$(date +%s.%N)
+	echo "# ${MB} MB in $(echo "$t1 - $t0" | bc) s" >"$LOGDIR/transfer.time"
+	[ "$(sha256sum <"$src_file")" = "$(sha256sum <"$dst_file")" ]
+}
+
+stat_of() {	# stat_of NS IFNAME KEY: a number from `wg-xdp stats --json`
+	ip netns exec "$1" "$WGX" stats "$2" --json |
+		python3 -c "import json,sys; d=json.load(sys.stdin); x={**d.get('xdp',{}), **d['reasons']}; print(x.get('$3',0))"
+}
+
+# The transfer's ~MB*1M/1368 data packets went through the XSKs (receiver:
+# NIC RX -> veth TX; sender: veth RX -> NIC TX; the ACKs the other way, at
+# least 1 per 50: delayed ACKs) and hardly any through the kernel UDP socket.
+xdp_path_used() {	# xdp_path_used NS IFNAME receiver|sender
+	local ns=$1 ifname=$2 min=$((MB * 1000000 / 1500)) k v bulk acks
+	if [ "$3" = receiver ]; then bulk="xsk_nic_rx xsk_tun_tx rx_data_xsk" acks="xsk_nic_tx xsk_tun_rx tun_xsk"
+	else bulk="xsk_nic_tx xsk_tun_rx tun_xsk" acks="xsk_nic_rx xsk_tun_tx rx_data_xsk"; fi
+	for k in $bulk; do
+		v=$(stat_of "$ns" "$ifname" $k)
+		echo "$k=$v (want >= $min)"
+		[ "$v" -ge "$min" ] || return 1
+	done
+	for k in $acks; do
+		v=$(stat_of "$ns" "$ifname" $k)
+		echo "$k=$v (want >= $((min / 50)))"
+		[ "$v" -ge $((min / 50)) ] || return 1
+	done
+	v=$(stat_of "$ns" "$ifname" socket_fallback)
+	echo "socket_fallback=$v (want <= 10)"
+	[ "$v" -le 10 ]
+}
+
+wg_show_fresh() {	# latest handshake within 2 minutes and bytes both ways
+	local ns=$1 ifname=$2 now hs rx tx
+	now=$(date +%s)
+	hs=$(ip netns exec "$ns" wg show "$ifname" latest-handshakes | awk '{print $2}')
+	read -r _ rx tx < <(ip netns exec "$ns" wg show "$ifname" transfer)
+	[ -n "$hs" ] && [ "$hs" -gt $((now - 120)) ] && [ "$rx" -gt 0 ] && [ "$tx" -gt 0 ]
+}
+
+run_pair() {	# run_pair RIGHT UNDERLAY_FAMILY (LEFT is always wg-xdp in XDP mode)
+	local right=$1 fam=$2 ka kb pa pb epa epb why
+	for impl in wg-xdp "$right"; do
+		why=$(impl_available "$impl") || { skip "$why" "wg-xdp <-> $right over IPv$fam"; return; }
+	done
+	setup_underlay
+	if [ "$fam" = 4 ]; then epa=198.18.0.1:51820 epb=198.18.0.2:51820
+	else epa=[2001:2::1]:51820 epb=[2001:2::2]:51820; fi
+	ka=$(genkey) kb=$(genkey) pa=$(pubkey "$ka") pb=$(pubkey "$kb")
+	check "wg-xdp (xdp) up in $A" start_wg wg-xdp $A $IFA xdp &&
+	check "$right up in $B" start_wg "$right" $B $IFB xdp &&
+	check "wg-xdp configured through wg (UAPI)" configure $A $IFA 1 "$ka" "$pb" "$epb" 2 &&
+	check "$right configured through wg (UAPI)" configure $B $IFB 2 "$kb" "$pa" "$epa" 1 || { teardown; return; }
+	local tag="wg-xdp(xdp) <-> $right, IPv$fam underlay"
+	check "$tag: ping 100.64.0.2 from A" ip netns exec $A ping -c 3 -i 0.2 -W 5 100.64.0.2
+	check "$tag: ping 100.64.0.1 from B" ip netns exec $B ping -c 3 -i 0.2 -W 5 100.64.0.1
+	check "$tag: ping fd00::2 from A" ip netns exec $A ping -6 -c 3 -i 0.2 -W 5 fd00::2
+	check "$tag: ping fd00::1 from B" ip netns exec $B ping -6 -c 3 -i 0.2 -W 5 fd00::1
+	check "$tag: ping 1..1392 byte payloads from A" \
+		bash -c "for s in 1 56 500 1000 1392; do ip netns exec $A ping -c 1 -W 5 -s \$s -M do 100.64.0.2 || exit 1; done"
+	check "$tag: ${MB} MB TCP B->A, sha256 matches" transfer 100.64.0.1 &&
+		diag "$tag: $(cut -c3- "$LOGDIR/transfer.time")"
+	check "$tag: A (receiver) went XDP -> XSK, not the socket" xdp_path_used $A $IFA receiver
+	[ "$right" = wg-xdp ] &&
+		check "$tag: B (sender) went XDP -> XSK, not the socket" xdp_path_used $B $IFB sender
+	check "$tag: wg show on A: recent handshake, bytes both ways" wg_show_fresh $A $IFA
+	check "$tag: wg show on B: recent handshake, bytes both ways" wg_show_fresh $B $IFB
+	teardown
+}
+
+teardown() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	PIDS=()
+	ip netns del $A 2>/dev/null
+	ip netns del $B 2>/dev/null
+	NETNS_LIST=()
+}
+
+for fam in 4 6; do
+	run_pair wireguard-go $fam
+	run_pair wg-xdp $fam
+done
+finish
