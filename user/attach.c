@@ -210,7 +210,11 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 	else
 		ret = wgx_socket_mode_run(dev, &uapi, sigfd);
 	wgx_ctl_close(ctlfd, o->name);
+	wgx_uapi_server_close(&uapi);
+	close_tunnel(dev);
+	/* Last: `wg-xdp detach` waits for the pid file to go, so all else is undone. */
 	wgx_pidfile_remove(o->name);
+	goto err_dev;
 err_uapi:
 	wgx_uapi_server_close(&uapi);
 err_tun:

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# XDP mode under stress and failure: per-peer ordering, garbage to the listen
+# port, kill -9 and re-attach, detach undoing everything.
+#
+#   wgx-xr-aPID                               wgx-xr-bPID
+#  +-------------------------------+         +-------------------------------+
+#  | wgxraPID (wg-xdp --mode xdp)  |         | wgxrbPID (wg-xdp --mode xdp)  |
+#  |   100.64.0.1/24               |         |   100.64.0.2/24               |
+#  | veth0 [XDP wgx_rx]            |         | veth0 [XDP wgx_rx]            |
+#  |   198.18.0.1/24               +---------+   198.18.0.2/24               |
+#  +-------------------------------+         +-------------------------------+
+#
+# 1. 100k numbered UDP datagrams B -> A through the one peer: none reordered.
+# 2. 5000 malformed datagrams to A's listen port: dropped by wgx_rx (its
+#    counters rise by that much, the daemon's socket sees none), tunnel works.
+# 3. kill -9 A's daemon; attach again: the stale veth and XDP program are
+#    replaced, the tunnel works again.
+# 4. `wg-xdp detach`: XDP program off veth0, tunnel veth gone, UAPI socket gone.
+. "$(dirname "$0")/lib.sh"
+require_root
+command -v python3 >/dev/null || skip_all "python3 not installed"
+why=$(impl_available wg-xdp) || skip_all "$why"
+
+A=wgx-xr-a$$ B=wgx-xr-b$$ IFA=wgxra$$ IFB=wgxrb$$
+TOOLS=$TOP/tests/netns/tools
+N_ORDER=${WGX_ORDER_COUNT:-100000}
+
+netns_add $A
+netns_add $B
+ip -n $A link add veth0 type veth peer name veth0 netns $B
+ip -n $A addr add 198.18.0.1/24 dev veth0
+ip -n $B addr add 198.18.0.2/24 dev veth0
+ip -n $A link set veth0 up
+ip -n $B link set veth0 up
+KA=$(genkey) KB=$(genkey)
+PA=$(pubkey "$KA") PB=$(pubkey "$KB")
+
+configure() {	# configure NS IFNAME ME PRIV PEER_PUB PEER_ENDPOINT OTHER
+	ip netns exec "$1" wg set "$2" listen-port 51820 private-key <(echo "$4") \
+		peer "$5" endpoint "$6" allowed-ips "100.64.0.$7/32" &&
+	ip -n "$1" addr add "100.64.0.$3/24" dev "$2" &&
+	ip -n "$1" link set "$2" up
+}
+
+stat_of() {	# stat_of NS IFNAME KEY
+	ip netns exec "$1" "$WGX" stats "$2" --json |
+		python3 -c "import json,sys; d=json.load(sys.stdin); x={**d.get('xdp',{}), **d['reasons']}; print(x.get('$3',0))"
+}
+
+check "A: wg-xdp --mode xdp up" start_wg wg-xdp $A $IFA xdp &&
+check "B: wg-xdp --mode xdp up" start_wg wg-xdp $B $IFB xdp &&
+check "A configured" configure $A $IFA 1 "$KA" "$PB" 198.18.0.2:51820 2 &&
+check "B configured" configure $B $IFB 2 "$KB" "$PA" 198.18.0.1:51820 1 &&
+check "tunnel up: ping A -> B" ip netns exec $A ping -c 2 -i 0.2 -W 5 100.64.0.2 || { finish; exit; }
+
+# ---- 1. ordering ----
+order_test() {
+	local out=$LOGDIR/order.out got reord
+	ip netns exec $A python3 "$TOOLS/udp_seq.py" recv 7001 "$N_ORDER" 3 >"$out" &
+	local rpid=$!
+	wait_for "receiver" 50 grep -q ready "$out"
+	ip netns exec $B python3 "$TOOLS/udp_seq.py" send 100.64.0.1 7001 "$N_ORDER"
+	wait $rpid
+	read -r _ got _ reord < <(grep received "$out")
+	echo "received $got of $N_ORDER, reordered $reord"
+	echo "ordering: received $got of $N_ORDER datagrams, $reord reordered" >"$LOGDIR/order.sum"
+	[ "$reord" -eq 0 ] && [ "$got" -ge $((N_ORDER / 2)) ]
+}
+check "$N_ORDER numbered datagrams B -> A through one peer: none reordered" order_test
+diag "$(cat "$LOGDIR/order.sum" 2>/dev/null)"
+
+# ---- 2. garbage ----
+garbage_test() {
+	local before after hs_before hs_after n=5000 k sum_b=0 sum_a=0
+	for k in rx_bad_type rx_bad_reserved rx_short_msg rx_bad_len rx_unknown_idx; do
+		sum_b=$((sum_b + $(stat_of $A $IFA $k)))
+	done
+	hs_before=$(( $(stat_of $A $IFA cp_bad_mac1) + $(stat_of $A $IFA cp_hs_invalid) ))
+	ip netns exec $B python3 "$TOOLS/udp_garbage.py" 198.18.0.1 51820 $n || return 1
+	sleep 0.5
+	for k in rx_bad_type rx_bad_reserved rx_short_msg rx_bad_len rx_unknown_idx; do
+		sum_a=$((sum_a + $(stat_of $A $IFA $k)))
+	done
+	hs_after=$(( $(stat_of $A $IFA cp_bad_mac1) + $(stat_of $A $IFA cp_hs_invalid) ))
+	echo "XDP drop counters +$((sum_a - sum_b)) for $n sent; daemon handshake drops +$((hs_after - hs_before))" |
+		tee "$LOGDIR/garbage.sum"
+	[ $((sum_a - sum_b)) -ge $n ] && [ "$hs_after" -eq "$hs_before" ]
+}
+check "5000 garbage datagrams to the listen port dropped in XDP, not by the daemon" garbage_test
+diag "$(cat "$LOGDIR/garbage.sum" 2>/dev/null)"
+check "tunnel still works after the garbage" ip netns exec $B ping -c 2 -i 0.2 -W 5 100.64.0.1
+
+# ---- 3. kill -9, attach again ----
+PID_A=${PIDS[0]}
+kill -9 "$PID_A"
+wait "$PID_A" 2>/dev/null
+PIDS=("${PIDS[@]:1}")
+check "after kill -9: XDP program still on veth0 (what a crash leaves)" \
+	bash -c "ip -n $A link show veth0 | grep -q 'prog/xdp'"
+rm -f "/var/run/wireguard/$IFA.sock"
+check "re-attach over the leftovers" start_wg wg-xdp $A $IFA xdp &&
+check "re-configured" configure $A $IFA 1 "$KA" "$PB" 198.18.0.2:51820 2 &&
+check "tunnel works after re-attach: ping A -> B" ip netns exec $A ping -c 3 -i 0.3 -W 5 100.64.0.2
+
+# ---- 4. detach ----
+detached_clean() {
+	! ip -n $A link show veth0 | grep -q 'prog/xdp' &&
+	! ip -n $A link show "$IFA" 2>/dev/null &&
+	[ "$(ip -n $A -o link | wc -l)" -eq 2 ] &&
+	[ ! -S "/var/run/wireguard/$IFA.sock" ]
+}
+check "wg-xdp detach" ip netns exec $A "$WGX" detach $IFA
+check "after detach: no XDP on veth0, tunnel veth pair gone, no UAPI socket" detached_clean
+finish
