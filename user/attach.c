@@ -138,7 +138,10 @@ static int open_tunnel(const struct wgx_attach_opts *o, struct wgx_device *dev)
 	int ret;
 
 	if (o->mode == WGX_MODE_XDP)
-		return wgx_xdp_start(dev, o->underlay);
+		return wgx_xdp_start(dev, o->underlay,
+				     o->workers >= 0 ? (unsigned int)o->workers :
+						       (unsigned int)sysconf(_SC_NPROCESSORS_ONLN),
+				     o->busy_poll);
 	ret = wgx_tun_open(o->name, o->mtu);
 	if (ret < 0) {
 		pr_err("%s: cannot create TUN device: %s", o->name, strerror(-ret));

@@ -13,6 +13,8 @@ struct wgx_attach_opts {
 	const char *config;	/* wg setconf file, or NULL */
 	enum wgx_mode mode;
 	unsigned int mtu;
+	int workers;		/* XDP mode crypto threads; -1: one per online CPU */
+	bool busy_poll;		/* XDP mode: poll the rings without sleeping */
 	bool foreground;
 };
 

@@ -22,6 +22,8 @@ static const char usage[] =
 	"Usage: wg-xdp <command> [options]\n"
 	"\n"
 	"  attach IFACE [--name NAME] [--config FILE] [--mode xdp|socket] [--mtu N]\n"
+	"               [--workers N] [--busy-poll]   XDP mode: crypto threads (default: CPUs, 0:\n"
+	"               inline), poll the rings without sleeping\n"
 	"               [--foreground] [--verbose]\n"
 	"                      create WireGuard interface NAME (default wg0) on underlay IFACE;\n"
 	"                      configure it with `wg` or --config (wg setconf format)\n"
@@ -37,14 +39,17 @@ static int cmd_attach(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "mtu", required_argument, NULL, 'M' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "busy-poll", no_argument, NULL, 'b' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 },
 	};
-	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_SOCKET, .mtu = WGX_DEFAULT_MTU };
+	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_SOCKET, .mtu = WGX_DEFAULT_MTU,
+				      .workers = -1 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:c:m:M:fv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:c:m:M:w:bfv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o.name = optarg;
@@ -64,6 +69,14 @@ static int cmd_attach(int argc, char **argv)
 			o.mtu = (unsigned int)strtoul(optarg, NULL, 10);
 			if (o.mtu < 576 || o.mtu > 65535)
 				goto bad;
+			break;
+		case 'w':
+			o.workers = (int)strtol(optarg, NULL, 10);
+			if (o.workers < 0 || o.workers > 64)
+				goto bad;
+			break;
+		case 'b':
+			o.busy_poll = true;
 			break;
 		case 'f':
 			o.foreground = true;

@@ -9,6 +9,7 @@
 #include "device.h"
 #include "log.h"
 #include "secret.h"
+#include "xdp_mode.h"
 #include "xdp_sync.h"
 
 struct wgx_peer *wgx_peer_create(struct wgx_device *dev, const uint8_t public_key[WGX_KEY_LEN],
@@ -61,7 +62,9 @@ void wgx_peer_release_keypairs(struct wgx_peer *peer, struct wgx_keypair_drops *
 		wgx_index_remove(&peer->dev->index, drops->kp[i]->local_index);
 		if (peer->dev->bpf)
 			wgx_xdp_sync_index_del(peer->dev->bpf, drops->kp[i]->local_index);
-		wgx_noise_keypair_free(drops->kp[i]);
+		/* A crypto worker may still hold it: XDP mode frees it later. */
+		if (!peer->dev->xdp || !wgx_xdp_retire_keypair(peer->dev->xdp, drops->kp[i]))
+			wgx_noise_keypair_free(drops->kp[i]);
 	}
 	drops->n = 0;
 }
@@ -116,6 +119,8 @@ void wgx_peer_remove(struct wgx_peer *peer)
 {
 	struct wgx_device *dev = peer->dev;
 
+	if (dev->xdp)
+		wgx_xdp_peer_removed(dev->xdp, peer);
 	wgx_timers_stop(&peer->timers);
 	wgx_timerq_update(&dev->timerq, peer, 0);
 	if (dev->bpf) {

@@ -12,6 +12,7 @@
 #include "timers.h"
 
 struct wgx_device;
+struct wgx_xdp_peer_queues;
 
 /* Packets waiting for a session, bounded like the kernel's MAX_STAGED_PACKETS. */
 #define WGX_MAX_STAGED_PACKETS 128
@@ -45,6 +46,7 @@ struct wgx_peer {
 	/* ring of staged packets; allocated on first use, freed when drained */
 	struct wgx_staged_packet **staged;
 	uint16_t staged_head, staged_len;
+	struct wgx_xdp_peer_queues *xdp_queues;	/* XDP workers' ordered queues, or NULL */
 };
 
 /* Create a peer with @public_key (not yet in any table but the pubkey one). Control thread. */

@@ -166,38 +166,40 @@ static bool source_allowed(struct wgx_device *dev, struct wgx_peer *peer, const 
 	return wgx_allowedips_lookup(&dev->allowedips, family, src) == peer;
 }
 
-void wgx_receive_data(struct wgx_device *dev, uint8_t *msg, size_t len,
-		      const struct wgx_endpoint *ep, uint64_t now)
+struct wgx_keypair *wgx_receive_data_keypair(struct wgx_device *dev, const uint8_t *msg,
+					     uint64_t now, struct wgx_peer **peer)
 {
 	const struct wgx_msg_data *hdr = (const struct wgx_msg_data *)msg;
-	struct wgx_keypair_drops drops = { .n = 0 };
-	uint8_t *inner = msg + WGX_MSG_DATA_HEADER_LEN;
-	size_t plain_len, inner_len;
 	struct wgx_index_entry e;
 	struct wgx_keypair *kp;
-	struct wgx_peer *peer;
-	uint64_t counter;
-	int family;
 
 	if (wgx_index_lookup(&dev->index, le32toh(hdr->key_idx), WGX_INDEX_KEYPAIR, &e)) {
 		wgx_device_count(dev, WGX_R_RX_UNKNOWN_IDX);
-		return;
+		return NULL;
 	}
 	kp = e.ptr;
-	peer = e.peer;
+	*peer = e.peer;
 	if (!atomic_load(&kp->receiving_valid)) {
 		wgx_device_count(dev, WGX_R_DP_NO_KEYPAIR);
-		return;
+		return NULL;
 	}
-	if (wgx_timers_keypair_expired(&peer->timers, kp->birthdate, kp->replay.counter, now)) {
+	if (wgx_timers_keypair_expired(&e.peer->timers, kp->birthdate, kp->replay.counter, now)) {
 		atomic_store(&kp->receiving_valid, false);
 		wgx_device_count(dev, WGX_R_DP_KEYPAIR_EXPIRED);
-		return;
+		return NULL;
 	}
-	if (wgx_data_open(kp, msg, len, &counter, &plain_len)) {
-		wgx_device_count(dev, WGX_R_DP_DECRYPT_FAILED);
-		return;
-	}
+	return kp;
+}
+
+void wgx_receive_data_opened(struct wgx_device *dev, struct wgx_peer *peer,
+			     struct wgx_keypair *kp, uint8_t *msg, size_t len, uint64_t counter,
+			     size_t plain_len, const struct wgx_endpoint *ep, uint64_t now)
+{
+	struct wgx_keypair_drops drops = { .n = 0 };
+	uint8_t *inner = msg + WGX_MSG_DATA_HEADER_LEN;
+	size_t inner_len;
+	int family;
+
 	if (!wgx_replay_check(&kp->replay, counter)) {
 		wgx_device_count(dev, WGX_R_DP_REPLAY);
 		return;
@@ -235,6 +237,24 @@ void wgx_receive_data(struct wgx_device *dev, uint8_t *msg, size_t len,
 		wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
 out:
 	wgx_peer_timers_changed(peer);
+}
+
+void wgx_receive_data(struct wgx_device *dev, uint8_t *msg, size_t len,
+		      const struct wgx_endpoint *ep, uint64_t now)
+{
+	size_t plain_len;
+	struct wgx_keypair *kp;
+	struct wgx_peer *peer;
+	uint64_t counter;
+
+	kp = wgx_receive_data_keypair(dev, msg, now, &peer);
+	if (!kp)
+		return;
+	if (wgx_data_open(kp, msg, len, &counter, &plain_len)) {
+		wgx_device_count(dev, WGX_R_DP_DECRYPT_FAILED);
+		return;
+	}
+	wgx_receive_data_opened(dev, peer, kp, msg, len, counter, plain_len, ep, now);
 }
 
 void wgx_receive_batch(struct wgx_device *dev, struct wgx_udp_msg *msgs, int n, uint64_t now)

@@ -204,6 +204,28 @@ void wgx_send_flush(struct wgx_device *dev, struct wgx_tx_batch *batch)
 	batch->n = 0;
 }
 
+struct wgx_keypair *wgx_send_data_begin(struct wgx_peer *peer, unsigned char *buf, size_t len,
+					uint64_t *counter, uint64_t now)
+{
+	struct wgx_keypair *kp;
+
+	if (peer->staged_len || !(kp = sending_keypair(peer, now, counter))) {
+		wgx_peer_stage(peer, buf + WGX_SEND_HEADROOM, len);
+		wgx_send_staged(peer, now);
+		return NULL;
+	}
+	if (peer->endpoint.addr.sa.sa_family == AF_UNSPEC) {
+		wgx_device_count(peer->dev, WGX_R_DP_NO_ENDPOINT);
+		return NULL;
+	}
+	wgx_timers_any_authenticated_packet_traversal(&peer->timers, now);
+	wgx_timers_any_authenticated_packet_sent(&peer->timers, now);
+	wgx_timers_data_sent(&peer->timers, now);
+	keep_key_fresh(peer, kp, now);
+	wgx_peer_timers_changed(peer);
+	return kp;
+}
+
 void wgx_send_data(struct wgx_peer *peer, unsigned char *buf, size_t len,
 		   struct wgx_tx_batch *batch, uint64_t now)
 {
@@ -211,15 +233,9 @@ void wgx_send_data(struct wgx_peer *peer, unsigned char *buf, size_t len,
 	struct wgx_udp_msg *m;
 	uint64_t counter;
 
-	if (peer->staged_len || !(kp = sending_keypair(peer, now, &counter))) {
-		wgx_peer_stage(peer, buf + WGX_SEND_HEADROOM, len);
-		wgx_send_staged(peer, now);
+	kp = wgx_send_data_begin(peer, buf, len, &counter, now);
+	if (!kp)
 		return;
-	}
-	if (peer->endpoint.addr.sa.sa_family == AF_UNSPEC) {
-		wgx_device_count(peer->dev, WGX_R_DP_NO_ENDPOINT);
-		return;
-	}
 	if (batch->n == WGX_TX_BATCH)
 		wgx_send_flush(peer->dev, batch);
 	m = &batch->msgs[batch->n++];
@@ -227,9 +243,4 @@ void wgx_send_data(struct wgx_peer *peer, unsigned char *buf, size_t len,
 	m->len = wgx_data_seal(kp, counter, buf, len, peer->dev->mtu);
 	m->ep = peer->endpoint;
 	peer->tx_bytes += m->len;
-	wgx_timers_any_authenticated_packet_traversal(&peer->timers, now);
-	wgx_timers_any_authenticated_packet_sent(&peer->timers, now);
-	wgx_timers_data_sent(&peer->timers, now);
-	keep_key_fresh(peer, kp, now);
-	wgx_peer_timers_changed(peer);
 }

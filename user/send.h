@@ -14,6 +14,7 @@
 
 struct wgx_device;
 struct wgx_peer;
+struct wgx_keypair;
 
 /* Room the tunnel reader leaves before each packet for the data header. */
 #define WGX_SEND_HEADROOM WGX_MSG_DATA_HEADER_LEN
@@ -48,6 +49,14 @@ void wgx_send_staged(struct wgx_peer *peer, uint64_t now);
  */
 void wgx_send_data(struct wgx_peer *peer, unsigned char *buf, size_t len,
 		   struct wgx_tx_batch *batch, uint64_t now);
+/*
+ * wgx_send_data without the sealing, for the XDP crypto workers: stages the
+ * packet (NULL) while there is no session, else runs the send-side timers
+ * and returns the keypair with the nonce in *counter; the caller seals
+ * (wgx_data_seal) and sends in per-peer order. Control thread.
+ */
+struct wgx_keypair *wgx_send_data_begin(struct wgx_peer *peer, unsigned char *buf, size_t len,
+					uint64_t *counter, uint64_t now);
 /* Send what @batch holds. */
 void wgx_send_flush(struct wgx_device *dev, struct wgx_tx_batch *batch);
 

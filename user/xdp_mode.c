@@ -10,14 +10,17 @@
  *     | veth                                    /
  *   wgxXXXXXXXX --XDP wgx_tun--> XSK queue 0 --'
  *
- * Threading (this version): ONE thread runs everything — the control plane
- * (UDP handshakes, timers, UAPI, map sync, netlink) and the data plane (every
- * XSK ring) in one epoll loop. So the data plane needs no locks, no epochs and
- * no hand-off rings: it calls the same protocol core as socket mode
- * (wgx_receive_data, wgx_send_data), which owns peers and keypairs on that
- * thread; keypairs are freed by the same thread that decrypts with them.
- * Parallel crypto workers with per-peer ordered queues (seeds/001, 002) are
- * not in this version: --workers is accepted and must be 1.
+ * Threading: the control thread runs one epoll loop for the control plane
+ * (UDP handshakes, timers, UAPI, map sync, netlink) AND the XSK rings (RX
+ * batches, TX kicks, completions). It owns every peer, keypair, table and
+ * frame, so nothing of that is locked. Only the AEAD runs elsewhere, on
+ * --workers N crypto threads (xdp_workers.c: per-peer ordered FIFOs, one
+ * worker ring each, in-order release on the control thread, keypairs freed
+ * after a quiescent point). The protocol steps around the AEAD are the
+ * socket mode's own (wgx_receive_data_keypair/_opened, wgx_send_data_begin),
+ * run on the control thread: staging, handshake triggers, timer hooks and
+ * roaming need no hand-off. --workers 0 seals/opens inline on the control
+ * thread (wgx_receive_data / wgx_send_data).
  *
  * Frames: all sockets share one UMEM (xdp_xsk.h), so packets are encrypted or
  * decrypted in place and move NIC <-> veth without a copy; outer/inner
@@ -25,7 +28,7 @@
  * drop -> free list, TX -> completion ring -> free list -> fill rings.
  *
  * Idle: epoll_wait with the timer deadline (<= 1 s), 1 ms while TX completions
- * are outstanding; no busy polling.
+ * are outstanding; no busy polling unless --busy-poll.
  */
 /* wgx_abi.h names two of its map values like the daemon's own structs. */
 #include <stddef.h>
@@ -177,7 +180,8 @@ static int open_sockets(struct wgx_xdp_plane *p, struct wgx_device *dev)
 	return ret;
 }
 
-int wgx_xdp_start(struct wgx_device *dev, const char *underlay)
+int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int workers,
+		  bool busy_poll)
 {
 	struct wgx_xdp_plane *p = calloc(1, sizeof(*p));
 	int ret;
@@ -186,6 +190,8 @@ int wgx_xdp_start(struct wgx_device *dev, const char *underlay)
 		return -ENOMEM;
 	dev->xdp = p;
 	p->dev = dev;
+	p->busy_poll = busy_poll;
+	p->done_fd = -1;
 	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
 	dp_name(dev->name, p->dp_name);
 	p->nic_ifindex = wgx_link_index(underlay);
@@ -196,6 +202,11 @@ int wgx_xdp_start(struct wgx_device *dev, const char *underlay)
 	if ((ret = make_veth(p, dev->name, dev->mtu)) || (ret = attach_progs(p, dev)) ||
 	    (ret = open_sockets(p, dev)))
 		return ret;
+	ret = wgx_xdp_workers_start(p, workers);
+	if (ret) {
+		pr_err("%s: cannot start %u crypto workers: %s", dev->name, workers, strerror(-ret));
+		return ret;
+	}
 	for (struct wgx_peer *peer = dev->peers; peer; peer = peer->next)
 		wgx_allowedips_walk_by_peer(&dev->allowedips, peer, sync_aip_cb, peer);
 	return 0;
@@ -206,6 +217,7 @@ void wgx_xdp_stop(struct wgx_device *dev)
 	struct wgx_xdp_plane *p = dev->xdp;
 
 	if (p) {
+		wgx_xdp_workers_stop(p);
 		for (unsigned int q = 0; q < p->n_nic; q++)
 			wgx_xsk_close(&p->nic[q]);
 		wgx_xsk_close(&p->tun);
@@ -224,7 +236,7 @@ void wgx_xdp_stop(struct wgx_device *dev)
 
 /* ---- event loop ---- */
 
-enum { EV_UDP4 = 1, EV_UDP6, EV_UAPI, EV_SIGNAL, EV_CTL, EV_TUN, EV_NIC = 64 };
+enum { EV_UDP4 = 1, EV_UDP6, EV_UAPI, EV_SIGNAL, EV_CTL, EV_TUN, EV_DONE, EV_NIC = 64 };
 
 struct loop {
 	struct wgx_device *dev;
@@ -271,6 +283,8 @@ static int timeout_ms(struct wgx_device *dev, bool tx_busy)
 {
 	uint64_t next = wgx_timerq_next(&dev->timerq), now;
 
+	if (dev->xdp->busy_poll)
+		return 0;
 	if (tx_busy)
 		return 1;
 	if (!next)
@@ -296,7 +310,8 @@ static int loop_init(struct loop *l, struct wgx_device *dev, struct wgx_uapi_ser
 			return -ENOMEM;
 	rewatch_udp(l);
 	if (watch(l, wgx_uapi_server_fd(uapi), EV_UAPI) || watch(l, sigfd, EV_SIGNAL) ||
-	    watch(l, dev->ctl_fd, EV_CTL) || watch(l, l->p->tun.fd, EV_TUN))
+	    watch(l, dev->ctl_fd, EV_CTL) || watch(l, l->p->tun.fd, EV_TUN) ||
+	    watch(l, l->p->done_fd, EV_DONE))
 		return -errno;
 	for (unsigned int q = 0; q < l->p->n_nic; q++)
 		if (watch(l, l->p->nic[q].fd, EV_NIC + q))
@@ -344,8 +359,11 @@ int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int s
 				goto out;
 			}
 		}
-		tx_busy = wgx_xdp_service(l->p);
+		/* EV_DONE needs no handler: every turn releases what the workers finished. */
 		now = wgx_clock_mono_ns();
+		if (l->p->n_workers)
+			wgx_xdp_release(l->p, now);
+		tx_busy = wgx_xdp_service(l->p);
 		wgx_device_expire_timers(dev, now);
 		wgx_xdp_nh_refresh(l->p, now);
 		if (now - last_gc >= WGX_NS_PER_SEC) {
@@ -385,12 +403,14 @@ void wgx_xdp_stats_json(struct wgx_device *dev, FILE *f, uint64_t *reasons)
 		busy += p->nic[q].kicks_busy + p->tun.kicks_busy;
 	}
 	fprintf(f, "\"xdp\":{\"iface\":\"%s\",\"xdp_mode\":\"%s\",\"tun_xdp_mode\":\"%s\","
-		   "\"xsk_mode\":\"%s\",\"queues\":%u,\"workers\":1,\"tun_dev\":\"%s\","
+		   "\"xsk_mode\":\"%s\",\"queues\":%u,\"workers\":%u,\"busy_poll\":%s,"
+		   "\"tun_dev\":\"%s\","
 		   "\"xsk_nic_rx\":%llu,\"xsk_nic_tx\":%llu,\"xsk_tun_rx\":%llu,\"xsk_tun_tx\":%llu,"
 		   "\"tx_kicks\":%llu,\"tx_kicks_busy\":%llu,\"frames_free\":%zu,\"frames\":%zu,"
 		   "\"socket_fallback\":%llu},",
 		p->nic_name, xdp_mode_name(p->rx_xdp_mode), xdp_mode_name(p->tun_xdp_mode),
-		p->pool.zero_copy ? "zero-copy" : "copy", p->n_nic, p->dp_name,
+		p->pool.zero_copy ? "zero-copy" : "copy", p->n_nic, p->n_workers,
+		p->busy_poll ? "true" : "false", p->dp_name,
 		(unsigned long long)nic_rx, (unsigned long long)nic_tx,
 		(unsigned long long)p->tun.rx_packets, (unsigned long long)p->tun.tx_packets,
 		(unsigned long long)kicks, (unsigned long long)busy, p->pool.n_free, p->pool.n_frames,

@@ -7,6 +7,7 @@
 #ifndef WGX_XDP_MODE_H
 #define WGX_XDP_MODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,9 +27,12 @@ int wgx_xdp_prepare(struct wgx_device *dev);
 /*
  * Create the tunnel veth NAME <-> its daemon end, attach wgx_rx to @underlay
  * and wgx_tun to the daemon end, pin the maps, open the AF_XDP sockets and
- * register them (dev->xdp). Needs dev->udp bound. 0 or -errno (reported).
+ * register them (dev->xdp), start @workers crypto threads (0: crypto inline
+ * on the control thread). @busy_poll: never sleep in epoll. Needs dev->udp
+ * bound. 0 or -errno (reported).
  */
-int wgx_xdp_start(struct wgx_device *dev, const char *underlay);
+int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int workers,
+		  bool busy_poll);
 
 /* Event loop until SIGTERM/SIGINT on @sigfd or the UAPI socket is removed. */
 int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int sigfd);
@@ -44,6 +48,16 @@ void wgx_xdp_stop(struct wgx_device *dev);
  */
 void wgx_xdp_deliver(struct wgx_xdp_plane *p, uint8_t *pkt, size_t len, int family);
 void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch);
+
+/*
+ * Crypto workers (xdp_workers.c). retire: @kp left its peer; returns true when
+ * the plane frees it once no queued job can reference it (false: free it now).
+ * peer_removed: wait for @peer's jobs and drop them before the peer goes.
+ */
+struct wgx_keypair;
+struct wgx_peer;
+bool wgx_xdp_retire_keypair(struct wgx_xdp_plane *p, struct wgx_keypair *kp);
+void wgx_xdp_peer_removed(struct wgx_xdp_plane *p, struct wgx_peer *peer);
 
 /* `"xdp":{...},` for the stats JSON, and the BPF counters added to @reasons. */
 void wgx_xdp_stats_json(struct wgx_device *dev, FILE *f, uint64_t *reasons);

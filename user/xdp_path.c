@@ -26,6 +26,7 @@
 #include "device.h"
 #include "log.h"
 #include "receive.h"
+#include "send.h"
 #include "xdp_mode.h"
 #include "xdp_plane.h"
 #include "xdp_sync.h"
@@ -66,6 +67,32 @@ static uint16_t csum_fold(uint32_t sum)
 }
 
 /* ---- NIC -> tunnel ---- */
+
+/* Hand a data message to a crypto worker; true: the job owns the frame now. */
+static bool dispatch_rx(struct wgx_xdp_plane *p, uint64_t frame, uint8_t *msg, size_t len,
+			const struct wgx_endpoint *ep, uint64_t now)
+{
+	struct wgx_xdp_job *job;
+	struct wgx_keypair *kp;
+	struct wgx_peer *peer;
+
+	kp = wgx_receive_data_keypair(p->dev, msg, now, &peer);
+	if (!kp)
+		return false;
+	job = wgx_xdp_job_get(p);
+	if (!job) {
+		wgx_device_count(p->dev, WGX_R_DP_WORKER_QUEUE_FULL);
+		return false;
+	}
+	job->kind = JOB_RX;
+	job->frame = frame;
+	job->msg = msg;
+	job->len = len;
+	job->kp = kp;
+	job->peer = peer;
+	job->ep = *ep;
+	return wgx_xdp_dispatch(p, job);
+}
 
 /*
  * The WireGuard message inside an outer frame, its source as an endpoint
@@ -129,7 +156,10 @@ void wgx_xdp_nic_rx(struct wgx_xdp_plane *p, struct wgx_xsk *x, uint64_t now)
 		p->frame_taken = false;
 		msg = outer_parse(p, pkt, d->len, &mlen, &ep);
 		type = msg ? wgx_receive_classify(msg, mlen) : -WGX_R_RX_UNPARSED_PASS;
-		if (type == WGX_MSG_DATA)
+		if (type == WGX_MSG_DATA && p->n_workers) {
+			if (dispatch_rx(p, d->addr, msg, mlen, &ep, now))
+				continue;
+		} else if (type == WGX_MSG_DATA)
 			wgx_receive_data(dev, msg, mlen, &ep, now);
 		else
 			wgx_device_count(dev, type < 0 ? (enum wgx_reason)-type : WGX_R_RX_BAD_TYPE);
@@ -139,6 +169,7 @@ void wgx_xdp_nic_rx(struct wgx_xdp_plane *p, struct wgx_xsk *x, uint64_t now)
 	if (n) {
 		xsk_ring_cons__release(&x->rx, n);
 		x->rx_packets += n;
+		wgx_xdp_kick_workers(p);
 	}
 }
 
@@ -178,6 +209,32 @@ void wgx_xdp_deliver(struct wgx_xdp_plane *p, uint8_t *pkt, size_t len, int fami
 
 /* ---- tunnel -> NIC ---- */
 
+/* Seal on a crypto worker; true: the job owns the frame now. */
+static bool dispatch_tx(struct wgx_xdp_plane *p, struct wgx_peer *peer, uint64_t frame,
+			uint8_t *buf, size_t len, uint64_t now)
+{
+	struct wgx_xdp_job *job;
+	struct wgx_keypair *kp;
+	uint64_t counter;
+
+	kp = wgx_send_data_begin(peer, buf, len, &counter, now);
+	if (!kp)
+		return false;
+	job = wgx_xdp_job_get(p);
+	if (!job) {
+		wgx_device_count(p->dev, WGX_R_DP_WORKER_QUEUE_FULL);
+		return false;
+	}
+	job->kind = JOB_TX;
+	job->frame = frame;
+	job->msg = buf;
+	job->len = len;
+	job->kp = kp;
+	job->peer = peer;
+	job->counter = counter;
+	return wgx_xdp_dispatch(p, job);
+}
+
 void wgx_xdp_tun_rx(struct wgx_xdp_plane *p, uint64_t now)
 {
 	struct wgx_device *dev = p->dev;
@@ -207,6 +264,11 @@ void wgx_xdp_tun_rx(struct wgx_xdp_plane *p, uint64_t now)
 			continue;
 		}
 		buf = inner - WGX_SEND_HEADROOM;
+		if (p->n_workers) {
+			if (!dispatch_tx(p, peer, d->addr, buf, len, now))
+				wgx_xsk_frame_put(&p->pool, d->addr);
+			continue;
+		}
 		wgx_send_data(peer, buf, len, &p->tx, now);
 		/* Sealed and batched, or staged (copied) / dropped: then the frame is free. */
 		if (!p->tx.n || p->tx.msgs[p->tx.n - 1].buf != buf)
@@ -216,6 +278,7 @@ void wgx_xdp_tun_rx(struct wgx_xdp_plane *p, uint64_t now)
 		xsk_ring_cons__release(&x->rx, n);
 		x->rx_packets += n;
 		wgx_send_flush(dev, &p->tx);
+		wgx_xdp_kick_workers(p);
 	}
 }
 

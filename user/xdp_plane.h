@@ -4,6 +4,8 @@
 #define WGX_XDP_PLANE_H
 
 #include <net/if.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,6 +19,61 @@
 #define WGX_XDP_NH_SLOTS 256		/* next-hop cache, direct mapped */
 /* Frames kept back from the fill rings so TX of copied packets never starves. */
 #define WGX_XDP_TX_RESERVE 512
+
+#define WGX_XDP_MAX_WORKERS 64
+#define WGX_XDP_JOBS 8192		/* packets in flight through the workers */
+#define WGX_XDP_WORKER_RING 2048	/* per worker, power of two */
+#define WGX_XDP_PEER_QUEUE 1024		/* per peer and direction */
+#define WGX_XDP_GRAVEYARD 4096		/* retired keypairs awaiting their jobs */
+
+enum { JOB_QUEUED, JOB_DONE, JOB_FAILED };
+enum { JOB_RX, JOB_TX };
+
+/* One packet on its way through a worker; queued on its peer's FIFO too. */
+struct wgx_xdp_job {
+	_Atomic int state;		/* written last by the worker (release) */
+	uint8_t kind;
+	uint64_t seq;			/* dispatch order, for keypair retirement */
+	uint64_t frame;			/* UMEM address of the frame */
+	uint8_t *msg;			/* RX: data message; TX: header room + plaintext */
+	size_t len;			/* RX: message length; TX: plaintext length */
+	struct wgx_keypair *kp;
+	struct wgx_peer *peer;
+	uint64_t counter;		/* TX: nonce (in); RX: nonce (out) */
+	size_t out_len;			/* RX: plaintext length; TX: sealed length */
+	struct wgx_endpoint ep;		/* RX: outer source */
+};
+
+/* Single producer (control thread), single consumer (the worker). */
+struct wgx_xdp_ring {
+	_Atomic uint32_t head, tail;
+	struct wgx_xdp_job *slots[WGX_XDP_WORKER_RING];
+};
+
+struct wgx_xdp_worker {
+	struct wgx_xdp_plane *p;
+	pthread_t thread;
+	bool started;
+	struct wgx_xdp_ring ring;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	_Atomic bool sleeping;
+	bool wake;			/* control thread: got jobs this batch */
+	_Atomic uint64_t jobs;
+};
+
+/* A peer's in-order FIFOs (control thread only). */
+struct wgx_xdp_fifo {
+	struct wgx_xdp_job *slots[WGX_XDP_PEER_QUEUE];
+	uint32_t head, len;
+};
+
+struct wgx_xdp_peer_queues {
+	struct wgx_xdp_fifo fifo[2];	/* by JOB_RX / JOB_TX */
+	struct wgx_peer *peer;
+	struct wgx_xdp_peer_queues *next_active;
+	bool active;
+};
 
 enum { NH_EMPTY, NH_PENDING, NH_VALID, NH_NOT_OURS };
 
@@ -49,7 +106,35 @@ struct wgx_xdp_plane {
 	uint16_t ip_id;
 	struct wgx_tx_batch tx;		/* sealed messages awaiting wgx_xdp_send_batch */
 	struct wgx_udp_msg fallback[WGX_TX_BATCH];
+	bool busy_poll;
+
+	/* crypto workers (0: the control thread seals and opens inline) */
+	unsigned int n_workers, next_worker;
+	struct wgx_xdp_worker *workers;
+	_Atomic bool stop;
+	int done_fd;			/* eventfd: workers finished a batch */
+	struct wgx_xdp_job *jobs;
+	struct wgx_xdp_job **free_jobs;
+	size_t n_free_jobs;
+	uint64_t next_seq;
+	struct wgx_xdp_peer_queues *active;
+	struct {
+		struct wgx_keypair *kp;
+		uint64_t seq;
+	} graveyard[WGX_XDP_GRAVEYARD];
+	unsigned int n_grave;
 };
+
+/* xdp_workers.c */
+int wgx_xdp_workers_start(struct wgx_xdp_plane *p, unsigned int n);
+void wgx_xdp_workers_stop(struct wgx_xdp_plane *p);
+/* Queue a job (filled in but for seq/state) on its peer and a worker; false: dropped (counted). */
+bool wgx_xdp_dispatch(struct wgx_xdp_plane *p, struct wgx_xdp_job *job);
+struct wgx_xdp_job *wgx_xdp_job_get(struct wgx_xdp_plane *p);
+/* Wake the workers that got jobs since the last call. */
+void wgx_xdp_kick_workers(struct wgx_xdp_plane *p);
+/* Finish done jobs in per-peer order; free retired keypairs no job can hold. */
+void wgx_xdp_release(struct wgx_xdp_plane *p, uint64_t now);
 
 /* xdp_path.c */
 void wgx_xdp_nic_rx(struct wgx_xdp_plane *p, struct wgx_xsk *x, uint64_t now);

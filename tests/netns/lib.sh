@@ -99,11 +99,12 @@ trap 'exit 130' INT TERM
 
 # start_wg IMPL NS IFNAME [MODE [UNDERLAY_IF]]: bring up a WireGuard interface
 # named IFNAME in NS with no configuration yet (configure with `wg`).
+# wg-xdp also gets $WGX_ATTACH_ARGS (e.g. "--workers 2").
 start_wg() {
 	local impl=$1 ns=$2 ifname=$3 mode=${4:-socket} under=${5:-veth0}
 	case "$impl" in
 	wg-xdp)
-		ip netns exec "$ns" "$WGX" attach "$under" --name "$ifname" --mode "$mode" \
+		ip netns exec "$ns" "$WGX" attach "$under" --name "$ifname" --mode "$mode" ${WGX_ATTACH_ARGS:-} \
 			--foreground >"$LOGDIR/$ifname.log" 2>&1 &
 		PIDS+=($!)
 		;;

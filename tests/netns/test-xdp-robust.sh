@@ -11,7 +11,8 @@
 #  |   198.18.0.1/24               +---------+   198.18.0.2/24               |
 #  +-------------------------------+         +-------------------------------+
 #
-# 1. 100k numbered UDP datagrams B -> A through the one peer: none reordered.
+# 1. 100k numbered UDP datagrams B -> A through the one peer, 2 crypto workers
+#    on each side: none reordered.
 # 2. 5000 malformed datagrams to A's listen port: dropped by wgx_rx (its
 #    counters rise by that much, the daemon's socket sees none), tunnel works.
 # 3. kill -9 A's daemon; attach again: the stale veth and XDP program are
@@ -25,6 +26,7 @@ why=$(impl_available wg-xdp) || skip_all "$why"
 A=wgx-xr-a$$ B=wgx-xr-b$$ IFA=wgxra$$ IFB=wgxrb$$
 TOOLS=$TOP/tests/netns/tools
 N_ORDER=${WGX_ORDER_COUNT:-100000}
+export WGX_ATTACH_ARGS="--workers 2"
 
 netns_add $A
 netns_add $B
@@ -53,6 +55,7 @@ check "B: wg-xdp --mode xdp up" start_wg wg-xdp $B $IFB xdp &&
 check "A configured" configure $A $IFA 1 "$KA" "$PB" 198.18.0.2:51820 2 &&
 check "B configured" configure $B $IFB 2 "$KB" "$PA" 198.18.0.1:51820 1 &&
 check "tunnel up: ping A -> B" ip netns exec $A ping -c 2 -i 0.2 -W 5 100.64.0.2 || { finish; exit; }
+check "A runs 2 crypto workers" test "$(stat_of $A $IFA workers)" = 2
 
 # ---- 1. ordering ----
 order_test() {
