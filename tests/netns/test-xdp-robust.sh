@@ -17,6 +17,7 @@
 #    counters rise by that much, the daemon's socket sees none), tunnel works.
 # 3. kill -9 A's daemon; attach again: the stale veth and XDP program are
 #    replaced, the tunnel works again.
+# Idle: the daemon sleeps (< 1% CPU) when nothing flows.
 # 4. `wg-xdp detach`: XDP program off veth0, tunnel veth gone, UAPI socket gone.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -93,6 +94,21 @@ garbage_test() {
 check "5000 garbage datagrams to the listen port dropped in XDP, not by the daemon" garbage_test
 diag "$(cat "$LOGDIR/garbage.sum" 2>/dev/null)"
 check "tunnel still works after the garbage" ip netns exec $B ping -c 2 -i 0.2 -W 5 100.64.0.1
+
+# ---- idle ----
+idle_cpu() {	# idle_cpu PID: under 1% CPU over 5 s once traffic stopped
+	local hz t0 t1
+	hz=$(getconf CLK_TCK)
+	sleep 1
+	t0=$(awk '{print $14 + $15}' "/proc/$1/stat")
+	sleep 5
+	t1=$(awk '{print $14 + $15}' "/proc/$1/stat")
+	echo "$((t1 - t0)) ticks of $((5 * hz)) in 5 s"
+	echo "idle daemon: $((t1 - t0)) CPU ticks in 5 s (${hz}/s)" >"$LOGDIR/idle.sum"
+	[ $((t1 - t0)) -lt $((5 * hz / 100)) ]
+}
+check "idle daemon (2 workers) uses < 1% CPU" idle_cpu "${PIDS[0]}"
+diag "$(cat "$LOGDIR/idle.sum" 2>/dev/null)"
 
 # ---- 3. kill -9, attach again ----
 PID_A=${PIDS[0]}
