@@ -39,18 +39,21 @@ static void print_ago(FILE *out, uint64_t sec)
 	fprintf(out, "%" PRIu64 " seconds ago\n", ago % 60);
 }
 
-static void print_stats_line(FILE *out, const char *stats)
+/* One flat JSON object of the stats as "  LABEL: k=v k=v". */
+static void print_object(FILE *out, const char *stats, const char *key, const char *label)
 {
-	const char *r = stats ? strstr(stats, "\"reasons\":{") : NULL;
-	const char *end;
+	char pat[32];
+	const char *r, *end;
 
+	snprintf(pat, sizeof(pat), "\"%s\":{", key);
+	r = stats ? strstr(stats, pat) : NULL;
 	if (!r)
 		return;
-	r += strlen("\"reasons\":{");
+	r += strlen(pat);
 	end = strchr(r, '}');
 	if (!end || end == r)
 		return;
-	fputs("  counters: ", out);
+	fputs(label, out);
 	for (; r < end; r++)
 		if (*r != '"')
 			fputc(*r == ',' ? ' ' : *r == ':' ? '=' : *r, out);
@@ -69,7 +72,8 @@ void wgx_show_print(FILE *out, const char *name, const char *uapi, const char *s
 	fprintf(out, "interface: %s\n", name);
 	if (mode)
 		fprintf(out, "  mode: %.*s\n", (int)strcspn(mode + 8, "\""), mode + 8);
-	print_stats_line(out, stats);
+	print_object(out, stats, "xdp", "  xdp: ");
+	print_object(out, stats, "reasons", "  counters: ");
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *val = strchr(line, '=');
 
