@@ -265,7 +265,6 @@ act "Act 1: wg-xdp <-> wireguard-go" wg-xdp socket wireguard-go ""
 act "Act 2: wg-xdp <-> wg-xdp" wg-xdp socket wg-xdp socket
 
 # Act 3 only when this build has the XDP data plane: probe it on a scratch veth.
-title "Act 3: wg-xdp in XDP mode"
 ip netns add $A && ip -n $A link add veth0 type veth peer name veth1 &&
 	ip -n $A link set veth0 up && ip -n $A link set veth1 up
 xdp_why=$(timeout 5 ip netns exec $A "$WGX" attach veth0 --name $IFA --mode xdp 2>&1)
@@ -276,6 +275,7 @@ if [ $xdp_rc -eq 0 ]; then
 	act "Act 3: wg-xdp (xdp) <-> wg-xdp (socket)" wg-xdp xdp wg-xdp socket
 else
 	xdp_why=${xdp_why#wg-xdp: error: }
+	title "Act 3: wg-xdp in XDP mode"
 	say "  ${YELLOW}xdp mode is not available: ${xdp_why:-wg-xdp attach --mode xdp exited with status $xdp_rc}${OFF}"
 	RESULTS+=("$(printf '%-42s %-5s %s' "Act 3: wg-xdp in XDP mode" SKIP "not in this build")")
 fi
