@@ -200,7 +200,7 @@ static enum rx receive_handshake(struct side *s, const struct pkt *in, struct pk
 	struct wgx_handshake *hs;
 	struct wgx_keypair *kp;
 	struct wgx_peer *p;
-	uint32_t sender;
+	uint32_t sender, receiver;
 
 	if (in->buf[0] == WGX_MSG_HANDSHAKE_COOKIE) {
 		const struct wgx_msg_cookie *c = (const void *)in->buf;
@@ -245,8 +245,8 @@ static enum rx receive_handshake(struct side *s, const struct pkt *in, struct pk
 		out->len = WGX_MSG_RESPONSE_LEN;
 		return RX_RESPONSE_SENT;
 	}
-	if (wgx_index_lookup(&s->index, le32toh(((const struct wgx_msg_response *)in->buf)->receiver_index),
-			     WGX_INDEX_HANDSHAKE, &e) ||
+	memcpy(&receiver, in->buf + offsetof(struct wgx_msg_response, receiver_index), 4);
+	if (wgx_index_lookup(&s->index, le32toh(receiver), WGX_INDEX_HANDSHAKE, &e) ||
 	    wgx_noise_consume_response((const void *)in->buf, e.ptr, s->id))
 		return RX_HS_REJECTED;
 	p = e.peer;
@@ -678,7 +678,8 @@ static void test_cookie(void)
 	ok(cookie.len == WGX_MSG_COOKIE_LEN && cookie.buf[0] == WGX_MSG_HANDSHAKE_COOKIE &&
 	   le32toh(((struct wgx_msg_cookie *)cookie.buf)->receiver_index) == A.peer->hs_index,
 	   "cookie reply is 64 bytes addressed to A's handshake index");
-	ok(!B.peer->kps.next || B.peer->kps.next->birthdate < now, "no session derived for the cookie'd initiation");
+	ok(!B.peer->kps.next || B.peer->kps.next->birthdate < now,
+	   "no session derived for the cookie'd initiation");
 	rx_is(wire(&B, &A, &cookie, &none), RX_COOKIE_CONSUMED, "A's cookie maker consumes the reply");
 	rx_is(wire(&B, &A, &cookie, &none), RX_HS_REJECTED,
 	      "the same cookie reply a second time is refused (one reply per mac1 sent)");
@@ -722,8 +723,9 @@ static void test_expiry(void)
 	ok(!send_data(&A, "x", 1, &data, NULL), "A cannot send under the expired keypair");
 	ok(wgx_timers_keypair_expired(t, birth, WGX_REJECT_AFTER_MESSAGES, birth),
 	   "a counter at REJECT_AFTER_MESSAGES expires a newborn keypair");
-	while (wgx_timers_next_deadline(t) && wgx_timers_next_deadline(t) <= birth + 3 * WGX_REJECT_AFTER_TIME * SEC)
-		actions |= wgx_timers_expire(t, wgx_timers_next_deadline(t));
+	for (uint64_t at; (at = wgx_timers_next_deadline(t)) &&
+			  at <= birth + 3 * WGX_REJECT_AFTER_TIME * SEC;)
+		actions |= wgx_timers_expire(t, at);
 	ok(actions & WGX_TA_ZERO_KEYS, "3 * REJECT_AFTER_TIME after the last session: zero keys");
 }
 
