@@ -17,7 +17,8 @@
 #    counters rise by that much, the daemon's socket sees none), tunnel works.
 # 3. kill -9 A's daemon; attach again: the stale veth and XDP program are
 #    replaced, the tunnel works again.
-# Idle: the daemon sleeps (< 1% CPU) when nothing flows.
+# Idle: the daemon sleeps (< 1% CPU) when nothing flows. Roaming: B's
+# underlay address changes, A follows.
 # 4. `wg-xdp detach`: XDP program off veth0, tunnel veth gone, UAPI socket gone.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -121,6 +122,22 @@ rm -f "/var/run/wireguard/$IFA.sock"
 check "re-attach over the leftovers" start_wg wg-xdp $A $IFA xdp &&
 check "re-configured" configure $A $IFA 1 "$KA" "$PB" 198.18.0.2:51820 2 &&
 check "tunnel works after re-attach: ping A -> B" ip netns exec $A ping -c 3 -i 0.3 -W 5 100.64.0.2
+
+# ---- roaming ----
+roamed() {	# B moves to 198.18.0.3: A learns it from B's authenticated data
+	# (deleting a primary address first: it would take secondaries with it)
+	ip -n $B addr del 198.18.0.2/24 dev veth0 && ip -n $B addr add 198.18.0.3/24 dev veth0 ||
+		return 1
+	for _ in $(seq 30); do
+		ip netns exec $B ping -c 1 -W 1 100.64.0.1 >/dev/null
+		ip netns exec $A wg show $IFA endpoints | grep -q '198.18.0.3:51820' && break
+		sleep 0.5
+	done
+	ip netns exec $A wg show $IFA endpoints
+	ip netns exec $A wg show $IFA endpoints | grep -q '198.18.0.3:51820' &&
+		ip netns exec $A ping -c 2 -i 0.3 -W 5 100.64.0.2
+}
+check "roaming: B moves to 198.18.0.3, A follows and the tunnel works" roamed
 
 # ---- 4. detach ----
 detached_clean() {
