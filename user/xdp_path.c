@@ -66,6 +66,16 @@ static uint16_t csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+/* Queue a frame for TX; a full ring is first drained (reap + kick) once. */
+static bool tx_frame(struct wgx_xdp_plane *p, struct wgx_xsk *x, uint64_t addr, uint32_t len)
+{
+	if (wgx_xsk_tx(x, addr, len))
+		return true;
+	wgx_xsk_complete(&p->pool, x);
+	wgx_xsk_kick(x);
+	return wgx_xsk_tx(x, addr, len);
+}
+
 /* ---- NIC -> tunnel ---- */
 
 /* Hand a data message to a crypto worker; true: the job owns the frame now. */
@@ -197,7 +207,7 @@ void wgx_xdp_deliver(struct wgx_xdp_plane *p, uint8_t *pkt, size_t len, int fami
 	memcpy(eth, p->host_mac, 6);
 	memcpy(eth + 6, p->dp_mac, 6);
 	put16(eth + 12, family == AF_INET6 ? ETH_P_IPV6_ : ETH_P_IPV4);
-	if (!wgx_xsk_tx(&p->tun, wgx_xsk_addr_of(&p->pool, eth), (uint32_t)(len + ETH_LEN))) {
+	if (!tx_frame(p, &p->tun, wgx_xsk_addr_of(&p->pool, eth), (uint32_t)(len + ETH_LEN))) {
 		wgx_device_count(p->dev, WGX_R_DP_TX_RING_FULL);
 		if (!in_place)
 			wgx_xsk_frame_put(&p->pool, wgx_xsk_addr_of(&p->pool, eth));
@@ -374,7 +384,7 @@ void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
 			continue;
 		}
 		frame = outer_build(p, e, &m->ep.addr, m->buf, m->len, &flen);
-		if (!wgx_xsk_tx(&p->nic[0], wgx_xsk_addr_of(&p->pool, frame), (uint32_t)flen)) {
+		if (!tx_frame(p, &p->nic[0], wgx_xsk_addr_of(&p->pool, frame), (uint32_t)flen)) {
 			wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
 			wgx_xsk_frame_put(&p->pool, wgx_xsk_addr_of(&p->pool, frame));
 		}
