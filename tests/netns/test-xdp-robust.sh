@@ -18,7 +18,9 @@
 # 3. kill -9 A's daemon; attach again: the stale veth and XDP program are
 #    replaced, the tunnel works again.
 # Idle: the daemon sleeps (< 1% CPU) when nothing flows. Roaming: B's
-# underlay address changes, A follows.
+# underlay address changes, A follows. Map sync: A's pinned BPF maps hold
+# the receiver index, the roamed endpoint and the allowed IP; removing the
+# peer through wg empties them.
 # 4. `wg-xdp detach`: XDP program off veth0, tunnel veth gone, UAPI socket gone.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -138,6 +140,29 @@ roamed() {	# B moves to 198.18.0.3: A learns it from B's authenticated data
 		ip netns exec $A ping -c 2 -i 0.3 -W 5 100.64.0.2
 }
 check "roaming: B moves to 198.18.0.3, A follows and the tunnel works" roamed
+
+# ---- map sync ----
+map_json() {	# map_json MAP: A's pinned map, seen from its daemon's mount namespace
+	nsenter -t "${PIDS[-1]}" -m bpftool -j map dump pinned "/sys/fs/bpf/wg-xdp/$IFA/$1"
+}
+py_assert() {	# py_assert EXPR: EXPR over d = the JSON on stdin
+	python3 -c "import json,sys; d=json.load(sys.stdin); assert $1, d"
+}
+maps_mirror() {
+	map_json wgx_idx | py_assert "d and all(e['formatted']['value']['peer_id'] == 1 for e in d)" &&
+	map_json wgx_peers |
+		py_assert "d[0]['formatted']['value']['endpoint']['addr'][:4] == [198, 18, 0, 3]" &&
+	map_json wgx_hosts4 | py_assert "[(e['formatted']['key']['addr'], e['formatted']['value']['peer_id']) for e in d] == [([100, 64, 0, 2], 1)]"
+}
+check "BPF maps mirror A: receiver index, roamed endpoint, allowed IP" maps_mirror
+maps_emptied() {
+	ip netns exec $A wg set $IFA peer "$PB" remove || return 1
+	for m in wgx_idx wgx_peers wgx_hosts4; do
+		echo "$m: $(map_json $m)"
+		[ "$(map_json $m)" = "[]" ] || return 1
+	done
+}
+check "peer removed through wg: its indices, entry and allowed IPs leave the maps" maps_emptied
 
 # ---- 4. detach ----
 detached_clean() {
