@@ -72,7 +72,7 @@ order_test() {
 	read -r _ got _ reord < <(grep received "$out")
 	echo "received $got of $N_ORDER, reordered $reord"
 	echo "ordering: received $got of $N_ORDER datagrams, $reord reordered" >"$LOGDIR/order.sum"
-	[ "$reord" -eq 0 ] && [ "$got" -ge $((N_ORDER / 2)) ]
+	[ "$reord" -eq 0 ] && [ "$got" -ge $((N_ORDER / 10)) ]
 }
 check "$N_ORDER numbered datagrams B -> A through one peer: none reordered" order_test
 diag "$(cat "$LOGDIR/order.sum" 2>/dev/null)"
