@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * XDP mode: the AF_XDP data plane (xdp_mode.c: set-up, event loop, teardown;
- * xdp_path.c: the per-batch RX/TX paths). Design notes at the top of
- * xdp_mode.c.
+ * xdp_path.c: the per-batch RX/TX paths; xdp_workers.c: parallel crypto with
+ * per-peer order; xdp_xsk.c: sockets and UMEM; xdp_link.c: veth, route and
+ * neighbour plumbing; xdp_sync.c: BPF map mirroring). Design notes at the
+ * top of xdp_mode.c.
  */
 #ifndef WGX_XDP_MODE_H
 #define WGX_XDP_MODE_H

@@ -2,15 +2,22 @@
 /*
  * The per-batch packet paths of XDP mode (design: xdp_mode.c).
  *
- *   NIC XSK rx:  outer Ethernet/IP/UDP parsed here -> wgx_receive_data (the
- *                socket mode's receive path: keypair by index, decrypt, replay,
- *                timers, roaming, allowed-IPs source check) -> wgx_xdp_deliver
- *                rewrites the frame in place into an Ethernet frame for the
- *                veth and queues it on the tunnel XSK's TX ring.
- *   tunnel XSK rx: inner packet -> peer by allowed IPs -> wgx_send_data (seal in
- *                place, staging, handshake triggers) -> wgx_xdp_send_batch puts
- *                outer headers in the frame's headroom and queues it on the NIC
- *                XSK; no next hop yet -> kernel UDP socket (counted fallback).
+ *   NIC XSK rx:  outer Ethernet/IP/UDP parsed here -> keypair and peer by
+ *                receiver index -> decrypt in place (crypto worker, or inline
+ *                with --workers 0) -> in per-peer order: replay, timers,
+ *                roaming, allowed-IPs source check (wgx_receive_data_opened)
+ *                -> wgx_xdp_deliver rewrites the frame into an Ethernet frame
+ *                for the veth and queues it on the tunnel XSK's TX ring.
+ *   tunnel XSK rx: inner packet -> peer by allowed IPs -> wgx_send_data_begin
+ *                (staging, handshake triggers, nonce) -> seal in place (worker
+ *                or inline) -> wgx_xdp_send_batch puts outer headers in the
+ *                frame's headroom and queues it on the NIC XSK; no next hop
+ *                yet -> kernel UDP socket (counted fallback).
+ *
+ * The XDP metadata is checked and cleared on every frame, but the peer comes
+ * from the daemon's own tables (the index table returns it with the keypair;
+ * the userspace allowed-IPs trie is exactly the UAPI state), so a frame
+ * classified by a map entry that is being replaced cannot go to a stale peer.
  *
  * No allocation, lock or syscall per packet: frames move between rings, the
  * only syscalls are the per-batch TX kicks (and UDP sends for the fallback).
@@ -123,7 +130,7 @@ static uint8_t *outer_parse(struct wgx_xdp_plane *p, uint8_t *pkt, uint32_t len,
 		l3 += 4;
 	}
 	memset(ep, 0, sizeof(*ep));
-	if (proto == ETH_P_IPV4 && (l3[0] >> 4) == 4) {
+	if (proto == ETH_P_IPV4 && (l3[0] >> 4) == 4 && (l3[0] & 0xf) >= 5) {
 		udp = l3 + (l3[0] & 0xf) * 4;
 		if (l3[9] != IPPROTO_UDP)
 			return NULL;

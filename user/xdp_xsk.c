@@ -41,6 +41,16 @@ void wgx_xsk_pool_free(struct wgx_xsk_pool *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* What the kernel gave us (all sockets on one UMEM share the mode). */
+static bool is_zero_copy(int fd)
+{
+	struct xdp_options opts;
+	socklen_t len = sizeof(opts);
+
+	return !getsockopt(fd, SOL_XDP, XDP_OPTIONS, &opts, &len) &&
+	       (opts.flags & XDP_OPTIONS_ZEROCOPY);
+}
+
 int wgx_xsk_open(struct wgx_xsk_pool *p, struct wgx_xsk *x, const char *ifname,
 		 uint32_t queue, bool copy)
 {
@@ -71,13 +81,7 @@ int wgx_xsk_open(struct wgx_xsk_pool *p, struct wgx_xsk *x, const char *ifname,
 	if (ret)
 		return ret;
 	x->fd = xsk_socket__fd(x->xsk);
-	{
-		struct xdp_options opts;
-		socklen_t len = sizeof(opts);
-
-		if (!getsockopt(x->fd, SOL_XDP, XDP_OPTIONS, &opts, &len))
-			p->zero_copy = opts.flags & XDP_OPTIONS_ZEROCOPY;
-	}
+	p->zero_copy = is_zero_copy(x->fd);
 	return 0;
 }
 
