@@ -108,6 +108,8 @@ static int cmd_detach(int argc, char **argv)
 	}
 	pid = wgx_pidfile_read(name);
 	if (pid < 0) {
+		/* A killed daemon's leftovers (sockets, pins, tunnel veth) still go. */
+		wgx_attach_cleanup_stale(name);
 		fprintf(stderr, "wg-xdp: %s is not attached\n", name);
 		return 1;
 	}

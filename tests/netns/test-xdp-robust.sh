@@ -120,6 +120,7 @@ wait "$PID_A" 2>/dev/null
 PIDS=("${PIDS[@]:1}")
 check "after kill -9: XDP program still on veth0 (what a crash leaves)" \
 	bash -c "ip -n $A link show veth0 | grep -q 'prog/xdp'"
+check "after kill -9: the tunnel veth is still there" ip -n $A link show $IFA
 rm -f "/var/run/wireguard/$IFA.sock"
 check "re-attach over the leftovers" start_wg wg-xdp $A $IFA xdp &&
 check "re-configured" configure $A $IFA 1 "$KA" "$PB" 198.18.0.2:51820 2 &&
