@@ -174,4 +174,14 @@ detached_clean() {
 }
 check "wg-xdp detach" ip netns exec $A "$WGX" detach $IFA
 check "after detach: no XDP on veth0, tunnel veth pair gone, no UAPI socket" detached_clean
+
+killed_then_detached() {	# detach of a kill -9'd daemon still removes the tunnel veth
+	start_wg wg-xdp $A $IFA xdp || return 1
+	kill -9 "${PIDS[-1]}"
+	wait "${PIDS[-1]}" 2>/dev/null
+	ip -n $A link show "$IFA" || return 1
+	ip netns exec $A "$WGX" detach $IFA
+	! ip -n $A link show "$IFA" 2>/dev/null
+}
+check "kill -9 then wg-xdp detach: the leftover tunnel veth is removed" killed_then_detached
 finish
