@@ -266,3 +266,40 @@ int wgx_route_nexthop(int family, const void *dst, struct wgx_nexthop *nh)
 	memcpy(nh->mac, r.mac, 6);
 	return 0;
 }
+
+int wgx_route_monitor_open(void)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_NEIGH | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE |
+			     RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+bool wgx_route_monitor_drain(int fd)
+{
+	char buf[NL_BUF];
+	bool any = false;
+
+	/* Overruns (ENOBUFS) also mean "something changed". */
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0 || (n < 0 && errno == ENOBUFS)) {
+			any = true;
+			continue;
+		}
+		return any;
+	}
+}

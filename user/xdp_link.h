@@ -40,4 +40,12 @@ struct wgx_nexthop {
  */
 int wgx_route_nexthop(int family, const void *dst, struct wgx_nexthop *nh);
 
+/*
+ * A netlink socket subscribed to route, address and neighbour changes
+ * (non-blocking): -errno or the fd. _drain reads what is queued and returns
+ * true when anything arrived (the next-hop cache is then stale).
+ */
+int wgx_route_monitor_open(void);
+bool wgx_route_monitor_drain(int fd);
+
 #endif

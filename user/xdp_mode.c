@@ -192,6 +192,7 @@ int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int wor
 	p->dev = dev;
 	p->busy_poll = busy_poll;
 	p->done_fd = -1;
+	p->nl_fd = -1;
 	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
 	dp_name(dev->name, p->dp_name);
 	p->nic_ifindex = wgx_link_index(underlay);
@@ -202,6 +203,10 @@ int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int wor
 	if ((ret = make_veth(p, dev->name, dev->mtu)) || (ret = attach_progs(p, dev)) ||
 	    (ret = open_sockets(p, dev)))
 		return ret;
+	p->nl_fd = wgx_route_monitor_open();
+	if (p->nl_fd < 0)
+		pr_warn("%s: no route/neighbour events (%s): next hops refresh every few seconds",
+			dev->name, strerror(-p->nl_fd));
 	ret = wgx_xdp_workers_start(p, workers);
 	if (ret) {
 		pr_err("%s: cannot start %u crypto workers: %s", dev->name, workers, strerror(-ret));
@@ -218,6 +223,8 @@ void wgx_xdp_stop(struct wgx_device *dev)
 
 	if (p) {
 		wgx_xdp_workers_stop(p);
+		if (p->nl_fd >= 0)
+			close(p->nl_fd);
 		for (unsigned int q = 0; q < p->n_nic; q++)
 			wgx_xsk_close(&p->nic[q]);
 		wgx_xsk_close(&p->tun);
@@ -236,7 +243,7 @@ void wgx_xdp_stop(struct wgx_device *dev)
 
 /* ---- event loop ---- */
 
-enum { EV_UDP4 = 1, EV_UDP6, EV_UAPI, EV_SIGNAL, EV_CTL, EV_TUN, EV_DONE, EV_NIC = 64 };
+enum { EV_UDP4 = 1, EV_UDP6, EV_UAPI, EV_SIGNAL, EV_CTL, EV_TUN, EV_DONE, EV_NETLINK, EV_NIC = 64 };
 
 struct loop {
 	struct wgx_device *dev;
@@ -311,7 +318,7 @@ static int loop_init(struct loop *l, struct wgx_device *dev, struct wgx_uapi_ser
 	rewatch_udp(l);
 	if (watch(l, wgx_uapi_server_fd(uapi), EV_UAPI) || watch(l, sigfd, EV_SIGNAL) ||
 	    watch(l, dev->ctl_fd, EV_CTL) || watch(l, l->p->tun.fd, EV_TUN) ||
-	    watch(l, l->p->done_fd, EV_DONE))
+	    watch(l, l->p->done_fd, EV_DONE) || watch(l, l->p->nl_fd, EV_NETLINK))
 		return -errno;
 	for (unsigned int q = 0; q < l->p->n_nic; q++)
 		if (watch(l, l->p->nic[q].fd, EV_NIC + q))
@@ -354,6 +361,8 @@ int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int s
 				rewatch_udp(l);
 			} else if (tag == EV_CTL)
 				wgx_ctl_handle(dev->ctl_fd, dev);
+			else if (tag == EV_NETLINK && wgx_route_monitor_drain(l->p->nl_fd))
+				wgx_xdp_nh_invalidate(l->p);
 			else if (tag == EV_SIGNAL) {
 				pr_info("%s: signal received, shutting down", dev->name);
 				goto out;

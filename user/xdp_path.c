@@ -435,6 +435,13 @@ void wgx_xdp_nh_refresh(struct wgx_xdp_plane *p, uint64_t now)
 	}
 }
 
+void wgx_xdp_nh_invalidate(struct wgx_xdp_plane *p)
+{
+	for (unsigned int i = 0; i < WGX_XDP_NH_SLOTS; i++)
+		p->nh[i].checked_ns = 0;
+	p->nh_wanted = true;
+}
+
 bool wgx_xdp_service(struct wgx_xdp_plane *p)
 {
 	bool busy = false;

@@ -101,6 +101,7 @@ struct wgx_xdp_plane {
 	struct wgx_xdp_nh nh[WGX_XDP_NH_SLOTS];
 	uint64_t nh_scan_ns;
 	bool nh_wanted;			/* a lookup missed: resolve soon */
+	int nl_fd;			/* route/neighbour change events, -1: none */
 
 	bool frame_taken;		/* set by deliver: the RX frame went to TX */
 	uint16_t ip_id;
@@ -143,5 +144,7 @@ void wgx_xdp_tun_rx(struct wgx_xdp_plane *p, uint64_t now);
 bool wgx_xdp_service(struct wgx_xdp_plane *p);
 /* Resolve missed/stale next hops (netlink); cheap when nothing is due. */
 void wgx_xdp_nh_refresh(struct wgx_xdp_plane *p, uint64_t now);
+/* Routes or neighbours changed: check every cached next hop again soon. */
+void wgx_xdp_nh_invalidate(struct wgx_xdp_plane *p);
 
 #endif
