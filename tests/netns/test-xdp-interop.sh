@@ -55,7 +55,7 @@ transfer() {	# MB megabytes from B to A over TCP inside the tunnel, compare sha2
 	ip netns exec $B timeout 90 socat -u "OPEN:$src_file" "TCP:$dst:5001" || return 1
 	wait $lpid || return 1
 	t1=$(date +%s.%N)
-	echo "# ${MB} MB in $(echo "$t1 - $t0" | bc) s" >"$LOGDIR/transfer.time"
+	echo "# ${MB} MB in $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s" >"$LOGDIR/transfer.time"
 	[ "$(sha256sum <"$src_file")" = "$(sha256sum <"$dst_file")" ]
 }
 

@@ -70,6 +70,6 @@ run wg-xdp xdp "$LOGDIR/xdp.mbps"; xdp_ok=$?
 run wireguard-go socket "$LOGDIR/go.mbps"; go_ok=$?
 if [ $xdp_ok -eq 0 ] && [ $go_ok -eq 0 ]; then
 	x=$(cat "$LOGDIR/xdp.mbps") g=$(cat "$LOGDIR/go.mbps")
-	diag "iperf3 1 stream ${SECS} s: wg-xdp(xdp) $x Mbit/s, wireguard-go $g Mbit/s, ratio $(echo "scale=2; $x / $g" | bc)"
+	diag "iperf3 1 stream ${SECS} s: wg-xdp(xdp) $x Mbit/s, wireguard-go $g Mbit/s, ratio $(awk "BEGIN{printf \"%.2f\", $x / $g}")"
 fi
 finish
