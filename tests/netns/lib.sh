@@ -289,3 +289,7 @@ teardown_all() {
 	for ns in "${NETNS_LIST[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	PIDS=() NETNS_LIST=()
 }
+
+tunnel_up() {	# tunnel_up NS ADDR: first ping, allowing a lost initiation (retry after 5 s)
+	ip netns exec "$1" ping -c 1 -W 1 -w 12 "$2"
+}

@@ -29,7 +29,7 @@ edge() {	# edge NS DST4 DST6 MTU: largest DF ping passes, one byte more fails
 }
 
 check "$LEFT and $RIGHT up and configured" pair_setup mtu 4 || { finish; exit; }
-check "tunnel up at the default MTU" ping_ok $A 100.64.0.2
+check "tunnel up at the default MTU" tunnel_up $A 100.64.0.2
 for m in 1280 1340 1420; do
 	set_mtu $IFA $m $IFB
 	check "tunnel MTU $m: A->B largest DF ping passes, +1 byte fails (v4, v6)" edge $A 100.64.0.2 fd00::2 $m
