@@ -120,6 +120,7 @@ start_wg() {
 		;;
 	*) echo "unknown implementation $impl" >&2; return 1 ;;
 	esac
+	[ -z "${START_NOWAIT:-}" ] || return 0	# caller waits (many at once)
 	wait_for "$ifname up in $ns" 100 ip -n "$ns" link show "$ifname" || return 1
 	[ "$impl" = kernel ] || wait_for "$ifname uapi" 100 test -S "/var/run/wireguard/$ifname.sock"
 }
@@ -250,7 +251,7 @@ tcp_transfer() {
 	ip netns exec "$to" timeout "$secs" socat -u "TCP6-LISTEN:$port,reuseaddr,ipv6only=0" \
 		"OPEN:$dst_file,creat,trunc" &
 	lpid=$!
-	wait_for "listener on $port" 30 ip netns exec "$to" ss -Htln "sport = :$port" || return 1
+	wait_for "listener on $port" 30 tcp_listening "$to" $port || return 1
 	[[ $dst == *:* ]] && dst="[$dst]"
 	if [ "$rate" -gt 0 ]; then
 		python3 "$TOP/tests/netns/tool.py" throttle "$rate" <"$src_file" |
@@ -264,6 +265,8 @@ tcp_transfer() {
 	rm -f "$src_file" "$dst_file"
 	return $rc
 }
+
+tcp_listening() { ip netns exec "$1" ss -Htln "sport = :$2" | grep -q .; }
 
 # stat_reason NS IFNAME REASON: wg-xdp's counter for REASON (0 when absent)
 stat_reason() {
