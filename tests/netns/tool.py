@@ -4,7 +4,7 @@
 
   throttle KBPS               copy stdin to stdout at about KBPS kilobytes/s
   udp-recv ADDR PORT SECS     count datagrams whose payload is intact, print the count
-  udp-send ADDR PORT N SIZE   send N numbered datagrams of SIZE bytes in bursts of 32
+  udp-send ADDR PORT N SIZE   send N numbered datagrams of SIZE bytes in bursts of 16
   garbage ADDR PORT N         send N of each kind of malformed WireGuard message
 """
 import os
@@ -63,11 +63,11 @@ def udp_recv(addr, port, secs):
 
 
 def udp_send(addr, port, n, size):
-    # Bursts of 32 then a 2 ms pause: a burst, not a flood that only measures
+    # Bursts of 16 then a 2 ms pause: a burst, not a flood that only measures
     # the sender's TUN queue (txqueuelen 500) overflowing.
     s = sock_for(addr)
     for seq in range(n):
-        if seq % 32 == 31:
+        if seq % 16 == 15:
             time.sleep(0.002)
         while True:
             try:

@@ -25,7 +25,7 @@ udp_burst() {	# udp_burst FROM TO DST: 2000 x 1000 B back to back, >= 90% arrive
 	wait $rpid
 	got=$(tail -1 "$out")
 	echo "received $got of 2000"
-	[ "$got" -ge 1900 ]
+	[ "$got" -ge 1800 ]
 }
 
 pings() {	# pings FROM DST4 DST6: every size class up to the MTU (1420) with DF
@@ -41,8 +41,8 @@ for fam in 4 6; do
 	check "$t: ping B->A sizes 1..1392 (v4), 1..1372 (v6) with DF" pings $B 100.64.0.1 fd00::1
 	check "$t: $MB MB TCP A->B over inner IPv4, sha256 matches" tcp_transfer $A $B 100.64.0.2 $MB
 	check "$t: $MB MB TCP B->A over inner IPv6, sha256 matches" tcp_transfer $B $A fd00::1 $MB
-	check "$t: UDP burst A->B, >= 95% of 2000 datagrams intact" udp_burst $A $B 100.64.0.2
-	check "$t: UDP burst B->A (inner IPv6), >= 95% of 2000 datagrams intact" udp_burst $B $A fd00::1
+	check "$t: UDP burst A->B, >= 90% of 2000 datagrams intact" udp_burst $A $B 100.64.0.2
+	check "$t: UDP burst B->A (inner IPv6), >= 90% of 2000 datagrams intact" udp_burst $B $A fd00::1
 	teardown_all
 done
 finish

@@ -8,7 +8,7 @@
 #   wgx-many-aPID (LEFT)                    wgx-many-bPID (RIGHT x 50)
 #  +--------------------------------+      +--------------------------------+
 #  | wgxmanyaPID 100.64.0.1         |      | wgxm0bPID .. wgxm49bPID        |
-#  |   1,000 peers: 100.65.x.y/32,  |      |   ports 52000..52049           |
+#  |   1,000 peers: 100.65.x.y/32,  |      |   ports 31000..31049           |
 #  |   fd00:1::N/128 (50 real)      |      |   wgxm0bPID: 100.65.0.1        |
 #  | veth0 198.18.0.1 :51820        +------+ veth0 198.18.0.2               |
 #  +--------------------------------+      +--------------------------------+
@@ -62,7 +62,7 @@ PY
 config_right() {
 	local i
 	for i in $(seq 0 $((REAL - 1))); do
-		ip netns exec $B wg set wgxm${i}b$$ listen-port $((52000 + i)) private-key "$LOGDIR/k$i" \
+		ip netns exec $B wg set wgxm${i}b$$ listen-port $((31000 + i)) private-key "$LOGDIR/k$i" \
 			peer "$PA" endpoint 198.18.0.1:51820 allowed-ips 100.64.0.1/32 persistent-keepalive 1 || return 1
 		ip -n $B link set wgxm${i}b$$ up || return 1
 	done
