@@ -183,7 +183,14 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 	wgx_daemon_ready(0);
 	ret = wgx_socket_mode_run(dev, &uapi, sigfd);
 	wgx_ctl_close(ctlfd, o->name);
+	wgx_uapi_server_close(&uapi);
+	close(dev->tun_fd);
+	wgx_device_destroy(dev);
+	close(sigfd);
+	/* Last: `wg-xdp detach` returns once the pid file is gone, and by then the
+	 * link, the UAPI socket and the UDP sockets must be gone too. */
 	wgx_pidfile_remove(o->name);
+	return ret;
 err_uapi:
 	wgx_uapi_server_close(&uapi);
 err_tun:
