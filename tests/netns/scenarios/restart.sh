@@ -51,7 +51,7 @@ restart_time() {	# kill -9, start again: handshake without traffic, then a ping,
 	sleep 1	# handshake times have 1 s resolution
 	hs=$(handshake_of $B $IFB)
 	pid=$(cat /var/run/wg-xdp/$IFA.pid)
-	kill -9 "$pid"
+	{ kill -9 "$pid"; wait "$pid"; } 2>/dev/null
 	wait_for "$IFA gone" 50 bash -c "! ip -n $A link show $IFA"
 	t0=$(date +%s%N)
 	START_CONFIG=$CONF start_wg wg-xdp $A $IFA "$MODE" && addr_up || return 1
