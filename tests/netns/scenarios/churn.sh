@@ -52,8 +52,8 @@ setup() {
 	ip netns exec $A wg set $IFA listen-port 51820 private-key <(echo "$KA") \
 		peer "$PB" endpoint 198.18.0.2:51820 allowed-ips 100.64.0.2/32,100.64.9.0/24 \
 		peer "$PC" endpoint 198.18.2.2:51820 allowed-ips 100.64.0.3/32,100.64.9.128/25 &&
-	ip -n $A addr add 100.64.0.1/24 dev $IFA && ip -n $A route add 100.64.9.0/24 dev $IFA &&
-	ip -n $A link set $IFA up &&
+	ip -n $A addr add 100.64.0.1/24 dev $IFA && ip -n $A link set $IFA up &&
+	ip -n $A route add 100.64.9.0/24 dev $IFA &&
 	side $B $IFB 2 "$KB" 100.64.9.1/32 100.64.9.130/32 &&
 	side $C $IFC 3 "$KC" 100.64.9.129/32
 }

@@ -55,8 +55,8 @@ for i in range(int(sys.argv[2])):
     print("\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.65.%d.%d/32, fd00:1::%x/128" % (key, i // 250, i % 250 + 1, i + 1))
 PY
 	ip netns exec $A wg setconf $IFA "$LOGDIR/left.conf" &&
-	ip -n $A addr add 100.64.0.1/24 dev $IFA && ip -n $A route add 100.65.0.0/16 dev $IFA &&
-	ip -n $A link set $IFA up
+	ip -n $A addr add 100.64.0.1/24 dev $IFA && ip -n $A link set $IFA up &&
+	ip -n $A route add 100.65.0.0/16 dev $IFA
 }
 
 config_right() {
