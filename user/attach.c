@@ -215,9 +215,12 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 	wgx_ctl_close(ctlfd, o->name);
 	wgx_uapi_server_close(&uapi);
 	close_tunnel(dev);
-	/* Last: `wg-xdp detach` waits for the pid file to go, so all else is undone. */
+	wgx_device_destroy(dev);
+	close(sigfd);
+	/* Last: `wg-xdp detach` returns once the pid file is gone, and by then the
+	 * link, the UAPI socket and the UDP sockets must be gone too. */
 	wgx_pidfile_remove(o->name);
-	goto err_dev;
+	return ret;
 err_uapi:
 	wgx_uapi_server_close(&uapi);
 err_tun:

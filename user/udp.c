@@ -212,8 +212,10 @@ static int send_run(int fd, struct wgx_udp_msg *msgs, int n)
 		}
 		if (errno == EINTR)
 			continue;
-		if ((errno == EINVAL || errno == EADDRNOTAVAIL) && mh[done].msg_hdr.msg_controllen) {
-			/* Our pinned source address went away (we roamed): let routing pick. */
+		if ((errno == EINVAL || errno == EADDRNOTAVAIL || errno == ENETUNREACH) &&
+		    mh[done].msg_hdr.msg_controllen) {
+			/* Our pinned source address went away (we roamed): let routing pick.
+			 * IPv4 reports a source that is no longer local as ENETUNREACH. */
 			msgs[done].ep.src_ifindex = 0;
 			mh[done].msg_hdr.msg_control = NULL;
 			mh[done].msg_hdr.msg_controllen = 0;

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Many peers: LEFT gets 1,000 peers through `wg setconf`, each with its own
+# /32 and /128; 50 of them are real RIGHT instances (one namespace, distinct
+# ports and keys) that handshake with LEFT in parallel (persistent keepalive
+# makes each one initiate). All 50 must complete, and data must flow to one.
+#
+#   wgx-many-aPID (LEFT)                    wgx-many-bPID (RIGHT x 50)
+#  +--------------------------------+      +--------------------------------+
+#  | wgxmanyaPID 100.64.0.1         |      | wgxm0bPID .. wgxm49bPID        |
+#  |   1,000 peers: 100.65.x.y/32,  |      |   ports 31000..31049           |
+#  |   fd00:1::N/128 (50 real)      |      |   wgxm0bPID: 100.65.0.1        |
+#  | veth0 198.18.0.1 :51820        +------+ veth0 198.18.0.2               |
+#  +--------------------------------+      +--------------------------------+
+. "$(dirname "$0")/../lib.sh"
+require_root
+pair_require
+REAL=${WGX_MANY_REAL:-50}
+TOTAL=${WGX_MANY_TOTAL:-1000}
+
+A=wgx-many-a$$ B=wgx-many-b$$ IFA=wgxmanya$$
+netns_add $A
+netns_add $B
+ip -n $A link add veth0 type veth peer name veth0 netns $B
+ip -n $A addr add 198.18.0.1/24 dev veth0
+ip -n $B addr add 198.18.0.2/24 dev veth0
+ip -n $A link set veth0 up
+ip -n $B link set veth0 up
+KA=$(genkey) PA=$(pubkey "$KA")
+
+start_all() {	# LEFT and REAL RIGHT instances, started in parallel
+	local i
+	START_NOWAIT=1 start_wg "$LEFT" $A $IFA "$MODE"
+	for i in $(seq 0 $((REAL - 1))); do START_NOWAIT=1 start_wg "$RIGHT" $B wgxm${i}b$$ "$MODE"; done
+	wait_for "$IFA" 100 test -S /var/run/wireguard/$IFA.sock || [ "$LEFT" = kernel ] || return 1
+	for i in $(seq 0 $((REAL - 1))); do
+		wait_for "wgxm${i}b$$" 100 ip -n $B link show wgxm${i}b$$ || return 1
+		[ "$RIGHT" = kernel ] || wait_for "wgxm${i}b$$ uapi" 100 test -S /var/run/wireguard/wgxm${i}b$$.sock || return 1
+	done
+}
+
+config_left() {	# wg setconf with REAL real keys and TOTAL - REAL random ones
+	local i
+	: >"$LOGDIR/real.pub"
+	for i in $(seq 0 $((REAL - 1))); do
+		genkey >"$LOGDIR/k$i"
+		pubkey "$(cat "$LOGDIR/k$i")" >>"$LOGDIR/real.pub"
+	done
+	python3 - "$LOGDIR/real.pub" "$TOTAL" "$KA" >"$LOGDIR/left.conf" <<'PY' || return 1
+import base64, os, sys
+real = open(sys.argv[1]).read().split()
+print("[Interface]\nPrivateKey = %s\nListenPort = 51820" % sys.argv[3])
+for i in range(int(sys.argv[2])):
+    key = real[i] if i < len(real) else base64.b64encode(os.urandom(32)).decode()
+    print("\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.65.%d.%d/32, fd00:1::%x/128" % (key, i // 250, i % 250 + 1, i + 1))
+PY
+	ip netns exec $A wg setconf $IFA "$LOGDIR/left.conf" &&
+	ip -n $A addr add 100.64.0.1/24 dev $IFA && ip -n $A link set $IFA up &&
+	ip -n $A route add 100.65.0.0/16 dev $IFA
+}
+
+config_right() {
+	local i
+	for i in $(seq 0 $((REAL - 1))); do
+		ip netns exec $B wg set wgxm${i}b$$ listen-port $((31000 + i)) private-key "$LOGDIR/k$i" \
+			peer "$PA" endpoint 198.18.0.1:51820 allowed-ips 100.64.0.1/32 persistent-keepalive 1 || return 1
+		ip -n $B link set wgxm${i}b$$ up || return 1
+	done
+	ip -n $B addr add 100.65.0.1/32 dev wgxm0b$$ && ip -n $B route add 100.64.0.1/32 dev wgxm0b$$
+}
+
+handshaken() { [ "$(ip netns exec $A wg show $IFA latest-handshakes | awk '$2 > 0' | wc -l)" -ge "$REAL" ]; }
+
+check "$LEFT and $REAL x $RIGHT up" start_all || { finish; exit; }
+t0=$SECONDS
+check "wg setconf with $TOTAL peers on $LEFT" config_left || { finish; exit; }
+diag "setconf + addresses took $((SECONDS - t0)) s"
+check "$LEFT lists $TOTAL peers" bash -c "[ \$(ip netns exec $A wg show $IFA peers | wc -l) = $TOTAL ]"
+check "$LEFT lists $((2 * TOTAL)) allowed IPs" \
+	bash -c "[ \$(ip netns exec $A wg show $IFA allowed-ips | wc -w) = $((3 * TOTAL)) ]"
+t0=$SECONDS
+check "$REAL instances configured, each initiates" config_right
+check "all $REAL handshakes complete within 20 s" wait_for "$REAL handshakes" 200 handshaken
+diag "handshakes done $((SECONDS - t0)) s after configuring"
+check "data to the first real peer (100.65.0.1)" ping_ok $A 100.65.0.1
+finish

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# MTU: tunnel MTU 1280..1420 set with `ip link set mtu` on both WireGuard
+# interfaces (largest DF ping passes, one byte more fails locally with
+# EMSGSIZE, TCP works at 1280); then the underlay MTU drops to 1280 under a
+# 1420 tunnel, over IPv4 and IPv6 underlays: TCP must still complete (no
+# black hole), and a full-size DF ping either passes or fails cleanly.
+#
+#   wgx-mtu-aPID (LEFT)                   wgx-mtu-bPID (RIGHT)
+#  +----------------------------+        +----------------------------+
+#  | wgxmtuaPID  mtu 1280..1420 |        | wgxmtubPID  mtu 1280..1420 |
+#  |   100.64.0.1  fd00::1      |        |   100.64.0.2  fd00::2      |
+#  | veth0 198.18.0.1 2001:2::1 +--------+ veth0 198.18.0.2 2001:2::2 |
+#  |       mtu 1500, then 1280  |        |       mtu 1500, then 1280  |
+#  +----------------------------+        +----------------------------+
+. "$(dirname "$0")/../lib.sh"
+require_root
+pair_require
+MB=${WGX_TRANSFER_MB:-3}
+
+set_mtu() { ip -n $A link set "$1" mtu "$2" && ip -n $B link set "$3" mtu "$2"; }
+
+edge() {	# edge NS DST4 DST6 MTU: largest DF ping passes, one byte more fails
+	local ns=$1 m=$4
+	ping_ok "$ns" "$2" $((m - 28)) || { echo "v4 $((m - 28)) failed"; return 1; }
+	ping_ok "$ns" "$3" $((m - 48)) || { echo "v6 $((m - 48)) failed"; return 1; }
+	! ip netns exec "$ns" ping -c 1 -W 1 -M do -s $((m - 27)) "$2" || { echo "v4 $((m - 27)) passed"; return 1; }
+	! ip netns exec "$ns" ping -6 -c 1 -W 1 -M do -s $((m - 47)) "$3" || { echo "v6 $((m - 47)) passed"; return 1; }
+}
+
+check "$LEFT and $RIGHT up and configured" pair_setup mtu 4 || { finish; exit; }
+check "tunnel up at the default MTU" tunnel_up $A 100.64.0.2
+for m in 1280 1340 1420; do
+	set_mtu $IFA $m $IFB
+	check "tunnel MTU $m: A->B largest DF ping passes, +1 byte fails (v4, v6)" edge $A 100.64.0.2 fd00::2 $m
+	check "tunnel MTU $m: B->A largest DF ping passes, +1 byte fails (v4, v6)" edge $B 100.64.0.1 fd00::1 $m
+	[ $m = 1280 ] && check "tunnel MTU 1280: $MB MB TCP A->B, sha256 matches" tcp_transfer $A $B fd00::2 $MB
+done
+
+set_mtu veth0 1280 veth0
+for fam in 4 6; do
+	if [ $fam = 6 ]; then
+		ip netns exec $A wg set $IFA peer "$PB" endpoint "[2001:2::2]:51820"
+		ip netns exec $B wg set $IFB peer "$PA" endpoint "[2001:2::1]:51820"
+	fi
+	t="underlay IPv$fam MTU 1280 under tunnel MTU 1420"
+	check "$t: $MB MB TCP A->B completes, sha256 matches" tcp_transfer $A $B 100.64.0.2 $MB 30
+	check "$t: $MB MB TCP B->A completes, sha256 matches" tcp_transfer $B $A fd00::1 $MB 30
+	if ping_ok $A 100.64.0.2 1392 >/dev/null 2>&1; then
+		diag "$t: 1392-byte DF ping passes (outer packet fragmented)"
+	else
+		diag "$t: 1392-byte DF ping dropped (outer packet not fragmented)"
+	fi
+	check "$t: small ping still passes after the big one" ping_ok $A 100.64.0.2
+done
+
+# A tunnel MTU above wg-xdp's --mtu (1420): the daemon must forward the packet
+# or drop it and count it, never send a truncated one.
+if [ "$LEFT" = wg-xdp ]; then
+	set_mtu veth0 1500 veth0
+	ip -n $A link set $IFA mtu 1500
+	ip -n $B link set $IFB mtu 1500
+	before=$(stat_reason $A $IFA dp_mtu_exceeded)
+	if ping_ok $A 100.64.0.2 1472 >/dev/null 2>&1; then r=0; else
+		after=$(stat_reason $A $IFA dp_mtu_exceeded)
+		[ "$after" -gt "$before" ]; r=$?
+	fi
+	ok $r "wg-xdp tunnel MTU 1500 > --mtu 1420: 1472-byte ping passes or is counted in dp_mtu_exceeded"
+	check "wg-xdp tunnel MTU 1500: small ping still passes" ping_ok $A 100.64.0.2
+fi
+finish

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Restart: LEFT (wg-xdp) started from a config file is killed with SIGKILL and
+# started again with the same file; it initiates to its known endpoint at
+# start (RIGHT's latest handshake advances with no traffic), so the tunnel is
+# back in under 2 s while RIGHT keeps its stale
+# session. Then `wg-xdp detach` must leave no link, no bpffs pin and no UAPI
+# socket behind.
+#
+#   wgx-rst-aPID (LEFT: attach --config)    wgx-rst-bPID (RIGHT)
+#  +------------------------------+        +------------------------------+
+#  | wgxrstaPID 100.64.0.1        |        | wgxrstbPID 100.64.0.2        |
+#  |   kill -9, attach again      |        |   keeps its old session      |
+#  | veth0 198.18.0.1             +--------+ veth0 198.18.0.2             |
+#  +------------------------------+        +------------------------------+
+. "$(dirname "$0")/../lib.sh"
+require_root
+pair_require
+[ "$LEFT" = wg-xdp ] || skip_all "restart/detach are wg-xdp commands; LEFT is $LEFT"
+
+A=wgx-rst-a$$ B=wgx-rst-b$$ IFA=wgxrsta$$ IFB=wgxrstb$$
+netns_add $A
+netns_add $B
+ip -n $A link add veth0 type veth peer name veth0 netns $B
+ip -n $A addr add 198.18.0.1/24 dev veth0
+ip -n $B addr add 198.18.0.2/24 dev veth0
+ip -n $A link set veth0 up
+ip -n $B link set veth0 up
+KA=$(genkey) KB=$(genkey) PA=$(pubkey "$KA") PB=$(pubkey "$KB")
+CONF=$LOGDIR/a.conf
+cat >"$CONF" <<CONF
+[Interface]
+PrivateKey = $KA
+ListenPort = 51820
+
+[Peer]
+PublicKey = $PB
+Endpoint = 198.18.0.2:51820
+AllowedIPs = 100.64.0.2/32, fd00::2/128
+CONF
+
+addr_up() {
+	ip -n $A addr add 100.64.0.1/24 dev $IFA && ip -n $A addr add fd00::1/64 dev $IFA nodad &&
+	ip -n $A link set $IFA up
+}
+
+hs_newer() { [ "$(handshake_of $B $IFB)" -gt "$1" ]; }
+
+restart_time() {	# kill -9, start again: handshake without traffic, then a ping, < 2 s
+	local pid t0 t1 hs
+	sleep 1	# handshake times have 1 s resolution
+	hs=$(handshake_of $B $IFB)
+	pid=$(cat /var/run/wg-xdp/$IFA.pid)
+	{ kill -9 "$pid"; wait "$pid"; } 2>/dev/null
+	wait_for "$IFA gone" 50 bash -c "! ip -n $A link show $IFA"
+	t0=$(date +%s%N)
+	START_CONFIG=$CONF start_wg wg-xdp $A $IFA "$MODE" && addr_up || return 1
+	wait_for "handshake initiated at start" 20 hs_newer "$hs" || { echo "no handshake without traffic"; return 1; }
+	ip netns exec $A ping -c 1 -i 0.05 -W 2 -w 3 100.64.0.2 >/dev/null || return 1
+	t1=$(date +%s%N)
+	echo "tunnel back $(((t1 - t0) / 1000000)) ms after the restart"
+	[ $(((t1 - t0) / 1000000)) -lt 2000 ]
+}
+
+START_CONFIG=$CONF check "$LEFT attach --config $CONF" start_wg wg-xdp $A $IFA "$MODE" &&
+check "$LEFT addresses up" addr_up &&
+check "$RIGHT up" start_wg "$RIGHT" $B $IFB "$MODE" &&
+check "$RIGHT configured" wg_side $B $IFB 2 "$KB" "$PA" "endpoint 198.18.0.1:51820" 1 || { finish; exit; }
+check "tunnel up" tunnel_up $A 100.64.0.2
+check "tunnel up B->A (inner IPv6)" ping_ok $B fd00::1
+check "kill -9 and attach again: $LEFT handshakes unprompted, tunnel back in < 2 s" restart_time
+diag "$(cat "$LOGDIR/last.out")"
+check "after the restart: B->A works (inner IPv6)" ping_ok $B fd00::1
+check "wg-xdp detach $IFA" ip netns exec $A "$WGX" detach $IFA
+check "detach: no link $IFA left" bash -c "! ip -n $A link show $IFA"
+check "detach: no UAPI socket /var/run/wireguard/$IFA.sock" test ! -e /var/run/wireguard/$IFA.sock
+check "detach: no pin /sys/fs/bpf/wg-xdp/$IFA" test ! -e /sys/fs/bpf/wg-xdp/$IFA
+check "detach: no pid file or stats socket in /var/run/wg-xdp" \
+	bash -c "! ls /var/run/wg-xdp/$IFA.* 2>/dev/null | grep -q ."
+finish

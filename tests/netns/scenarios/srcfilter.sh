@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Source filtering (cryptokey routing on receive): RIGHT sends inner packets
+# from 100.64.0.99 / fd00::99, outside the allowed IPs LEFT has for it; LEFT
+# must drop them (wg-xdp counts dp_src_not_allowed), and the reverse
+# direction too. Then strict rp_filter on LEFT's host must not break the
+# tunnel.
+#
+#   wgx-src-aPID (LEFT)                   wgx-src-bPID (RIGHT)
+#  +----------------------------+        +------------------------------------+
+#  | wgxsrcaPID 100.64.0.1      |        | wgxsrcbPID 100.64.0.2 (allowed)    |
+#  |   peer B: 100.64.0.2/32    |        |   + 100.64.0.99, fd00::99 (not)    |
+#  |   rp_filter=1 (strict)     |        |                                    |
+#  | veth0 198.18.0.1           +--------+ veth0 198.18.0.2                   |
+#  +----------------------------+        +------------------------------------+
+. "$(dirname "$0")/../lib.sh"
+require_root
+pair_require
+
+check "$LEFT and $RIGHT up and configured" pair_setup src 4 || { finish; exit; }
+check "tunnel up" tunnel_up $A 100.64.0.2
+ip -n $B addr add 100.64.0.99/32 dev $IFB
+ip -n $B addr add fd00::99/128 dev $IFB nodad
+ip -n $A addr add 100.64.0.98/32 dev $IFA
+before=$( [ "$LEFT" = wg-xdp ] && stat_reason $A $IFA dp_src_not_allowed || echo 0)
+check "B->A from 100.64.0.99 (not in B's allowed IPs on A) is dropped" \
+	bash -c "! ip netns exec $B ping -c 3 -i 0.2 -W 1 -I 100.64.0.99 100.64.0.1"
+check "B->A from fd00::99 is dropped" \
+	bash -c "! ip netns exec $B ping -6 -c 3 -i 0.2 -W 1 -I fd00::99 fd00::1"
+if [ "$LEFT" = wg-xdp ]; then
+	after=$(stat_reason $A $IFA dp_src_not_allowed)
+	[ $((after - before)) -ge 6 ]
+	ok $? "$LEFT counted the 6 spoofed packets in dp_src_not_allowed ($before -> $after)"
+fi
+check "A->B from 100.64.0.98 (not in A's allowed IPs on B) is dropped by $RIGHT" \
+	bash -c "! ip netns exec $A ping -c 2 -i 0.2 -W 1 -I 100.64.0.98 100.64.0.2"
+check "legitimate source still passes" ping_ok $B 100.64.0.1
+for k in all default $IFA veth0; do ip netns exec $A sysctl -qw net.ipv4.conf.$k.rp_filter=1; done
+check "rp_filter=1 on $LEFT's host: ping B->A" ping_ok $B 100.64.0.1
+check "rp_filter=1 on $LEFT's host: 2 MB TCP B->A, sha256 matches" tcp_transfer $B $A 100.64.0.1 2
+finish
