@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <string.h>
@@ -32,6 +33,18 @@ int wgx_link_index(const char *name)
 	int ret = link_ioctl(name, SIOCGIFINDEX, &ifr);
 
 	return ret ? ret : ifr.ifr_ifindex;
+}
+
+int wgx_link_get_mtu(int ifindex)
+{
+	struct ifreq ifr = { 0 };
+	char name[IF_NAMESIZE];
+	int ret;
+
+	if (!if_indextoname((unsigned int)ifindex, name))
+		return -errno;
+	ret = link_ioctl(name, SIOCGIFMTU, &ifr);
+	return ret ? ret : ifr.ifr_mtu;
 }
 
 int wgx_link_set_mtu(const char *name, unsigned int mtu)

@@ -17,6 +17,8 @@ int wgx_tun_read_batch(int fd, unsigned char **bufs, size_t buf_len, size_t *len
 ssize_t wgx_tun_write(int fd, const void *pkt, size_t len);
 /* Interface index of @name, or -errno. */
 int wgx_link_index(const char *name);
+/* MTU of link @ifindex, or -errno. */
+int wgx_link_get_mtu(int ifindex);
 /* Set the MTU of link @name. */
 int wgx_link_set_mtu(const char *name, unsigned int mtu);
 /* Bring link @name up. */

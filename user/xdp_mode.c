@@ -303,6 +303,26 @@ static int timeout_ms(struct wgx_device *dev, bool tx_busy)
 	return next > 1000 ? 1000 : (int)next;
 }
 
+/*
+ * `ip link set NAME mtu N` changes only the host end of the veth pair; frames
+ * larger than the daemon end's MTU would vanish there, so it follows.
+ */
+static void follow_tunnel_mtu(struct wgx_xdp_plane *p)
+{
+	int host = wgx_link_index(p->dev->name), want, have, ret;
+
+	if (host < 0)
+		return;
+	want = wgx_link_get_mtu(host);
+	have = wgx_link_get_mtu(p->dp_ifindex);
+	if (want <= 0 || want == have)
+		return;
+	ret = wgx_link_set_mtu(p->dp_name, (unsigned int)want);
+	if (ret)
+		pr_warn("%s: tunnel MTU %d not usable on %s: %s", p->dev->name, want, p->dp_name,
+			strerror(-ret));
+}
+
 static int loop_init(struct loop *l, struct wgx_device *dev, struct wgx_uapi_server *uapi,
 		     int sigfd)
 {
@@ -361,8 +381,10 @@ int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int s
 				rewatch_udp(l);
 			} else if (tag == EV_CTL)
 				wgx_ctl_handle(dev->ctl_fd, dev);
-			else if (tag == EV_NETLINK && wgx_route_monitor_drain(l->p->nl_fd))
+			else if (tag == EV_NETLINK && wgx_route_monitor_drain(l->p->nl_fd)) {
 				wgx_xdp_nh_invalidate(l->p);
+				follow_tunnel_mtu(l->p);
+			}
 			else if (tag == EV_SIGNAL) {
 				pr_info("%s: signal received, shutting down", dev->name);
 				goto out;

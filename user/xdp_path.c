@@ -33,6 +33,7 @@
 #include "device.h"
 #include "log.h"
 #include "receive.h"
+#include "tun.h"
 #include "send.h"
 #include "xdp_mode.h"
 #include "xdp_plane.h"
@@ -391,6 +392,11 @@ void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
 			continue;
 		}
 		frame = outer_build(p, e, &m->ep.addr, m->buf, m->len, &flen);
+		if (p->nic_mtu && flen - ETH_LEN > p->nic_mtu) {
+			/* Bigger than the underlay's MTU: the kernel fragments it. */
+			p->fallback[n_fb++] = *m;
+			continue;
+		}
 		if (!tx_frame(p, &p->nic[0], wgx_xsk_addr_of(&p->pool, frame), (uint32_t)flen)) {
 			wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
 			wgx_xsk_frame_put(&p->pool, wgx_xsk_addr_of(&p->pool, frame));
@@ -412,11 +418,15 @@ void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
 void wgx_xdp_nh_refresh(struct wgx_xdp_plane *p, uint64_t now)
 {
 	bool scan_all = now - p->nh_scan_ns >= NH_RETRY_NS;
+	int mtu;
 
 	if (!p->nh_wanted && !scan_all)
 		return;
 	p->nh_wanted = false;
 	p->nh_scan_ns = now;
+	mtu = wgx_link_get_mtu(p->nic_ifindex);
+	if (mtu > 0)
+		p->nic_mtu = (unsigned int)mtu;
 	for (unsigned int i = 0; i < WGX_XDP_NH_SLOTS; i++) {
 		struct wgx_xdp_nh *e = &p->nh[i];
 		uint64_t age = now - e->checked_ns;

@@ -94,6 +94,7 @@ struct wgx_xdp_plane {
 	struct wgx_xsk tun;
 	char nic_name[IF_NAMESIZE], dp_name[IF_NAMESIZE];
 	int nic_ifindex, dp_ifindex;
+	unsigned int nic_mtu;		/* larger outer packets go through the kernel socket */
 	uint8_t nic_mac[6], host_mac[6], dp_mac[6];
 	int rx_xdp_mode, tun_xdp_mode;	/* enum wgx_xdp_mode */
 	bool veth_created;
