@@ -14,15 +14,17 @@
 # wg-xdp socket <-> socket, wg-xdp xdp <-> xdp, kernel <-> kernel; a system
 # that cannot run here is reported "n/a (reason)", never silently dropped.
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--out DIR] [--systems "a b ..."]
+# Usage: scripts/bench.sh [--quick] [--profile] [--out DIR] [--systems "a b ..."] [--peers "N ..."]
 #   --quick    1 repetition, short runs, 10k peers only (< 2 minutes)
 #   --profile  only the perf profile (make profile)
+#   --peers    peer counts for the RSS figures (default 10000 100000, 3 runs
+#              each, and 1000000 once)
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WGX=${WGX:-$TOP/build/wg-xdp}
 BENCH_HS=$TOP/build/tests/bench/bench_handshake
 OUT=$TOP/tests/bench/results
-QUICK=0 PROFILE=0
+QUICK=0 PROFILE=0 PEERS_ARG=
 SYSTEMS="raw wggo wgx-socket wgx-xdp kernel"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -30,7 +32,8 @@ while [ $# -gt 0 ]; do
 	--profile) PROFILE=1 ;;
 	--out) OUT=$2; shift ;;
 	--systems) SYSTEMS=$2; shift ;;
-	*) echo "usage: $0 [--quick] [--profile] [--out DIR] [--systems LIST]" >&2; exit 2 ;;
+	--peers) PEERS_ARG=$2; shift ;;
+	*) echo "usage: $0 [--quick] [--profile] [--out DIR] [--systems LIST] [--peers LIST]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -40,10 +43,11 @@ for c in iperf3 wg wireguard-go taskset python3 ping; do
 done
 
 if [ $QUICK -eq 1 ]; then
-	REPS=1 T_TCP=2 T_UDP=2 PINGS=100 IDLE_S=10 IDLE_WIN=1 PEERS="10000" HS_REPS=1 PAUSE=0.5
+	REPS=1 T_TCP=2 T_UDP=2 PINGS=100 IDLE_S=10 IDLE_WIN=1 PEERS="10000" PEERS_ONCE= HS_REPS=1 PAUSE=0.5
 else
-	REPS=3 T_TCP=10 T_UDP=5 PINGS=500 IDLE_S=30 IDLE_WIN=3 PEERS="10000 100000" HS_REPS=3 PAUSE=1
+	REPS=3 T_TCP=10 T_UDP=5 PINGS=500 IDLE_S=30 IDLE_WIN=3 PEERS="10000 100000" PEERS_ONCE=1000000 HS_REPS=3 PAUSE=1
 fi
+[ -n "$PEERS_ARG" ] && PEERS=$PEERS_ARG PEERS_ONCE=
 UDP_SIZES="64 512 1392"	# 1392 = largest UDP payload in one 1420-byte tunnel packet
 NCPU=$(nproc)
 if [ "$NCPU" -ge 2 ]; then CPU_A=0 CPU_B=1; else CPU_A=0 CPU_B=0; fi
@@ -145,7 +149,7 @@ unavailable() {
 		local rc=$?
 		ip netns exec $R "$WGX" detach $IFR >/dev/null 2>&1
 		del_ns $R
-		[ $rc -eq 0 ] || { echo "attach --mode ${1#wgx-} failed: $(echo "$why" | tail -1 | sed 's/^wg-xdp: //')"; return 0; } ;;
+		[ $rc -eq 0 ] || { echo "attach --mode ${1#wgx-} failed: $(echo "$why" | tail -1 | sed 's/^wg-xdp: //; s/^error: //')"; return 0; } ;;
 	esac
 	return 1
 }
@@ -283,7 +287,7 @@ rss_run() {	# rss_run SYS N: bytes of RSS per configured peer, and setconf secon
 		sleep 0.3
 		before=$(rss_kb "$DPID")
 		t0=$(now_ns)
-		if ip netns exec $R wg setconf $IFR "$WORK/peers-$n.conf"; then
+		if ip netns exec $R timeout 600 wg setconf $IFR "$WORK/peers-$n.conf"; then
 			t1=$(now_ns)
 			sleep 0.5
 			after=$(rss_kb "$DPID")
@@ -327,7 +331,7 @@ measure_control() {
 			done
 		done
 	fi
-	for n in $PEERS; do gen_peers "$n"; done
+	for n in $PEERS $PEERS_ONCE; do gen_peers "$n"; done
 	for sys in $SYSTEMS; do
 		case "$sys" in raw | kernel) continue ;; esac
 		grep -q "^$sys	" "$NA" && continue
@@ -336,6 +340,7 @@ measure_control() {
 		for n in $PEERS; do
 			for ((r = 0; r < REPS; r++)); do rss_run "$sys" "$n"; done
 		done
+		for n in $PEERS_ONCE; do log "$sys: RSS with $n peers (one run)"; rss_run "$sys" "$n"; done
 	done
 }
 
@@ -410,7 +415,7 @@ if [ $PROFILE -eq 1 ]; then profile; exit $?; fi
 mkdir -p "$OUT"
 START=$(date +%s)
 machine_json >"$WORK/machine.json"
-log "reps $REPS, TCP ${T_TCP}s, UDP ${T_UDP}s, $PINGS pings, idle ${IDLE_S}s, peers $PEERS; CPUs A=$CPU_A B=$CPU_B"
+log "reps $REPS, TCP ${T_TCP}s, UDP ${T_UDP}s, $PINGS pings, idle ${IDLE_S}s, peers $PEERS ${PEERS_ONCE:+(and $PEERS_ONCE once)}; CPUs A=$CPU_A B=$CPU_B"
 for sys in $SYSTEMS; do measure_system "$sys"; done
 measure_control
 log "done in $(($(date +%s) - START)) s"

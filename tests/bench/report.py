@@ -34,9 +34,9 @@ METRICS = [
     ("rss_per_peer_100000_b", "RSS per peer, 100k peers", "bytes", False),
     ("rss_total_100000_mb", "RSS total, 100k peers", "MiB", False),
     ("setconf_100000_s", "`wg setconf` of 100k peers", "s", False),
-    ("rss_per_peer_1000000_b", "RSS per peer, 1M peers", "bytes", False),
-    ("rss_total_1000000_mb", "RSS total, 1M peers", "MiB", False),
-    ("setconf_1000000_s", "`wg setconf` of 1M peers", "s", False),
+    ("rss_per_peer_1000000_b", "RSS per peer, 1M peers (one run)", "bytes", False),
+    ("rss_total_1000000_mb", "RSS total, 1M peers (one run)", "MiB", False),
+    ("setconf_1000000_s", "`wg setconf` of 1M peers (one run)", "s", False),
 ]
 NO_DAEMON = {"raw": "no daemon", "kernel": "kernel threads"}
 
@@ -73,6 +73,9 @@ def main():
         results[s] = {"available": True, "metrics": {
             m: {"median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v),
                 "samples": v} for m, v in samples[s].items()}}
+    known = {k for k, _, _, _ in METRICS}
+    for m in sorted({m for v in samples.values() for m in v} - known):  # e.g. --peers 1000
+        METRICS.append((m, m, m.rsplit("_", 1)[-1], False))
     units = {k: u for k, _, u, _ in METRICS}
     doc = {"machine": machine, "units": units, "systems": results}
     base = os.path.join(outdir, "bench-quick" if quick == "1" else "bench")
@@ -97,7 +100,7 @@ def main():
         for s, _ in shown:
             r = results[s]
             if not r["available"]:
-                row.append(f"n/a ({r['reason']})")
+                row.append("n/a")
             elif key in r["metrics"]:
                 x = r["metrics"][key]
                 row.append(fmt(x["median"]) + (f" ({fmt(x['min'])}–{fmt(x['max'])})" if x["n"] > 1 else ""))
@@ -110,7 +113,8 @@ def main():
             row.append(f"{x / y:.2f}×" if x is not None and y else "—")
         out.append("| " + " | ".join(row) + " |")
     m = machine
-    notes = [
+    notes = [""] + [f"n/a: {l}: {results[s]['reason']}." for s, l in shown if not results[s]["available"]]
+    notes += [
         "",
         f"Machine: {m['nproc']} vCPU {m['cpu_model']}, kernel {m['kernel']}, "
         f"{m['mem_total_kb'] // 1024} MiB; {m['date']}; load average at start {' '.join(m['loadavg_at_start'])}.",
@@ -131,7 +135,7 @@ def main():
 def plot(results, shown, base):
     groups = [("TCP Gbit/s", ["tcp_1_gbps", "tcp_4_gbps"], ["1 stream", "4 streams"]),
               ("UDP kpps received", ["udp_64_kpps", "udp_512_kpps", "udp_1392_kpps"], ["64 B", "512 B", "1392 B"]),
-              ("ping RTT ms", ["ping_idle_p50_ms", "ping_idle_p99_ms", "ping_loaded_p50_ms", "ping_loaded_p99_ms"],
+              ("ping RTT ms (log scale)", ["ping_idle_p50_ms", "ping_idle_p99_ms", "ping_loaded_p50_ms", "ping_loaded_p99_ms"],
                ["idle p50", "idle p99", "load p50", "load p99"]),
               ("daemon CPU s per GB", ["cpu_s_per_gb"], ["TCP 1 stream"])]
     avail = [(s, l) for s, l in shown if results[s]["available"]]
@@ -144,7 +148,6 @@ def plot(results, shown, base):
     for i, (title, keys, names) in enumerate(groups):
         dat = f"{base}.plot{i}.dat"
         with open(dat, "w") as f:
-            f.write("x " + " ".join(f'"{l}" lo hi' for _, l in avail) + "\n")
             for k, n in zip(keys, names):
                 cells = []
                 for s, _ in avail:
@@ -153,7 +156,8 @@ def plot(results, shown, base):
                 f.write(f'"{n}" ' + " ".join(cells) + "\n")
         cols = ", ".join(f"'{dat}' using {2 + 3 * j}:{3 + 3 * j}:{4 + 3 * j}:xtic(1) title '{l}'"
                          for j, (_, l) in enumerate(avail))
-        script += [f'set title "{title}"', f"plot {cols}"]
+        log = ["set logscale y", "set yrange [*:*]"] if "ms" in title else ["unset logscale y", "set yrange [0:*]"]
+        script += log + [f'set title "{title}"', f"plot {cols}"]
     script.append("unset multiplot")
     try:
         subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=True)
