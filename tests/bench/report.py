@@ -161,8 +161,10 @@ def plot(results, shown, base):
     script.append("unset multiplot")
     try:
         subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        print(f"bench: no plot ({e}); apt-get install gnuplot-nox", file=sys.stderr)
+    except OSError:
+        print("bench: no plot: gnuplot not installed (apt-get install gnuplot-nox)", file=sys.stderr)
+    except subprocess.CalledProcessError:
+        print("bench: no plot: gnuplot failed (no data to plot?)", file=sys.stderr)
     finally:
         for i in range(len(groups)):
             try:
