@@ -14,9 +14,10 @@
 # wg-xdp socket <-> socket, wg-xdp xdp <-> xdp, kernel <-> kernel; a system
 # that cannot run here is reported "n/a (reason)", never silently dropped.
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--out DIR] [--systems "a b ..."] [--peers "N ..."]
+# Usage: scripts/bench.sh [--quick] [--profile] [--out DIR] [--systems "a b ..."] [--peers "N ..."] [--no-data]
 #   --quick    1 repetition, short runs, 10k peers only (< 2 minutes)
 #   --profile  only the perf profile (make profile)
+#   --no-data  skip the data-path figures (handshake, start-up, RSS only)
 #   --peers    peer counts for the RSS figures (default 10000 100000, 3 runs
 #              each, and 1000000 once)
 set -u
@@ -24,7 +25,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WGX=${WGX:-$TOP/build/wg-xdp}
 BENCH_HS=$TOP/build/tests/bench/bench_handshake
 OUT=$TOP/tests/bench/results
-QUICK=0 PROFILE=0 PEERS_ARG=
+QUICK=0 PROFILE=0 PEERS_ARG= NODATA=0
 SYSTEMS="raw wggo wgx-socket wgx-xdp kernel"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -33,7 +34,8 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift ;;
 	--systems) SYSTEMS=$2; shift ;;
 	--peers) PEERS_ARG=$2; shift ;;
-	*) echo "usage: $0 [--quick] [--profile] [--out DIR] [--systems LIST] [--peers LIST]" >&2; exit 2 ;;
+	--no-data) NODATA=1 ;;
+	*) echo "usage: $0 [--quick] [--profile] [--out DIR] [--systems LIST] [--peers LIST] [--no-data]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -58,7 +60,7 @@ IFA=wgxba$$ IFB=wgxbb$$ IFR=wgxbr$$
 WORK=$(mktemp -d /tmp/wgx-bench.XXXXXX)
 RAW=$WORK/samples.tsv	# system <TAB> metric <TAB> value
 NA=$WORK/na.tsv		# system <TAB> reason
-: >"$RAW"; : >"$NA"
+: >"$RAW"; : >"$NA"; : >"$WORK/na-metrics.tsv"
 PIDS=() DPIDS=()
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -131,7 +133,7 @@ start_daemon() {
 	wait_for 100 test -S "/var/run/wireguard/$ifn.sock"
 }
 
-# Why SYS cannot run here (exit 1 with the reason on stdout), or exit 0.
+# If SYS cannot run here, print why and return 0; return 1 when it can.
 unavailable() {
 	local why
 	case "$1" in
@@ -244,6 +246,7 @@ measure_system() {
 	if why=$(unavailable "$sys"); then
 		log "$sys: n/a ($why)"; printf '%s\t%s\n' "$sys" "$why" >>"$NA"; return
 	fi
+	[ $NODATA -eq 1 ] && return
 	log "$sys: setting up"
 	if ! setup_system "$sys" || ! start_server; then
 		why="setup failed: $(tail -1 "$WORK/$IFA.log" 2>/dev/null)"
@@ -265,40 +268,64 @@ measure_system() {
 }
 
 # ---- per-implementation figures outside the data path ----
-# A wg setconf file with N random peers, no endpoints (nothing to contact).
+CHUNK=100000	# peers per UAPI request: 1M peers is ~110 MB, over wg-xdp's 64 MB request cap
+
+# wg setconf/addconf files with N random peers in CHUNK-peer pieces
+# (peers-N.0.conf has the [Interface]); no endpoints: nothing to contact.
 gen_peers() {
-	python3 - "$1" >"$WORK/peers-$1.conf" <<'EOF'
+	python3 - "$1" "$CHUNK" "$WORK/peers-$1" <<'EOF2'
 import base64, os, sys
-n = int(sys.argv[1])
-out = ["[Interface]", "PrivateKey = " + base64.b64encode(os.urandom(32)).decode(), "ListenPort = 51820"]
-for i in range(n):
-    a = (100 << 24 | 64 << 16) + i + 1  # 100.64.0.0/10, one /32 each
-    out += ["", "[Peer]", "PublicKey = " + base64.b64encode(os.urandom(32)).decode(),
-            "AllowedIPs = %d.%d.%d.%d/32" % (a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255)]
-print("\n".join(out))
-EOF
+n, chunk, base = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+key = lambda: base64.b64encode(os.urandom(32)).decode()
+for c, first in enumerate(range(0, n, chunk)):
+    out = ["[Interface]", "PrivateKey = " + key(), "ListenPort = 51820"] if c == 0 else []
+    for i in range(first, min(n, first + chunk)):
+        a = (100 << 24 | 64 << 16) + i + 1  # 100.64.0.0/10, one /32 each
+        out += ["", "[Peer]", "PublicKey = " + key(),
+                "AllowedIPs = %d.%d.%d.%d/32" % (a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255)]
+    with open("%s.%d.conf" % (base, c), "w") as f:
+        f.write("\n".join(out) + "\n")
+EOF2
 }
 
-rss_run() {	# rss_run SYS N: bytes of RSS per configured peer, and setconf seconds
-	local sys=$1 n=$2 before after t0 t1
+# A figure SYS cannot produce: shown as "n/a (reason)" in its cell.
+metric_na() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$WORK/na-metrics.tsv"; }
+
+rss_run() {	# rss_run SYS N: RSS per configured peer, total, and configuration time
+	local sys=$1 n=$2 before after t0 t1 f op=setconf why= got
 	ip netns add $R && ip -n $R link add veth0 type veth peer name veth1 &&
 		ip -n $R link set veth0 up && ip -n $R link set veth1 up
 	if start_daemon "$sys" $R $IFR $CPU_A; then
 		sleep 0.3
 		before=$(rss_kb "$DPID")
 		t0=$(now_ns)
-		if ip netns exec $R timeout 600 wg setconf $IFR "$WORK/peers-$n.conf"; then
-			t1=$(now_ns)
-			sleep 0.5
-			after=$(rss_kb "$DPID")
-			[ "$(ip netns exec $R wg show $IFR peers | wc -l)" = "$n" ] &&
-				sample "$sys" "rss_per_peer_${n}_b" "$(((after - before) * 1024 / n))" &&
-				sample "$sys" "rss_total_${n}_mb" "$(python3 -c "print($after/1024)")" &&
-				sample "$sys" "setconf_${n}_s" "$(python3 -c "print(($t1-$t0)/1e9)")"
+		for f in "$WORK/peers-$n".*.conf; do
+			ip netns exec $R timeout 600 wg $op $IFR "$f" 2>"$WORK/setconf.err" ||
+				{ why="wg $op failed"; break; }
+			op=addconf
+		done
+		t1=$(now_ns)
+		sleep 0.5
+		after=$(rss_kb "$DPID")
+		got=$(ip netns exec $R wg show $IFR peers | wc -l)
+		[ -z "$why" ] && [ "$got" != "$n" ] && why="$got peers configured"
+		if [ -z "$why" ]; then
+			sample "$sys" "rss_per_peer_${n}_b" "$(((after - before) * 1024 / n))"
+			sample "$sys" "rss_total_${n}_mb" "$(python3 -c "print($after/1024)")"
+			sample "$sys" "setconf_${n}_s" "$(python3 -c "print(($t1-$t0)/1e9)")"
 		fi
+	else
+		why="daemon did not start"
+	fi
+	if [ -n "$why" ]; then	# the daemon's own words say why, e.g. wireguard-go's peer cap
+		grep -q "too many peers" "$WORK/$IFR.log" 2>/dev/null &&
+			why="refused after $got: 'too many peers' (wireguard-go's cap is 65536)"
+		log "$sys: $n peers: $why"
+		metric_na "$sys" "rss_per_peer_${n}_b" "$why"
 	fi
 	kill_pids "${DPIDS[@]}"; DPIDS=()
 	del_ns $R
+	[ -z "$why" ]
 }
 
 ready_run() {	# ready_run SYS: ms from launching the daemon until `wg show` answers
@@ -337,8 +364,8 @@ measure_control() {
 		grep -q "^$sys	" "$NA" && continue
 		log "$sys: attach-to-ready time, RSS per peer ($PEERS peers)"
 		for ((r = 0; r < (QUICK ? 3 : 5); r++)); do ready_run "$sys"; done
-		for n in $PEERS; do
-			for ((r = 0; r < REPS; r++)); do rss_run "$sys" "$n"; done
+		for n in $PEERS; do	# a size that fails once fails every time
+			for ((r = 0; r < REPS; r++)); do rss_run "$sys" "$n" || break; done
 		done
 		for n in $PEERS_ONCE; do log "$sys: RSS with $n peers (one run)"; rss_run "$sys" "$n"; done
 	done
@@ -419,4 +446,5 @@ log "reps $REPS, TCP ${T_TCP}s, UDP ${T_UDP}s, $PINGS pings, idle ${IDLE_S}s, pe
 for sys in $SYSTEMS; do measure_system "$sys"; done
 measure_control
 log "done in $(($(date +%s) - START)) s"
-python3 "$TOP/tests/bench/report.py" "$RAW" "$NA" "$WORK/machine.json" "$OUT" $((QUICK))
+python3 "$TOP/tests/bench/report.py" "$RAW" "$NA" "$WORK/machine.json" "$OUT" $((QUICK)) \
+	"$WORK/na-metrics.tsv"

@@ -30,13 +30,13 @@ METRICS = [
     ("ready_ms", "launch to UAPI answering (`wg-xdp attach` / `wireguard-go`)", "ms", False),
     ("rss_per_peer_10000_b", "RSS per peer, 10k peers", "bytes", False),
     ("rss_total_10000_mb", "RSS total, 10k peers", "MiB", False),
-    ("setconf_10000_s", "`wg setconf` of 10k peers", "s", False),
+    ("setconf_10000_s", "`wg setconf` of 10k peers (one request)", "s", False),
     ("rss_per_peer_100000_b", "RSS per peer, 100k peers", "bytes", False),
     ("rss_total_100000_mb", "RSS total, 100k peers", "MiB", False),
-    ("setconf_100000_s", "`wg setconf` of 100k peers", "s", False),
+    ("setconf_100000_s", "`wg setconf` of 100k peers (one request)", "s", False),
     ("rss_per_peer_1000000_b", "RSS per peer, 1M peers (one run)", "bytes", False),
     ("rss_total_1000000_mb", "RSS total, 1M peers (one run)", "MiB", False),
-    ("setconf_1000000_s", "`wg setconf` of 1M peers (one run)", "s", False),
+    ("setconf_1000000_s", "`wg setconf` + 9 `wg addconf` of 1M peers (100k per request; one run)", "s", False),
 ]
 NO_DAEMON = {"raw": "no daemon", "kernel": "kernel threads"}
 
@@ -53,6 +53,10 @@ def fmt(v):
 
 def main():
     samples_path, na_path, machine_path, outdir, quick = sys.argv[1:6]
+    na_metric = {}  # (system, metric) -> why this one figure is missing
+    for line in open(sys.argv[6]) if len(sys.argv) > 6 else []:
+        s, m, why = line.rstrip("\n").split("\t", 2)
+        na_metric[(s, m)] = why
     samples = {}
     for line in open(samples_path):
         sysname, metric, value = line.rstrip("\n").split("\t")
@@ -77,6 +81,9 @@ def main():
     for m in sorted({m for v in samples.values() for m in v} - known):  # e.g. --peers 1000
         METRICS.append((m, m, m.rsplit("_", 1)[-1], False))
     units = {k: u for k, _, u, _ in METRICS}
+    for (s, m), why in na_metric.items():
+        if results.get(s, {}).get("available"):
+            results[s].setdefault("unavailable_metrics", {})[m] = why
     doc = {"machine": machine, "units": units, "systems": results}
     base = os.path.join(outdir, "bench-quick" if quick == "1" else "bench")
     with open(base + ".json", "w") as f:
@@ -94,7 +101,7 @@ def main():
     hdr = ["metric", "unit"] + [l for _, l in shown] + [t for _, _, t in ratios]
     out = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
     for key, label, unit, _ in METRICS:
-        if not any(med(s, key) is not None for s, _ in shown):
+        if not any(med(s, key) is not None or (s, key) in na_metric for s, _ in shown):
             continue
         row = [label, unit]
         for s, _ in shown:
@@ -104,6 +111,8 @@ def main():
             elif key in r["metrics"]:
                 x = r["metrics"][key]
                 row.append(fmt(x["median"]) + (f" ({fmt(x['min'])}–{fmt(x['max'])})" if x["n"] > 1 else ""))
+            elif (s, key) in na_metric:
+                row.append(f"n/a ({na_metric[(s, key)]})")
             elif s in NO_DAEMON and key.startswith(("cpu_", "idle_", "rss_", "ready", "setconf", "handshake")):
                 row.append(f"— ({NO_DAEMON[s]})")
             else:
@@ -139,8 +148,8 @@ def plot(results, shown, base):
                ["idle p50", "idle p99", "load p50", "load p99"]),
               ("daemon CPU s per GB", ["cpu_s_per_gb"], ["TCP 1 stream"])]
     avail = [(s, l) for s, l in shown if results[s]["available"]]
-    if not avail:
-        return
+    if not any(k in results[s]["metrics"] for s, _ in avail for _, ks, _ in groups for k in ks):
+        return  # --no-data: nothing to draw
     script = [f'set terminal pngcairo size 1400,900 font ",10"', f'set output "{base}.png"',
               'set multiplot layout 2,2 title "wg-xdp bench (median, bars: min-max)"',
               'set style data histogram', 'set style histogram errorbars gap 1 lw 1',
