@@ -46,7 +46,7 @@ NETNS_TESTS := $(sort $(wildcard tests/netns/test-*.sh))
 
 PROVE := prove --exec '' --verbose --timer
 
-.PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core clean
+.PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core profile clean
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/wg-xdp
@@ -125,6 +125,9 @@ bench-core: $(BENCH_BINS)
 
 bench: deps-quiet $(BUILD)/wg-xdp $(BENCH_BINS)
 	$(Q)bash scripts/bench.sh $(BENCH_ARGS)
+
+profile: deps-quiet $(BUILD)/wg-xdp
+	$(Q)bash scripts/bench.sh --profile $(BENCH_ARGS)
 
 clean:
 	$(Q)rm -rf $(BUILD)

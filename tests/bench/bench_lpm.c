@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -117,7 +118,13 @@ static int series(uint8_t cidr)
 
 int main(void)
 {
-	int err = series(32);
+	int err;
+
+	if (geteuid() != 0) { /* loading XDP programs needs CAP_BPF + CAP_NET_ADMIN */
+		printf("bench_lpm: SKIP: needs root\n");
+		return 0;
+	}
+	err = series(32);
 
 	if (err < 0) /* skipped */
 		return 0;
