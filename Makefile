@@ -48,6 +48,8 @@ PROVE := prove --exec '' --verbose --timer
 
 .PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core profile clean
 .DEFAULT_GOAL := all
+# Skeletons are intermediate files make would delete, forcing user/ to rebuild every time.
+.SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
 all: $(BUILD)/wg-xdp
 

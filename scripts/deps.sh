@@ -10,7 +10,7 @@ PKGS=(
 	libsodium-dev libb2-dev libssl-dev libelf-dev zlib1g-dev libmnl-dev
 	iproute2 ethtool iputils-ping netcat-openbsd tcpdump nftables
 	wireguard-tools wireguard-go iperf3 socat
-	perl coreutils kmod python3 xxd
+	perl coreutils kmod python3 xxd gnuplot-nox linux-perf
 )
 
 missing=()
