@@ -34,7 +34,7 @@ start_all() {	# LEFT and REAL RIGHT instances, started in parallel
 	# One interface holds one XDP program: the 50 share veth0, so they run in
 	# socket mode; the side under test (LEFT) keeps the mode being tested.
 	for i in $(seq 0 $((REAL - 1))); do START_NOWAIT=1 start_wg "$RIGHT" $B wgxm${i}b$$ socket; done
-	wait_for "$IFA" 100 test -S /var/run/wireguard/$IFA.sock || [ "$LEFT" = kernel ] || return 1
+	wait_for "$IFA" 300 test -S /var/run/wireguard/$IFA.sock || [ "$LEFT" = kernel ] || return 1
 	for i in $(seq 0 $((REAL - 1))); do
 		wait_for "wgxm${i}b$$" 100 ip -n $B link show wgxm${i}b$$ || return 1
 		[ "$RIGHT" = kernel ] || wait_for "wgxm${i}b$$ uapi" 100 test -S /var/run/wireguard/wgxm${i}b$$.sock || return 1
