@@ -26,7 +26,8 @@ static const char usage[] =
 	"               inline), poll the rings without sleeping\n"
 	"               [--foreground] [--verbose]\n"
 	"                      create WireGuard interface NAME (default wg0) on underlay IFACE;\n"
-	"                      configure it with `wg` or --config (wg setconf format)\n"
+	"                      (mode xdp by default); configure it with `wg` or --config\n"
+	"                      (wg setconf format)\n"
 	"  detach NAME         stop NAME's daemon and remove everything it created\n"
 	"  show [NAME]         like `wg show`, plus mode and drop counters\n"
 	"  stats NAME [--json] counters per drop reason and per peer\n"
@@ -45,7 +46,7 @@ static int cmd_attach(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 },
 	};
-	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_SOCKET, .mtu = WGX_DEFAULT_MTU,
+	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .mtu = WGX_DEFAULT_MTU,
 				      .workers = -1 };
 	int c;
 
