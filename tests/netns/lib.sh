@@ -100,17 +100,17 @@ trap 'exit 130' INT TERM
 # start_wg IMPL NS IFNAME [MODE [UNDERLAY_IF]]: bring up a WireGuard interface
 # named IFNAME in NS with no configuration yet (configure with `wg`).
 start_wg() {
-	local impl=$1 ns=$2 ifname=$3 mode=${4:-socket} under=${5:-veth0}
+	local impl=$1 ns=$2 ifname=$3 mode=${4:-socket} under=${5:-veth0} WAIT_PID=
 	case "$impl" in
 	wg-xdp)
 		ip netns exec "$ns" "$WGX" attach "$under" --name "$ifname" --mode "$mode" \
 			--foreground >"$LOGDIR/$ifname.log" 2>&1 &
-		PIDS+=($!)
+		PIDS+=($!) WAIT_PID=$!
 		;;
 	wireguard-go)
 		ip netns exec "$ns" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$ifname" \
 			>"$LOGDIR/$ifname.log" 2>&1 &
-		PIDS+=($!)
+		PIDS+=($!) WAIT_PID=$!
 		;;
 	kernel)
 		ip -n "$ns" link add "$ifname" type wireguard || return 1
@@ -131,10 +131,14 @@ impl_available() {	# impl_available IMPL: exit 0 or print why not
 	esac
 }
 
-wait_for() {	# wait_for WHAT TENTHS cmd...
+wait_for() {	# wait_for WHAT TENTHS cmd...: gives up early once $WAIT_PID (if set) exits
 	local what=$1 n=$2; shift 2
 	while [ "$n" -gt 0 ]; do
 		"$@" >/dev/null 2>&1 && return 0
+		if [ -n "${WAIT_PID:-}" ] && ! kill -0 "$WAIT_PID" 2>/dev/null; then
+			echo "# $what: process $WAIT_PID exited" >&2
+			return 1
+		fi
 		sleep 0.1
 		n=$((n - 1))
 	done
