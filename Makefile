@@ -46,7 +46,7 @@ NETNS_TESTS := $(sort $(wildcard tests/netns/test-*.sh))
 
 PROVE := prove --exec '' --verbose --timer
 
-.PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core clean
+.PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core clean vmtest
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/wg-xdp
@@ -116,6 +116,10 @@ check-netns: $(BUILD)/wg-xdp
 
 check: deps-quiet $(BUILD)/wg-xdp $(CHECK_BINS) $(BPF_OBJS)
 	$(Q)$(PROVE) $(CHECK_BINS) $(NETNS_TESTS)
+
+# Suites inside Debian kernels under QEMU plus the host kernel: vmtest/run.sh.
+vmtest: deps-quiet $(BUILD)/wg-xdp $(UNIT_BINS) $(BPFT_BINS) $(BPF_OBJS)
+	$(Q)bash vmtest/run.sh $(VMTEST_ARGS)
 
 demo: deps-quiet $(BUILD)/wg-xdp
 	$(Q)bash scripts/demo.sh

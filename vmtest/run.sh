@@ -18,6 +18,7 @@
 # VMTEST_MEM (MB, 1024), VMTEST_SMP (2), VMTEST_TIMEOUT (s per boot, 1800),
 # VMTEST_CACHE, WGX_TRANSFER_MB (in-guest transfers, 4).
 set -u
+{ # parsed whole before it runs: editing this file mid-run is then harmless
 VMTEST_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$VMTEST_DIR/.." && pwd)
 . "$VMTEST_DIR/kernel.sh"
@@ -104,7 +105,7 @@ run_host() {
 }
 
 run_vm() {
-	local k=$1 out=$RUN/$1 pkg why t0=$SECONDS accel cpu suites
+	local k=$1 out=$RUN/$1 pkg why t0=$SECONDS accel suites
 	mkdir -p "$out"
 	HEAD[$k]=$k
 	if ! why=$(vm_deps); then UNAVAIL[$k]=$why; return; fi
@@ -115,15 +116,14 @@ run_vm() {
 	fi
 	HEAD[$k]=$KVER
 	deny_file "$k" "$out"
-	case "$ACCEL" in
-	kvm) accel=kvm cpu=host ;;
-	*) accel=tcg,thread=multi cpu=max ;;
-	esac
+	# With kvm, QEMU falls back to TCG by itself where KVM does not work.
+	accel=(-accel tcg,thread=multi)
+	[ "$ACCEL" = kvm ] && accel=(-accel kvm "${accel[@]}")
 	suites=$(IFS=,; echo "${SUITES[*]}")
 	[ -z "$EXEC" ] || { echo "$EXEC" >"$out/exec.sh"; suites=exec; }
 	echo "vmtest: booting $KVER ($ACCEL, prepared in $((SECONDS - t0)) s), console: $out/console.log"
 	timeout -k 10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
-		-accel "$accel" -cpu "$cpu" -m "$MEM" -smp "$SMP" \
+		"${accel[@]}" -cpu max -m "$MEM" -smp "$SMP" \
 		-kernel "$KIMG" -initrd "$KDIR/initramfs.cpio.gz" \
 		-append "console=ttyS0 panic=-1 loglevel=4 vmtest_top=$TOP vmtest_modroot=$KDIR/root vmtest_suites=$suites" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
@@ -196,3 +196,5 @@ echo "results: $RUN"
 [ $failed -eq 0 ] || exit 1
 [ $unavailable -eq 0 ] || [ $IF_AVAILABLE -eq 1 ] || exit 2
 exit 0
+exit
+}

@@ -7,6 +7,7 @@
 # log per test in OUTDIR/SUITE/. OUTDIR/deny (written by run.sh from
 # vmtest/DENYLIST) lists "SUITE REASON" or "SUITE/TEST REASON" lines to skip.
 set -u
+{ # parsed whole before it runs: editing this file mid-run is then harmless
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$1
 shift
@@ -85,3 +86,5 @@ for s in "$@"; do
 	run_suite "$s"
 	echo "$s: $(cat "$OUT/$s.status") ($((SECONDS - t0)) s)"
 done
+exit
+}
