@@ -41,7 +41,9 @@ vm_prepare() {
 	if [ ! -f "$KDIR/.unpacked" ]; then
 		deb=$(ls "$KDIR"/*.deb 2>/dev/null | head -1)
 		if [ -z "$deb" ]; then
+			# Stale package lists name versions the mirror has dropped: update once.
 			(cd "$KDIR" && apt-get download "$pkg" >download.log 2>&1) ||
+				{ apt-get update -qq >/dev/null 2>&1 && (cd "$KDIR" && apt-get download "$pkg" >download.log 2>&1); } ||
 				{ echo "apt-get download $pkg failed: $(tail -1 "$KDIR/download.log")" >&2; return 1; }
 			deb=$(ls "$KDIR"/*.deb | head -1)
 		fi
