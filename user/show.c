@@ -90,7 +90,7 @@ void wgx_show_print(FILE *out, const char *name, const char *uapi, const char *s
 			in_peer = true;
 			fputc('\n', out);
 			print_key_from_hex(out, "peer: ", val, false);
-		} else if (!strcmp(line, "preshared_key")) {
+		} else if (!strcmp(line, "preshared_key") && strspn(val, "0") != strlen(val)) {
 			fputs("  preshared key: (hidden)\n", out);
 		} else if (!strcmp(line, "endpoint")) {
 			fprintf(out, "  endpoint: %s\n", val);

@@ -96,7 +96,11 @@ static void tun_readable(struct loop *l)
 		}
 		peer = wgx_allowedips_lookup(&dev->allowedips, family, dst);
 		if (!peer) {
-			wgx_device_count(dev, WGX_R_TUN_NO_ROUTE);
+			/* The kernel's own router solicitations and MLD reports go to ff02::/16. */
+			bool link_mcast = family == AF_INET6 && ((const uint8_t *)dst)[0] == 0xff &&
+					  (((const uint8_t *)dst)[1] & 0x0f) == 0x02;
+
+			wgx_device_count(dev, link_mcast ? WGX_R_TUN_ND_MLD : WGX_R_TUN_NO_ROUTE);
 			continue;
 		}
 		wgx_send_data(peer, l->bufs[i], lens[i], &l->tx, now);
