@@ -46,7 +46,7 @@ NETNS_TESTS := $(sort $(wildcard tests/netns/test-*.sh))
 
 PROVE := prove --exec '' --verbose --timer
 
-.PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core profile clean
+.PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core profile clean vmtest
 .DEFAULT_GOAL := all
 # Skeletons are intermediate files make would delete, forcing user/ to rebuild every time.
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
@@ -118,6 +118,10 @@ check-netns: $(BUILD)/wg-xdp
 
 check: deps-quiet $(BUILD)/wg-xdp $(CHECK_BINS) $(BPF_OBJS)
 	$(Q)$(PROVE) $(CHECK_BINS) $(NETNS_TESTS)
+
+# Suites inside Debian kernels under QEMU plus the host kernel: vmtest/run.sh.
+vmtest: deps-quiet $(BUILD)/wg-xdp $(UNIT_BINS) $(BPFT_BINS) $(BPF_OBJS)
+	$(Q)bash vmtest/run.sh $(VMTEST_ARGS)
 
 demo: deps-quiet $(BUILD)/wg-xdp
 	$(Q)bash scripts/demo.sh

@@ -229,6 +229,10 @@ static __always_inline int rx_classify(struct xdp_md *ctx, __u32 *reason)
 	/* Ours from here on: anything malformed is dropped, not passed. The UDP
 	 * checksum is not checked: the AEAD authenticates every data byte. */
 	ulen = bpf_ntohs(udp->len);
+	/* Linux 6.1's verifier keeps no bounds across a byte swap, so it sees
+	 * udp + ulen as unbounded; the mask (kept by the barrier) restores them. */
+	barrier_var(ulen);
+	ulen &= 0xffff;
 	*reason = WGX_R_RX_BAD_UDP_LEN;
 	if (ulen < sizeof(*udp) || ulen > ip_payload || (void *)udp + ulen > c.end)
 		return XDP_DROP;

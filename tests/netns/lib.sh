@@ -101,7 +101,7 @@ trap 'exit 130' INT TERM
 # named IFNAME in NS with no configuration yet (configure with `wg`).
 # wg-xdp also gets $WGX_ATTACH_ARGS (e.g. "--workers 2").
 start_wg() {
-	local impl=$1 ns=$2 ifname=$3 mode=${4:-socket} under=${5:-veth0}
+	local impl=$1 ns=$2 ifname=$3 mode=${4:-socket} under=${5:-veth0} WAIT_PID=
 	case "$impl" in
 	wg-xdp)
 		# START_ENV (VAR=value words) and START_CONFIG (a wg setconf file) are
@@ -109,12 +109,12 @@ start_wg() {
 		ip netns exec "$ns" env ${START_ENV:-} "$WGX" attach "$under" --name "$ifname" \
 			--mode "$mode" ${START_CONFIG:+--config "$START_CONFIG"} ${WGX_ATTACH_ARGS:-} \
 			--foreground >>"$LOGDIR/$ifname.log" 2>&1 &
-		PIDS+=($!)
+		PIDS+=($!) WAIT_PID=$!
 		;;
 	wireguard-go)
 		ip netns exec "$ns" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$ifname" \
 			>>"$LOGDIR/$ifname.log" 2>&1 &
-		PIDS+=($!)
+		PIDS+=($!) WAIT_PID=$!
 		;;
 	kernel)
 		ip -n "$ns" link add "$ifname" type wireguard || return 1
@@ -136,10 +136,14 @@ impl_available() {	# impl_available IMPL: exit 0 or print why not
 	esac
 }
 
-wait_for() {	# wait_for WHAT TENTHS cmd...
+wait_for() {	# wait_for WHAT TENTHS cmd...: gives up early once $WAIT_PID (if set) exits
 	local what=$1 n=$2; shift 2
 	while [ "$n" -gt 0 ]; do
 		"$@" >/dev/null 2>&1 && return 0
+		if [ -n "${WAIT_PID:-}" ] && ! kill -0 "$WAIT_PID" 2>/dev/null; then
+			echo "# $what: process $WAIT_PID exited" >&2
+			return 1
+		fi
 		sleep 0.1
 		n=$((n - 1))
 	done

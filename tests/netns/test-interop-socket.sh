@@ -49,7 +49,8 @@ transfer() {	# 50 MB B -> A over TCP inside the tunnel, compare sha256
 	rm -f "$dst_file"
 	ip netns exec $A timeout 60 socat -u "TCP-LISTEN:5001,reuseaddr" "OPEN:$dst_file,creat,trunc" &
 	local lpid=$!
-	sleep 0.3
+	# A fixed sleep loses the race on slow (emulated) machines.
+	wait_for "listener in $A" 50 bash -c "ip netns exec $A ss -Hltn | grep -q ':5001 '"
 	ip netns exec $B timeout 60 socat -u "OPEN:$src_file" "TCP:$dst:5001" || return 1
 	wait $lpid || return 1
 	[ "$(sha256sum <"$src_file")" = "$(sha256sum <"$dst_file")" ]

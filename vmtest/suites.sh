@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Run vmtest suites on the running kernel (inside a guest, or on the host for
+# its own column): vmtest/suites.sh OUTDIR SUITE...
+#
+# For each SUITE writes OUTDIR/SUITE.status ("pass|fail|skip REASON") and one
+# log per test in OUTDIR/SUITE/. OUTDIR/deny (written by run.sh from
+# vmtest/DENYLIST) lists "SUITE REASON" or "SUITE/TEST REASON" lines to skip.
+set -u
+{ # parsed whole before it runs: editing this file mid-run is then harmless
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$1
+shift
+TEST_TIMEOUT=${VMTEST_TEST_TIMEOUT:-900}
+
+suite_tests() {	# suite_tests SUITE: print the test commands, one per line
+	local t
+	case "$1" in
+	bpf) ls "$TOP"/build/tests/bpf/test_* 2>/dev/null | grep -v '\.d$' ;;
+	unit) ls "$TOP"/build/tests/unit/test_* 2>/dev/null | grep -v '\.d$' ;;
+	netns)
+		for t in "$TOP"/tests/netns/test-*.sh; do
+			# The kernel interop test has suites of its own.
+			[ "${t##*/}" = test-interop-kernel.sh ] || echo "$t"
+		done ;;
+	interop-kernel | interop-kernel-xdp) echo "$TOP/tests/netns/test-interop-kernel.sh" ;;
+	*) return 1 ;;
+	esac
+}
+
+denied() {	# denied SUITE[/TEST]: print the reason if listed
+	[ -f "$OUT/deny" ] && awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; f = 1; exit } END { exit !f }' "$OUT/deny"
+}
+
+run_suite() {
+	local suite=$1 t name log rc why npass=0 nfail=0 nskip=0 skipwhy=""
+	local dir=$OUT/$suite
+	mkdir -p "$dir"
+	if why=$(denied "$suite"); then
+		echo "skip denylist: $why" >"$OUT/$suite.status"
+		return
+	fi
+	local tests
+	tests=$(suite_tests "$suite") || { echo "fail unknown suite" >"$OUT/$suite.status"; return; }
+	[ -n "$tests" ] || { echo "skip nothing built (make check first)" >"$OUT/$suite.status"; return; }
+	case "$suite" in
+	interop-kernel) export WGX_INTEROP_MODE=socket ;;
+	interop-kernel-xdp) export WGX_INTEROP_MODE=xdp ;;
+	esac
+	for t in $tests; do
+		name=${t##*/}
+		log=$dir/$name.log
+		if why=$(denied "$suite/$name"); then
+			echo "# SKIP denylist: $why" >"$log"
+			nskip=$((nskip + 1)) skipwhy=${skipwhy:-denylist: $why}
+			continue
+		fi
+		local t0=$SECONDS
+		(cd "$TOP" && timeout -k 10 "$TEST_TIMEOUT" "$t") >"$log" 2>&1 </dev/null
+		rc=$?
+		echo "# exit $rc after $((SECONDS - t0)) s" >>"$log"
+		if [ $rc -ne 0 ]; then
+			nfail=$((nfail + 1))
+			echo "$name" >>"$dir/failed"
+		elif why=$(grep -m1 '^1\.\.0 # SKIP' "$log"); then
+			nskip=$((nskip + 1)) skipwhy=${skipwhy:-${why#1..0 # SKIP }}
+		elif ! grep '^ok ' "$log" | grep -qv '# SKIP'; then	# every check skipped
+			why=$(grep -m1 '^ok .*# SKIP' "$log")
+			nskip=$((nskip + 1)) skipwhy=${skipwhy:-${why#*# SKIP }}
+		else
+			npass=$((npass + 1))
+		fi
+		echo "$name rc=$rc $((SECONDS - t0))s" >>"$dir/summary"
+	done
+	if [ $nfail -gt 0 ]; then
+		echo "fail $nfail of $((npass + nfail + nskip)) failed" >"$OUT/$suite.status"
+	elif [ $npass -gt 0 ]; then
+		echo "pass $npass passed, $nskip skipped" >"$OUT/$suite.status"
+	else
+		echo "skip $skipwhy" >"$OUT/$suite.status"
+	fi
+}
+
+for s in "$@"; do
+	t0=$SECONDS
+	run_suite "$s"
+	echo "$s: $(cat "$OUT/$s.status") ($((SECONDS - t0)) s)"
+done
+exit
+}
