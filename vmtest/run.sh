@@ -128,6 +128,7 @@ run_vm() {
 		-append "console=ttyS0 panic=-1 loglevel=4 vmtest_top=$TOP vmtest_modroot=$KDIR/root vmtest_suites=$suites" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs local,path="$out",mount_tag=vmtestout,security_model=none,multidevs=remap \
+		-virtfs local,path="$TOP",mount_tag=wgxtop,security_model=none,readonly=on,multidevs=remap \
 		-nic none -display none -monitor none -serial file:"$out/console.log" -no-reboot \
 		</dev/null >"$out/qemu.log" 2>&1
 	local rc=$?
