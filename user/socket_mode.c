@@ -45,15 +45,7 @@ static int watch(struct loop *l, int fd, uint32_t tag)
 /* The UAPI may have moved the sockets to another port: follow them. */
 static void rewatch_udp(struct loop *l)
 {
-	struct wgx_udp *u = &l->dev->udp;
-
-	if (u->fd4 == l->udp4 && u->fd6 == l->udp6)
-		return;
-	/* Closed fds left the epoll set by themselves. */
-	l->udp4 = u->fd4;
-	l->udp6 = u->fd6;
-	watch(l, l->udp4, EV_UDP4);
-	watch(l, l->udp6, EV_UDP6);
+	wgx_udp_epoll_follow(&l->dev->udp, l->epfd, &l->udp4, &l->udp6, EV_UDP4, EV_UDP6);
 }
 
 /* Destination of the IP packet at @pkt, or NULL when it is not one. */

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int link_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+int wgx_link_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
 {
 	int fd, ret = 0;
 
@@ -30,7 +30,7 @@ static int link_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
 int wgx_link_index(const char *name)
 {
 	struct ifreq ifr = { 0 };
-	int ret = link_ioctl(name, SIOCGIFINDEX, &ifr);
+	int ret = wgx_link_ioctl(name, SIOCGIFINDEX, &ifr);
 
 	return ret ? ret : ifr.ifr_ifindex;
 }
@@ -43,7 +43,7 @@ int wgx_link_get_mtu(int ifindex)
 
 	if (!if_indextoname((unsigned int)ifindex, name))
 		return -errno;
-	ret = link_ioctl(name, SIOCGIFMTU, &ifr);
+	ret = wgx_link_ioctl(name, SIOCGIFMTU, &ifr);
 	return ret ? ret : ifr.ifr_mtu;
 }
 
@@ -51,18 +51,18 @@ int wgx_link_set_mtu(const char *name, unsigned int mtu)
 {
 	struct ifreq ifr = { .ifr_mtu = (int)mtu };
 
-	return link_ioctl(name, SIOCSIFMTU, &ifr);
+	return wgx_link_ioctl(name, SIOCSIFMTU, &ifr);
 }
 
 int wgx_link_set_up(const char *name)
 {
 	struct ifreq ifr = { 0 };
-	int ret = link_ioctl(name, SIOCGIFFLAGS, &ifr);
+	int ret = wgx_link_ioctl(name, SIOCGIFFLAGS, &ifr);
 
 	if (ret)
 		return ret;
 	ifr.ifr_flags |= IFF_UP;
-	return link_ioctl(name, SIOCSIFFLAGS, &ifr);
+	return wgx_link_ioctl(name, SIOCSIFFLAGS, &ifr);
 }
 
 int wgx_tun_open(const char *name, unsigned int mtu)

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tun.h"
+
 #define NL_BUF 8192
 
 /* One request, one answer: @cb sees each reply message (NULL: expect an ack). */
@@ -101,26 +103,10 @@ int wgx_link_delete(const char *name)
 	return nl_talk(nlh, NULL, NULL);
 }
 
-static int link_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
-{
-	int fd, ret = 0;
-
-	if (strlen(name) >= IFNAMSIZ)
-		return -ENAMETOOLONG;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
-	if (ioctl(fd, req, ifr) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 int wgx_link_set_flags(const char *name, bool noarp, bool up)
 {
 	struct ifreq ifr = { 0 };
-	int ret = link_ioctl(name, SIOCGIFFLAGS, &ifr);
+	int ret = wgx_link_ioctl(name, SIOCGIFFLAGS, &ifr);
 
 	if (ret)
 		return ret;
@@ -128,7 +114,7 @@ int wgx_link_set_flags(const char *name, bool noarp, bool up)
 		ifr.ifr_flags |= IFF_NOARP;
 	if (up)
 		ifr.ifr_flags |= IFF_UP;
-	return link_ioctl(name, SIOCSIFFLAGS, &ifr);
+	return wgx_link_ioctl(name, SIOCSIFFLAGS, &ifr);
 }
 
 int wgx_link_tx_csum_off(const char *name)
@@ -136,13 +122,13 @@ int wgx_link_tx_csum_off(const char *name)
 	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
 	struct ifreq ifr = { .ifr_data = (void *)&ev };
 
-	return link_ioctl(name, SIOCETHTOOL, &ifr);
+	return wgx_link_ioctl(name, SIOCETHTOOL, &ifr);
 }
 
 int wgx_link_mac(const char *name, uint8_t mac[6])
 {
 	struct ifreq ifr = { 0 };
-	int ret = link_ioctl(name, SIOCGIFHWADDR, &ifr);
+	int ret = wgx_link_ioctl(name, SIOCGIFHWADDR, &ifr);
 
 	if (!ret)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
@@ -155,7 +141,7 @@ unsigned int wgx_link_rx_queues(const char *name)
 	struct ifreq ifr = { .ifr_data = (void *)&ch };
 	unsigned int n;
 
-	if (link_ioctl(name, SIOCETHTOOL, &ifr))
+	if (wgx_link_ioctl(name, SIOCETHTOOL, &ifr))
 		return 1;
 	n = ch.rx_count + ch.combined_count;
 	return n ? n : 1;
