@@ -28,27 +28,6 @@ MODE=${WGX_INTEROP_MODE:-socket}
 why=$(impl_available kernel) || skip_all "$why"
 why=$(impl_available wg-xdp) || skip_all "$why"
 
-setup_underlay() {
-	netns_add $A
-	netns_add $B
-	ip -n $A link add veth0 type veth peer name veth0 netns $B
-	ip -n $A addr add 198.18.0.1/24 dev veth0
-	ip -n $B addr add 198.18.0.2/24 dev veth0
-	ip -n $A addr add 2001:2::1/64 dev veth0 nodad
-	ip -n $B addr add 2001:2::2/64 dev veth0 nodad
-	ip -n $A link set veth0 up
-	ip -n $B link set veth0 up
-}
-
-configure() {	# configure NS IFNAME ADDR_SUFFIX PRIV PEER_PUB PEER_ENDPOINT PEER_SUFFIX
-	local ns=$1 ifname=$2 me=$3 priv=$4 peer=$5 ep=$6 other=$7
-	ip netns exec "$ns" wg set "$ifname" listen-port 51820 private-key <(echo "$priv") \
-		peer "$peer" endpoint "$ep" allowed-ips "100.64.0.$other/32,fd00::$other/128" &&
-	ip -n "$ns" addr add "100.64.0.$me/24" dev "$ifname" &&
-	ip -n "$ns" addr add "fd00::$me/64" dev "$ifname" nodad &&
-	ip -n "$ns" link set "$ifname" up
-}
-
 transfer() {	# BYTES MB B -> A over TCP inside the tunnel, compare sha256
 	local dst=$1 src_file=$LOGDIR/payload dst_file=$LOGDIR/received
 	head -c "${BYTES}M" /dev/urandom >"$src_file"
@@ -59,14 +38,6 @@ transfer() {	# BYTES MB B -> A over TCP inside the tunnel, compare sha256
 	ip netns exec $B timeout 120 socat -u "OPEN:$src_file" "TCP:$dst:5001" || return 1
 	wait $lpid || return 1
 	[ "$(sha256sum <"$src_file")" = "$(sha256sum <"$dst_file")" ]
-}
-
-wg_show_fresh() {	# latest handshake within 2 minutes and bytes both ways
-	local ns=$1 ifname=$2 now hs rx tx
-	now=$(date +%s)
-	hs=$(ip netns exec "$ns" wg show "$ifname" latest-handshakes | awk '{print $2}')
-	read -r _ rx tx < <(ip netns exec "$ns" wg show "$ifname" transfer)
-	[ -n "$hs" ] && [ "$hs" -gt $((now - 120)) ] && [ "$rx" -gt 0 ] && [ "$tx" -gt 0 ]
 }
 
 mode_of() { [ "$1" = wg-xdp ] && echo "$MODE" || echo socket; }
