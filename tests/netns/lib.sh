@@ -216,15 +216,7 @@ pair_setup() {
 	local tag=$1 fam=${2:-4}
 	A=wgx-$tag-a$$ B=wgx-$tag-b$$ IFA=wgx${tag}a$$ IFB=wgx${tag}b$$
 	IFA=${IFA:0:15} IFB=${IFB:0:15}
-	netns_add $A
-	netns_add $B
-	ip -n $A link add veth0 type veth peer name veth0 netns $B
-	ip -n $A addr add 198.18.0.1/24 dev veth0
-	ip -n $B addr add 198.18.0.2/24 dev veth0
-	ip -n $A addr add 2001:2::1/64 dev veth0 nodad
-	ip -n $B addr add 2001:2::2/64 dev veth0 nodad
-	ip -n $A link set veth0 up
-	ip -n $B link set veth0 up
+	setup_underlay
 	if [ "$fam" = 4 ]; then EPA=198.18.0.1:51820 EPB=198.18.0.2:51820
 	else EPA=[2001:2::1]:51820 EPB=[2001:2::2]:51820; fi
 	KA=$(genkey) KB=$(genkey)
