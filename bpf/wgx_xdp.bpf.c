@@ -30,7 +30,8 @@ static __always_inline int count(int action, __u32 reason, __u64 bytes)
 }
 
 /*
- * Put the peer id in front of the packet and redirect to the queue's XSK.
+ * Put the peer id and the time in front of the packet and redirect to the
+ * queue's XSK (userspace measures how long it waited in the ring from it).
  * Metadata is best effort: if the driver has no room for it the frame still
  * goes to the socket and *with_meta says so (the _NOMETA reasons; userspace
  * then looks the peer up itself).
@@ -45,6 +46,7 @@ static __always_inline int to_xsk(struct xdp_md *ctx, void *xsks, __u32 peer_id,
 	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)) == 0) {
 		meta = (void *)(long)ctx->data_meta;
 		if ((void *)(meta + 1) <= (void *)(long)ctx->data) {
+			meta->queued_ns = bpf_ktime_get_ns();
 			meta->peer_id = peer_id;
 			meta->kind = kind;
 			meta->magic = WGX_META_MAGIC;

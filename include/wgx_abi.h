@@ -91,12 +91,13 @@ struct wgx_hs_bucket {
 };
 
 /*
- * XDP metadata, right before the packet in the XSK frame (at addr - 8).
+ * XDP metadata, right before the packet in the XSK frame (at addr - 16).
  * The consumer must check magic and then clear it before handing the frame
  * back to the fill ring: a frame that arrives without metadata (driver
  * refused bpf_xdp_adjust_meta) still has the old bytes in its headroom.
  */
 struct wgx_xdp_meta {
+	__u64 queued_ns;	/* bpf_ktime_get_ns() at redirect: the ring's sojourn time (CoDel) */
 	__u32 peer_id;
 	__u16 kind;	/* WGX_META_* */
 	__u16 magic;	/* WGX_META_MAGIC */

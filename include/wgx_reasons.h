@@ -65,7 +65,9 @@ enum wgx_reason {
 	WGX_R_DP_KEEPALIVE = 76,	 /* received keepalive: consumed, not delivered */
 	WGX_R_DP_STAGED_FULL = 77,	 /* packets queued while handshaking: queue full */
 	WGX_R_DP_SOCKET_FALLBACK = 78,	 /* sent through the kernel UDP socket (no neighbour) */
-	/* 79..95 free */
+	WGX_R_DP_CODEL_TX = 79,		 /* tunnel ring: standing queue, dropped before sealing */
+	WGX_R_DP_CODEL_RX = 80,		 /* underlay ring: standing queue, dropped before opening */
+	/* 81..95 free */
 
 	/* userspace control path */
 	WGX_R_CP_BAD_MAC1 = 96,		 /* handshake MAC1 invalid */
@@ -124,6 +126,8 @@ static inline const char *wgx_reason_name(unsigned int reason)
 		[WGX_R_DP_KEEPALIVE] = "dp_keepalive",
 		[WGX_R_DP_STAGED_FULL] = "dp_staged_full",
 		[WGX_R_DP_SOCKET_FALLBACK] = "dp_socket_fallback",
+		[WGX_R_DP_CODEL_TX] = "dp_codel_tx",
+		[WGX_R_DP_CODEL_RX] = "dp_codel_rx",
 		[WGX_R_CP_BAD_MAC1] = "cp_bad_mac1",
 		[WGX_R_CP_COOKIE_SENT] = "cp_cookie_sent",
 		[WGX_R_CP_HS_RATELIMIT] = "cp_hs_ratelimit",

@@ -20,6 +20,11 @@ uint64_t wgx_clock_mono_ns(void)
 	return read_ns(CLOCK_BOOTTIME);
 }
 
+uint64_t wgx_clock_ktime_ns(void)
+{
+	return read_ns(CLOCK_MONOTONIC);
+}
+
 uint64_t wgx_clock_wall_ns(void)
 {
 	return read_ns(CLOCK_REALTIME);

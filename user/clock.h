@@ -17,6 +17,10 @@
  */
 uint64_t wgx_clock_mono_ns(void);
 
+/* CLOCK_MONOTONIC in ns: bpf_ktime_get_ns()'s clock, only for comparing with
+ * timestamps an XDP program took (queue sojourn times). */
+uint64_t wgx_clock_ktime_ns(void);
+
 /* Wall-clock time in ns since the Unix epoch (CLOCK_REALTIME): only for the
  * TAI64N handshake timestamp and the "last handshake" shown to users. */
 uint64_t wgx_clock_wall_ns(void);

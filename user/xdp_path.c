@@ -157,20 +157,40 @@ static uint8_t *outer_parse(struct wgx_xdp_plane *p, uint8_t *pkt, uint32_t len,
 	return udp + UDP_LEN;
 }
 
+/*
+ * CoDel on an XSK RX ring (codel.h): packet @i of the @n just peeked, which
+ * XDP stamped at @queued_ns; @kt: CLOCK_MONOTONIC now. A short peek means the
+ * ring is drained, so its last packet has nothing queued behind it.
+ */
+static bool ring_codel_drop(struct wgx_xsk *x, uint64_t queued_ns, uint64_t kt, uint32_t i,
+			    uint32_t n)
+{
+	bool backlog_low = i + 1 == n && n < WGX_XDP_RX_BATCH;
+
+	return wgx_codel_should_drop(&x->codel, kt > queued_ns ? kt - queued_ns : 0, backlog_low, kt);
+}
+
 void wgx_xdp_nic_rx(struct wgx_xdp_plane *p, struct wgx_xsk *x, uint64_t now)
 {
 	struct wgx_device *dev = p->dev;
 	uint32_t idx, n = xsk_ring_cons__peek(&x->rx, WGX_XDP_RX_BATCH, &idx);
+	uint64_t kt = n ? wgx_clock_ktime_ns() : 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
 		uint8_t *pkt = wgx_xsk_data(&p->pool, d->addr), *msg;
 		struct wgx_endpoint ep;
+		uint64_t queued_ns;
 		uint32_t peer_id;
 		size_t mlen;
 		int type;
 
-		wgx_xdp_meta_take(pkt, &peer_id);
+		if (wgx_xdp_meta_take(pkt, &peer_id, &queued_ns) &&
+		    ring_codel_drop(x, queued_ns, kt, i, n)) {
+			wgx_device_count(dev, WGX_R_DP_CODEL_RX);
+			wgx_xsk_frame_put(&p->pool, d->addr);
+			continue;
+		}
 		p->frame_taken = false;
 		msg = outer_parse(p, pkt, d->len, &mlen, &ep);
 		type = msg ? wgx_receive_classify(msg, mlen) : -WGX_R_RX_UNPARSED_PASS;
@@ -258,15 +278,22 @@ void wgx_xdp_tun_rx(struct wgx_xdp_plane *p, uint64_t now)
 	struct wgx_device *dev = p->dev;
 	struct wgx_xsk *x = &p->tun;
 	uint32_t idx, n = xsk_ring_cons__peek(&x->rx, WGX_XDP_RX_BATCH, &idx);
+	uint64_t kt = n ? wgx_clock_ktime_ns() : 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
 		uint8_t *pkt = wgx_xsk_data(&p->pool, d->addr), *inner = pkt + ETH_LEN, *buf;
 		size_t len = d->len > ETH_LEN ? d->len - ETH_LEN : 0;
 		struct wgx_peer *peer = NULL;
+		uint64_t queued_ns;
 		uint32_t peer_id;
 
-		wgx_xdp_meta_take(pkt, &peer_id);
+		if (wgx_xdp_meta_take(pkt, &peer_id, &queued_ns) &&
+		    ring_codel_drop(x, queued_ns, kt, i, n)) {
+			wgx_device_count(dev, WGX_R_DP_CODEL_TX);
+			wgx_xsk_frame_put(&p->pool, d->addr);
+			continue;
+		}
 		if (len >= 20 && inner[0] >> 4 == 4)
 			peer = wgx_allowedips_lookup(&dev->allowedips, AF_INET, inner + 16);
 		else if (len >= 40 && inner[0] >> 4 == 6)

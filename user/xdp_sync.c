@@ -75,7 +75,7 @@ int wgx_xdp_sync_aip_del_cb(void *ctx, int family, const void *addr, uint8_t cid
 	return 0;
 }
 
-int wgx_xdp_meta_take(uint8_t *pkt, uint32_t *peer_id)
+int wgx_xdp_meta_take(uint8_t *pkt, uint32_t *peer_id, uint64_t *queued_ns)
 {
 	struct wgx_xdp_meta *m = (struct wgx_xdp_meta *)(pkt - sizeof(*m));
 	int kind;
@@ -83,6 +83,7 @@ int wgx_xdp_meta_take(uint8_t *pkt, uint32_t *peer_id)
 	if (m->magic != WGX_META_MAGIC)
 		return 0;
 	*peer_id = m->peer_id;
+	*queued_ns = m->queued_ns;
 	kind = m->kind;
 	m->magic = 0;
 	return kind;

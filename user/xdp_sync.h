@@ -32,11 +32,12 @@ void wgx_xdp_sync_aip(struct wgx_bpf *b, int family, const void *addr, uint8_t c
 int wgx_xdp_sync_aip_del_cb(void *ctx, int family, const void *addr, uint8_t cidr);
 
 /*
- * The XDP metadata in front of @pkt (an AF_XDP frame with >= 8 bytes of
- * headroom): returns its kind (WGX_META_*) and *peer_id, or 0 when absent,
- * and clears the magic so a recycled frame never shows stale metadata.
+ * The XDP metadata in front of @pkt (an AF_XDP frame with >= 16 bytes of
+ * headroom): returns its kind (WGX_META_*), *peer_id and *queued_ns (the
+ * CLOCK_MONOTONIC time XDP redirected it), or 0 when absent, and clears the
+ * magic so a recycled frame never shows stale metadata.
  * Any thread (touches only the frame).
  */
-int wgx_xdp_meta_take(uint8_t *pkt, uint32_t *peer_id);
+int wgx_xdp_meta_take(uint8_t *pkt, uint32_t *peer_id, uint64_t *queued_ns);
 
 #endif

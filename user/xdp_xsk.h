@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <xdp/xsk.h>
 
+#include "codel.h"
+
 #define WGX_XSK_FRAME_SIZE 4096u
 #define WGX_XSK_RING_SIZE 2048u
 #define WGX_XSK_PKT_OFFSET 256u	/* XDP_PACKET_HEADROOM */
@@ -30,6 +32,7 @@ struct wgx_xsk {
 	struct xsk_ring_prod tx, fill;
 	int fd;
 	uint32_t tx_pending;		/* submitted, completion not yet seen */
+	struct wgx_codel codel;		/* the RX ring's queue (xdp_path.c) */
 	uint64_t rx_packets, tx_packets, kicks, kicks_busy;
 };
 

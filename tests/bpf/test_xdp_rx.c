@@ -139,11 +139,11 @@ static void check_frame(const char *name, const uint8_t *frame, size_t len, __u3
 	if (peer)
 		good = good && r.meta_len == sizeof(r.meta) && r.meta.peer_id == peer &&
 		       r.meta.magic == WGX_META_MAGIC && r.meta.kind == WGX_META_RX_DATA &&
-		       r.out_len == len + sizeof(r.meta);
+		       xdp_meta_time_ok(&r) && r.out_len == len + sizeof(r.meta);
 	else
 		good = good && r.meta_len == 0 && r.out_len == len;
 	ok(good, "%s -> %s, %s%s", name, action_name(action), wgx_reason_name(reason),
-	   peer ? ", peer id in metadata" : "");
+	   peer ? ", peer id and queue time in metadata" : "");
 	if (!good)
 		diag("  got %s, meta_len %u peer %u magic %#x, out %u of %zu", action_name(r.action),
 		     r.meta_len, r.meta.peer_id, r.meta.magic, r.out_len, len);

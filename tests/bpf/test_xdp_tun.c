@@ -103,10 +103,12 @@ static void check_frame(const char *name, const uint8_t *frame, size_t len, __u3
 	good = r.action == XDP_DROP && stats_moved_only(before, after, reason, len);
 	if (peer)
 		good = good && r.meta_len == sizeof(r.meta) && r.meta.peer_id == peer &&
-		       r.meta.kind == WGX_META_TUN && r.meta.magic == WGX_META_MAGIC;
+		       r.meta.kind == WGX_META_TUN && r.meta.magic == WGX_META_MAGIC &&
+		       xdp_meta_time_ok(&r);
 	else
 		good = good && r.meta_len == 0;
-	ok(good, "%s: %s%s", name, wgx_reason_name(reason), peer ? ", peer id in metadata" : "");
+	ok(good, "%s: %s%s", name, wgx_reason_name(reason),
+	   peer ? ", peer id and queue time in metadata" : "");
 	if (!good)
 		diag("  got %s, meta_len %u peer %u", action_name(r.action), r.meta_len,
 		     r.meta.peer_id);

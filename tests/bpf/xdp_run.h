@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
@@ -26,7 +27,22 @@ struct xdp_result {
 	struct wgx_xdp_meta meta;
 	__u8 out[4096];
 	__u32 out_len;
+	__u64 t0, t1;		/* CLOCK_MONOTONIC around the run */
 };
+
+static inline __u64 xdp_run_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+/* The metadata's queue timestamp was taken during the run (bpf_ktime_get_ns). */
+static inline bool xdp_meta_time_ok(const struct xdp_result *r)
+{
+	return r->meta.queued_ns >= r->t0 && r->meta.queued_ns <= r->t1;
+}
 
 static const char *action_name(__u32 a)
 {
@@ -49,7 +65,9 @@ static inline int xdp_run_meta(int prog_fd, const void *frame, size_t len, __u32
 		    .repeat = 1);
 
 	memset(&r->meta, 0, sizeof(r->meta));
+	r->t0 = xdp_run_now();
 	r->err = bpf_prog_test_run_opts(prog_fd, &o) ? -errno : 0;
+	r->t1 = xdp_run_now();
 	r->action = o.retval;
 	r->out_len = o.data_size_out;
 	r->meta_len = out.data;
