@@ -2,6 +2,7 @@
 #include "attach.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <sodium.h>
 #include <signal.h>
 #include <stdio.h>
@@ -132,6 +133,24 @@ static void initiate_to_known_endpoints(struct wgx_device *dev, uint64_t now)
 			wgx_send_want_handshake(p, now);
 }
 
+/*
+ * Default crypto workers: one per CPU the daemon may run on. Confined to one
+ * CPU (taskset, a cgroup cpuset), workers could only take turns with the
+ * control thread on it, adding a hand-off and a context switch per batch:
+ * then seal/open inline.
+ */
+static unsigned int default_workers(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	else
+		n = CPU_COUNT(&set);
+	return n > 1 ? (unsigned int)n : 0;
+}
+
 /* The tunnel side: a TUN device (socket mode) or the veth + AF_XDP plane (XDP mode). */
 static int open_tunnel(const struct wgx_attach_opts *o, struct wgx_device *dev)
 {
@@ -139,8 +158,7 @@ static int open_tunnel(const struct wgx_attach_opts *o, struct wgx_device *dev)
 
 	if (o->mode == WGX_MODE_XDP)
 		return wgx_xdp_start(dev, o->underlay,
-				     o->workers >= 0 ? (unsigned int)o->workers :
-						       (unsigned int)sysconf(_SC_NPROCESSORS_ONLN),
+				     o->workers >= 0 ? (unsigned int)o->workers : default_workers(),
 				     o->busy_poll);
 	ret = wgx_tun_open(o->name, o->mtu);
 	if (ret < 0) {
