@@ -37,7 +37,7 @@ struct {
 	__uint(max_entries, WGX_MAX_PEERS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
-	__type(value, struct wgx_peer);
+	__type(value, struct wgx_peer_val);
 } wgx_peers SEC(".maps");
 
 /* Host routes (/32) of the IPv4 allowed IPs. A /32 is the longest prefix

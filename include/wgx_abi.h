@@ -37,15 +37,15 @@ struct wgx_idx_val {
 };
 
 /* wgx_peers: key is the peer id (__u32). Public data only. */
-struct wgx_endpoint {
+struct wgx_endpoint_val {
 	__u16 family;		/* AF_INET, AF_INET6 or 0 (none yet) */
 	__be16 port;
 	__u8 addr[16];		/* IPv4 in the first 4 bytes */
 };
 
-struct wgx_peer {
+struct wgx_peer_val {
 	__u8 public_key[32];
-	struct wgx_endpoint endpoint;
+	struct wgx_endpoint_val endpoint;
 	__u32 flags;
 };
 

@@ -56,7 +56,7 @@ int wgx_bpf_set_hs_rate(struct wgx_bpf *b, uint32_t per_sec, uint32_t burst);
 int wgx_bpf_idx_add(struct wgx_bpf *b, uint32_t index, uint32_t peer_id, uint32_t slot);
 int wgx_bpf_idx_del(struct wgx_bpf *b, uint32_t index);
 /* Peers (wgx_peers): public key and endpoint only. */
-int wgx_bpf_peer_set(struct wgx_bpf *b, uint32_t peer_id, const struct wgx_peer *peer);
+int wgx_bpf_peer_set(struct wgx_bpf *b, uint32_t peer_id, const struct wgx_peer_val *peer);
 int wgx_bpf_peer_del(struct wgx_bpf *b, uint32_t peer_id);
 /* Allowed IPs: family AF_INET/AF_INET6, addr in network order, host bits
  * past cidr are cleared. add replaces an existing prefix's peer. /32 and

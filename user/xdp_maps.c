@@ -94,7 +94,7 @@ int wgx_bpf_idx_del(struct wgx_bpf *b, uint32_t index)
 	return delete(b->skel->maps.wgx_idx, &index);
 }
 
-int wgx_bpf_peer_set(struct wgx_bpf *b, uint32_t peer_id, const struct wgx_peer *peer)
+int wgx_bpf_peer_set(struct wgx_bpf *b, uint32_t peer_id, const struct wgx_peer_val *peer)
 {
 	return update(b->skel->maps.wgx_peers, &peer_id, peer);
 }

@@ -30,17 +30,10 @@
  * Idle: epoll_wait with the timer deadline (<= 1 s), 1 ms while TX completions
  * are outstanding; no busy polling unless --busy-poll.
  */
-/* wgx_abi.h names two of its map values like the daemon's own structs. */
-#include <stddef.h>
-#define wgx_peer wgx_abi_peer
-#define wgx_endpoint wgx_abi_endpoint
-#include "xdp_loader.h"
-#undef wgx_peer
-#undef wgx_endpoint
-
 #include "xdp_mode.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -55,6 +48,7 @@
 #include "receive.h"
 #include "tun.h"
 #include "uapi_server.h"
+#include "xdp_loader.h"
 #include "xdp_plane.h"
 
 #define UMEM_FRAMES_PER_SOCKET (2 * WGX_XSK_RING_SIZE)

@@ -34,7 +34,7 @@ void wgx_xdp_sync_index_del(struct wgx_bpf *b, uint32_t index)
 void wgx_xdp_sync_peer(struct wgx_bpf *b, uint32_t peer_id, const uint8_t public_key[32],
 		       const struct sockaddr *ep)
 {
-	struct wgx_peer v = { 0 };
+	struct wgx_peer_val v = { 0 };
 
 	memcpy(v.public_key, public_key, sizeof(v.public_key));
 	if (ep->sa_family == AF_INET) {

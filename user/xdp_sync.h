@@ -3,8 +3,7 @@
  * Mirror the daemon's tables into the BPF maps (XDP mode only): receiver
  * indices of live keypairs, peers' public keys and endpoints, allowed IPs.
  * Small hooks called by peer.c/device.c when dev->bpf is set; plain types
- * only, because wgx_abi.h (BPF side) and peer.h/endpoint.h (daemon side)
- * both define a struct wgx_peer and a struct wgx_endpoint.
+ * only, so peer.c and device.c need not see the BPF map layouts.
  *
  * Control thread. A failing map update is logged and counted by the caller's
  * effect (a missing index sends data through the UDP fallback): never fatal.
