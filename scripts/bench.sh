@@ -3,7 +3,8 @@
 # `make bench`: the same two-namespace topology for every system, measured in
 # one run, written to tests/bench/results/ as JSON, a markdown table (ratios
 # against wireguard-go and raw veth) and a PNG plot. `make profile`: perf
-# profile of the wg-xdp socket-mode daemons under a TCP stream, as folded stacks.
+# profiles of the wg-xdp daemons (XDP and socket mode) under a TCP stream, as
+# folded stacks plus a per-step summary.
 #
 #   wgx-bench-aPID (CPU 0)                     wgx-bench-bPID (CPU 1)
 #   daemon A, iperf3 client, ping              daemon B, iperf3 server
@@ -391,21 +392,21 @@ EOF
 }
 
 # ---- profile (make profile) ----
-# Folded stacks on stdin -> % of samples per the 3 frames under the event loop.
+# Folded stacks on stdin -> % of samples per the 3 frames under the event
+# loop $1 (wgx_socket_mode_run, wgx_xdp_mode_run or a crypto worker_main).
 by_step() {
-	awk '{ n = $NF; t += n; k = "(outside the event loop)"
+	awk -v loop="$1" '{ n = $NF; t += n; k = "(outside the event loop)"
 	       m = split($1, a, ";")
-	       for (i = 1; i <= m; i++) if (a[i] == "wgx_socket_mode_run") { k = a[i+1] ";" a[i+2] ";" a[i+3]; break }
+	       for (i = 1; i <= m; i++) if (a[i] == loop || a[i] == "worker_main") { k = a[i] ";" a[i+1] ";" a[i+2] ";" a[i+3]; break }
 	       c[k] += n }
 	     END { for (k in c) if (100 * c[k] / t >= 0.5) printf "%5.1f%%  %s\n", 100 * c[k] / t, k }' | sort -rn
 }
 
-profile() {
-	local sys=wgx-socket secs=${PROFILE_SECS:-8} why
-	command -v perf >/dev/null || { echo "bench: perf not installed (apt-get install linux-perf)"; exit 1; }
-	if why=$(unavailable $sys); then echo "bench: profile: $sys n/a: $why"; exit 1; fi
-	setup_system $sys && start_server || { echo "bench: profile: setup failed"; exit 1; }
-	mkdir -p "$OUT"
+# profile SYS: perf profiles of both daemons of SYS under one TCP stream.
+profile_system() {
+	local sys=$1 secs=${PROFILE_SECS:-8} why
+	if why=$(unavailable $sys); then echo "bench: profile: $sys n/a: $why"; return 1; fi
+	setup_system $sys && start_server || { echo "bench: profile: $sys: setup failed"; teardown_system; return 1; }
 	in_a iperf3 -c $DST -t $((secs + 3)) >"$WORK/iperf.txt" 2>&1 &
 	local ipid=$!
 	sleep 1
@@ -415,25 +416,37 @@ profile() {
 	local pa=$!
 	perf record -q -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$PID_B" -o "$WORK/b.data" -- sleep "$secs" 2>/dev/null
 	wait $pa; wait $ipid
-	local side data
+	local side data name
 	for side in sender:a receiver:b; do
 		data=$WORK/${side#*:}.data
+		name=$OUT/profile-$sys-${side%:*}
 		perf script -i "$data" 2>/dev/null | awk -f "$TOP/tests/bench/stackcollapse.awk" |
-			sort -t' ' -k2,2nr >"$OUT/profile-wgx-socket-${side%:*}.folded"
+			sort -t' ' -k2,2nr >"$name.folded"
 		{
 			echo "# $side side: share of samples by the daemon's call below its event loop"
-			by_step <"$OUT/profile-wgx-socket-${side%:*}.folded"
+			by_step "wgx_${sys#wgx-}_mode_run" <"$name.folded"
 			echo "# self time by symbol"
 			perf report -i "$data" --stdio --no-children --sort dso,symbol --percent-limit 1 -g none 2>/dev/null |
 				grep -v '^#' | grep -v '^$' | head -40
 			echo "# self + children by symbol"
 			perf report -i "$data" --stdio --children --sort symbol --percent-limit 3 -g none 2>/dev/null |
 				grep -v '^#' | grep -v '^$' | head -40
-		} >"$OUT/profile-wgx-socket-${side%:*}.txt"
+		} >"$name.txt"
 	done
-	grep -h receiver "$WORK/iperf.txt" | tail -1 | sed 's/^/bench: profile load: /'
+	grep -h receiver "$WORK/iperf.txt" | tail -1 | sed "s/^/bench: profile $sys load: /"
 	teardown_system
-	echo "bench: profiles in $OUT/profile-wgx-socket-{sender,receiver}.{folded,txt}"
+	echo "bench: profiles in $OUT/profile-$sys-{sender,receiver}.{folded,txt}"
+}
+
+profile() {	# both modes; SYSTEMS (--systems) narrows it
+	local sys rc=0
+	command -v perf >/dev/null || { echo "bench: perf not installed (apt-get install linux-perf)"; exit 1; }
+	mkdir -p "$OUT"
+	for sys in wgx-xdp wgx-socket; do
+		[[ " $SYSTEMS " = *" $sys "* ]] || continue
+		profile_system $sys || rc=1
+	done
+	return $rc
 }
 
 export WGX
