@@ -79,7 +79,7 @@ left_config() {	# LEFT: peer B4 over IPv4, peer B6 over IPv6, keepalive 1 s
 }
 
 unreach_both() {	# unreach_both NS: neither of LEFT's inner addresses answers
-	! ip netns exec "$1" ping -c 2 -W 1 100.64.0.1 && ! ip netns exec "$1" ping -c 2 -W 1 fd00::1
+	! ip netns exec "$1" ping -c 2 -i 0.3 -W 1 100.64.0.1 && ! ip netns exec "$1" ping -c 2 -i 0.3 -W 1 fd00::1
 }
 
 KA=$(genkey) KB4=$(genkey) KB6=$(genkey)
@@ -111,8 +111,15 @@ for fam in 4 6; do
 done
 ip netns exec $A wg set $IFA peer "$PB4" persistent-keepalive off peer "$PB6" persistent-keepalive off
 sleep 6
+# Both controls at once and quickly: 15 s after its last reply LEFT hears
+# nothing back (the RIGHTs' keepalives die at the NAT) and initiates a new
+# handshake, which opens the mappings again.
+unreach_both $B6 >"$LOGDIR/control6.out" 2>&1 &
+c6=$!
 check "IPv4 underlay: control: keepalive off, 6 s idle: the mapping expired, $RIGHT cannot reach $LEFT (inner IPv4, IPv6)" \
 	unreach_both $B4
-check "IPv6 underlay: control: keepalive off, 6 s idle: the mapping expired, $RIGHT cannot reach $LEFT (inner IPv4, IPv6)" \
-	unreach_both $B6
+wait $c6
+r=$?
+ok $r "IPv6 underlay: control: keepalive off, 6 s idle: the mapping expired, $RIGHT cannot reach $LEFT (inner IPv4, IPv6)"
+[ $r -eq 0 ] || sed 's/^/#   /' "$LOGDIR/control6.out"
 finish
