@@ -7,9 +7,10 @@
 #
 #   wgx-many-aPID (LEFT)                    wgx-many-bPID (RIGHT x 50)
 #  +--------------------------------+      +--------------------------------+
-#  | wgxmanyaPID 100.64.0.1         |      | wgxm0bPID .. wgxm49bPID        |
+#  | wgxmanyaPID 100.64.0.1 fd00::1 |      | wgxm0bPID .. wgxm49bPID        |
 #  |   1,000 peers: 100.65.x.y/32,  |      |   ports 31000..31049           |
-#  |   fd00:1::N/128 (50 real)      |      |   wgxm0bPID: 100.65.0.1        |
+#  |   fd00:1::N/128 (50 real)      |      |   wgxm0bPID: 100.65.0.1,       |
+#  |                                |      |              fd00:1::1         |
 #  | veth0 198.18.0.1 :51820        +------+ veth0 198.18.0.2               |
 #  +--------------------------------+      +--------------------------------+
 . "$(dirname "$0")/../lib.sh"
@@ -57,18 +58,21 @@ for i in range(int(sys.argv[2])):
     print("\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.65.%d.%d/32, fd00:1::%x/128" % (key, i // 250, i % 250 + 1, i + 1))
 PY
 	ip netns exec $A wg setconf $IFA "$LOGDIR/left.conf" &&
-	ip -n $A addr add 100.64.0.1/24 dev $IFA && ip -n $A link set $IFA up &&
-	ip -n $A route add 100.65.0.0/16 dev $IFA
+	ip -n $A addr add 100.64.0.1/24 dev $IFA && ip -n $A addr add fd00::1/64 dev $IFA nodad &&
+	ip -n $A link set $IFA up &&
+	ip -n $A route add 100.65.0.0/16 dev $IFA && ip -n $A route add fd00:1::/64 dev $IFA
 }
 
 config_right() {
 	local i
 	for i in $(seq 0 $((REAL - 1))); do
 		ip netns exec $B wg set wgxm${i}b$$ listen-port $((31000 + i)) private-key "$LOGDIR/k$i" \
-			peer "$PA" endpoint 198.18.0.1:51820 allowed-ips 100.64.0.1/32 persistent-keepalive 1 || return 1
+			peer "$PA" endpoint 198.18.0.1:51820 allowed-ips 100.64.0.1/32,fd00::1/128 \
+			persistent-keepalive 1 || return 1
 		ip -n $B link set wgxm${i}b$$ up || return 1
 	done
-	ip -n $B addr add 100.65.0.1/32 dev wgxm0b$$ && ip -n $B route add 100.64.0.1/32 dev wgxm0b$$
+	ip -n $B addr add 100.65.0.1/32 dev wgxm0b$$ && ip -n $B addr add fd00:1::1/128 dev wgxm0b$$ nodad &&
+	ip -n $B route add 100.64.0.1/32 dev wgxm0b$$ && ip -n $B route add fd00::1/128 dev wgxm0b$$
 }
 
 handshaken() { [ "$(ip netns exec $A wg show $IFA latest-handshakes | awk '$2 > 0' | wc -l)" -ge "$REAL" ]; }
@@ -85,4 +89,5 @@ check "$REAL instances configured, each initiates" config_right
 check "all $REAL handshakes complete within 20 s" wait_for "$REAL handshakes" 200 handshaken
 diag "handshakes done $((SECONDS - t0)) s after configuring"
 check "data to the first real peer (100.65.0.1)" ping_ok $A 100.65.0.1
+check "data to the first real peer over inner IPv6 (fd00:1::1)" ping_ok $A fd00:1::1
 finish

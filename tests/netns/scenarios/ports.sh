@@ -12,7 +12,8 @@
 #  |   listen-port 0 -> random -> 51999     |    |                            |
 #  |   fwmark 0x51 -> table 151:            |    |                            |
 #  |     198.18.5.2 dev veth0 (only there)  |    |                            |
-#  | veth0 198.18.0.1                       +----+ veth0 198.18.0.2, 198.18.5.2|
+#  | veth0 198.18.0.1 2001:2::1             +----+ veth0 198.18.0.2, 198.18.5.2|
+#  |                                        |    |       2001:2::2            |
 #  +----------------------------------------+    +----------------------------+
 . "$(dirname "$0")/../lib.sh"
 require_root
@@ -43,6 +44,8 @@ check "listen-port change: A->B works, from the new port" ping_ok $A 100.64.0.2
 check "listen-port change: $RIGHT follows to 198.18.0.1:51999" \
 	bash -c "ip netns exec $B wg show $IFB endpoints | grep -q '198.18.0.1:51999'"
 check "listen-port change: B->A works" ping_ok $B fd00::1
+ip netns exec $B wg set $IFB peer "$PA" endpoint "[2001:2::1]:51999"
+check "listen-port change: B->A over the IPv6 underlay ([2001:2::1]:51999)" ping_ok $B 100.64.0.1
 
 ip -n $B addr add 198.18.5.2/32 dev veth0
 ip -n $A route add 198.18.5.2/32 dev veth0 table 151

@@ -47,4 +47,5 @@ ok $? "$LEFT counted no dp_no_keypair/dp_keypair_expired/dp_decrypt_failed/dp_re
 # has already expired: LEFT sends first, which makes it initiate afresh.
 check "still interoperable after the rekeys: ping A->B" tunnel_up $A 100.64.0.2
 check "still interoperable after the rekeys: ping B->A" ping_ok $B 100.64.0.1
+check "still interoperable after the rekeys: ping A->B (inner IPv6)" ping_ok $A fd00::2
 finish

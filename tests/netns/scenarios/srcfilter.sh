@@ -3,13 +3,15 @@
 # Source filtering (cryptokey routing on receive): RIGHT sends inner packets
 # from 100.64.0.99 / fd00::99, outside the allowed IPs LEFT has for it; LEFT
 # must drop them (wg-xdp counts dp_src_not_allowed), and the reverse
-# direction too. Then strict rp_filter on LEFT's host must not break the
-# tunnel.
+# direction too (100.64.0.98 / fd00::98). Then strict rp_filter on LEFT's
+# host must not break the tunnel.
 #
 #   wgx-src-aPID (LEFT)                   wgx-src-bPID (RIGHT)
 #  +----------------------------+        +------------------------------------+
 #  | wgxsrcaPID 100.64.0.1      |        | wgxsrcbPID 100.64.0.2 (allowed)    |
-#  |   peer B: 100.64.0.2/32    |        |   + 100.64.0.99, fd00::99 (not)    |
+#  |   + 100.64.0.98, fd00::98  |        |   + 100.64.0.99, fd00::99 (not)    |
+#  |   peer B: 100.64.0.2/32,   |        |                                    |
+#  |           fd00::2/128      |        |                                    |
 #  |   rp_filter=1 (strict)     |        |                                    |
 #  | veth0 198.18.0.1           +--------+ veth0 198.18.0.2                   |
 #  +----------------------------+        +------------------------------------+
@@ -22,6 +24,7 @@ check "tunnel up" tunnel_up $A 100.64.0.2
 ip -n $B addr add 100.64.0.99/32 dev $IFB
 ip -n $B addr add fd00::99/128 dev $IFB nodad
 ip -n $A addr add 100.64.0.98/32 dev $IFA
+ip -n $A addr add fd00::98/128 dev $IFA nodad
 before=$( [ "$LEFT" = wg-xdp ] && stat_reason $A $IFA dp_src_not_allowed || echo 0)
 check "B->A from 100.64.0.99 (not in B's allowed IPs on A) is dropped" \
 	bash -c "! ip netns exec $B ping -c 3 -i 0.2 -W 1 -I 100.64.0.99 100.64.0.1"
@@ -34,7 +37,12 @@ if [ "$LEFT" = wg-xdp ]; then
 fi
 check "A->B from 100.64.0.98 (not in A's allowed IPs on B) is dropped by $RIGHT" \
 	bash -c "! ip netns exec $A ping -c 2 -i 0.2 -W 1 -I 100.64.0.98 100.64.0.2"
+check "A->B from fd00::98 is dropped by $RIGHT" \
+	bash -c "! ip netns exec $A ping -6 -c 2 -i 0.2 -W 1 -I fd00::98 fd00::2"
 check "legitimate source still passes" ping_ok $B 100.64.0.1
+# -I: for fd00::1 B would pick fd00::99/128 over fd00::2/64 (Linux caps
+# the longest-match rule at each address's prefix length).
+check "legitimate source fd00::2 still passes" ip netns exec $B ping -6 -c 1 -W 1 -w 3 -I fd00::2 fd00::1
 for k in all default $IFA veth0; do ip netns exec $A sysctl -qw net.ipv4.conf.$k.rp_filter=1; done
 check "rp_filter=1 on $LEFT's host: ping B->A" ping_ok $B 100.64.0.1
 check "rp_filter=1 on $LEFT's host: 2 MB TCP B->A, sha256 matches" tcp_transfer $B $A 100.64.0.1 2
