@@ -41,13 +41,13 @@ struct wgx_cookie_checker {
 };
 
 struct wgx_cookie {
-	uint8_t cookie[WGX_COOKIE_LEN]; /* latest cookie the peer gave us */
 	uint64_t birthdate;
-	bool is_valid;
+	uint8_t cookie[WGX_COOKIE_LEN]; /* latest cookie the peer gave us */
 	uint8_t last_mac1_sent[WGX_MAC_LEN]; /* AD of the reply we may get */
-	bool have_sent_mac1;
 	uint8_t cookie_decryption_key[WGX_KEY_LEN];
 	uint8_t message_mac1_key[WGX_KEY_LEN];
+	bool is_valid;
+	bool have_sent_mac1;
 };
 
 /* Checker: a fresh random secret born at now; keys from our public key (NULL: none). */

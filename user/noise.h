@@ -61,11 +61,11 @@ enum wgx_handshake_state {
 	WGX_HANDSHAKE_CONSUMED_RESPONSE,
 };
 
+/* Field order packs it without padding: one per peer, in locked memory. */
 struct wgx_handshake {
-	enum wgx_handshake_state state;
+	uint64_t precomputed_generation;
 	uint8_t remote_static[WGX_KEY_LEN];
 	uint8_t precomputed_static_static[WGX_KEY_LEN]; /* all zero: unusable */
-	uint64_t precomputed_generation;
 	uint8_t preshared_key[WGX_KEY_LEN];
 
 	/* Live only between the two messages; zeroed by begin_session. */
@@ -75,11 +75,12 @@ struct wgx_handshake {
 	uint8_t chaining_key[WGX_HASH_LEN];
 
 	/* Survive across handshakes (replay and flood protection). */
-	uint8_t latest_timestamp[WGX_TIMESTAMP_LEN]; /* newest accepted from peer */
 	uint64_t last_initiation_consumption;	     /* now of that acceptance */
-	bool has_consumed_initiation;
+	uint8_t latest_timestamp[WGX_TIMESTAMP_LEN]; /* newest accepted from peer */
 	uint8_t last_sent_timestamp[WGX_TIMESTAMP_LEN]; /* newest we sent */
+	bool has_consumed_initiation;
 
+	enum wgx_handshake_state state;
 	uint32_t local_index;  /* host order; set by the caller */
 	uint32_t remote_index; /* host order; from the peer's message */
 };

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Slab pool for secrets. Every slab is one page that serves one size class:
- * a header at the start of the page, then equal slots. Free slots form a
+ * Slab pool for secrets. Every slab is one page that serves one size class
+ * (a multiple of 16 bytes up to 1 KiB, so a 400-byte peer secret costs ~410
+ * bytes of locked memory, not the 585 a power-of-two class would): a header
+ * at the start of the page, then equal slots. Free slots form a
  * list threaded through the slots themselves (they are wiped first, so the
  * link is the only non-zero data in a free slot). A page whose slots are all
  * free is released, except one spare per class, so churn does not map and
@@ -21,9 +23,9 @@
 
 #include "log.h"
 
-#define MIN_SHIFT 4				/* 16-byte slots */
-#define NR_CLASSES 7				/* 16 .. 1024 */
-#define MAX_SLOT (1u << (MIN_SHIFT + NR_CLASSES - 1))
+#define SLOT_ALIGN 16u
+#define NR_CLASSES 64				/* 16, 32, .. 1024 */
+#define MAX_SLOT (SLOT_ALIGN * NR_CLASSES)
 #define SLAB_MAGIC 0x7767787365637265ULL	/* "wgxsecre" */
 
 struct free_slot {
@@ -50,16 +52,12 @@ static bool warned;
 
 static unsigned int size_class(size_t len)
 {
-	unsigned int c = 0;
-
-	while ((size_t)1 << (MIN_SHIFT + c) < len)
-		c++;
-	return c;
+	return len ? (unsigned int)((len - 1) / SLOT_ALIGN) : 0;
 }
 
 static size_t slot_size(unsigned int class)
 {
-	return (size_t)1 << (MIN_SHIFT + class);
+	return (size_t)(class + 1) * SLOT_ALIGN;
 }
 
 /* Map len bytes (a page multiple), lock them and keep them out of core dumps. */
