@@ -6,8 +6,8 @@
  * (decrypted/encrypted in place, headers rewritten in the frame's headroom).
  *
  * Frames are 4096 bytes (aligned mode); the kernel puts received packets at
- * XDP_PACKET_HEADROOM (256) into the frame, so every packet has >= 248 bytes
- * in front of it (after the 8-byte metadata) for outer headers.
+ * XDP_PACKET_HEADROOM (256) into the frame, so every packet has >= 240 bytes
+ * in front of it (after the 16-byte metadata) for outer headers.
  *
  * Frame ownership: a frame is on exactly one of the free list, a fill ring
  * (kernel), an RX descriptor being processed, a TX ring (kernel) until its
