@@ -35,7 +35,7 @@ struct wgx_peer *wgx_peer_create(struct wgx_device *dev, const uint8_t public_ke
 	wgx_cookie_init(&peer->secrets->cookie, public_key);
 	randombytes_buf(&seed, sizeof(seed));
 	wgx_timers_init(&peer->timers, dev->time_scale, seed);
-	if (wgx_pubkey_add(&dev->pubkeys, public_key, peer))
+	if (wgx_pubkey_add(&dev->pubkeys, peer->public_key, peer))
 		goto err_secrets;
 	peer->prev = dev->peers_tail;
 	if (dev->peers_tail)

@@ -17,8 +17,9 @@ struct index_slot {
 	struct wgx_peer *peer;
 };
 
+/* The key stays in the peer (the caller's buffer, valid until removal). */
 struct pubkey_slot {
-	uint8_t key[WGX_KEY_LEN];
+	const uint8_t *key;
 	struct wgx_peer *peer;
 };
 
@@ -108,7 +109,7 @@ int wgx_index_lookup(const struct wgx_index_table *t, uint32_t index, unsigned i
 
 int wgx_pubkey_table_init(struct wgx_pubkey_table *t)
 {
-	return wgx_sht_init(&t->sht, sizeof(struct pubkey_slot), WGX_KEY_LEN);
+	return wgx_sht_init_indirect(&t->sht, sizeof(struct pubkey_slot), WGX_KEY_LEN);
 }
 
 void wgx_pubkey_table_free(struct wgx_pubkey_table *t)
@@ -119,11 +120,10 @@ void wgx_pubkey_table_free(struct wgx_pubkey_table *t)
 int wgx_pubkey_add(struct wgx_pubkey_table *t, const uint8_t key[WGX_KEY_LEN],
 		   struct wgx_peer *peer)
 {
-	struct pubkey_slot s = { .peer = peer };
+	struct pubkey_slot s = { .key = key, .peer = peer };
 
 	if (!peer)
 		return -EINVAL;
-	memcpy(s.key, key, WGX_KEY_LEN);
 	return wgx_sht_add(&t->sht, &s);
 }
 

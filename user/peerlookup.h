@@ -80,7 +80,11 @@ int wgx_index_lookup(const struct wgx_index_table *t, uint32_t index, unsigned i
 int wgx_pubkey_table_init(struct wgx_pubkey_table *t);
 void wgx_pubkey_table_free(struct wgx_pubkey_table *t);
 
-/* Map @key to @peer (peer added). Returns 0, -EEXIST, -EINVAL (NULL peer), -ENOMEM. */
+/*
+ * Map @key to @peer (peer added). The table keeps the pointer, not a copy:
+ * @key must stay valid and unchanged until removed (the peer's own
+ * public_key). Returns 0, -EEXIST, -EINVAL (NULL peer), -ENOMEM.
+ */
 int wgx_pubkey_add(struct wgx_pubkey_table *t, const uint8_t key[WGX_KEY_LEN],
 		   struct wgx_peer *peer);
 

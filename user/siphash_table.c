@@ -29,6 +29,17 @@ static unsigned char *slot_at(const struct wgx_sht *t, uint32_t i)
 	return t->slots + (size_t)i * t->slot_size;
 }
 
+/* The key of the entry stored as @slot. */
+static const void *slot_key(const struct wgx_sht *t, const unsigned char *slot)
+{
+	const void *key;
+
+	if (!t->indirect)
+		return slot;
+	memcpy(&key, slot, sizeof(key));
+	return key;
+}
+
 static int alloc_arrays(struct wgx_sht *t, uint32_t cap)
 {
 	t->tags = calloc(cap, sizeof(*t->tags));
@@ -57,6 +68,20 @@ int wgx_sht_init(struct wgx_sht *t, size_t slot_size, size_t key_len)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int wgx_sht_init_indirect(struct wgx_sht *t, size_t slot_size, size_t key_len)
+{
+	int ret;
+
+	if (slot_size < sizeof(void *) || !key_len || key_len > UINT32_MAX)
+		return -EINVAL;
+	ret = wgx_sht_init(t, slot_size, sizeof(void *));
+	if (!ret) {
+		t->key_len = (uint32_t)key_len;
+		t->indirect = true;
+	}
+	return ret;
 }
 
 void wgx_sht_free(struct wgx_sht *t)
@@ -96,7 +121,7 @@ static uint32_t probe(const struct wgx_sht *t, const void *key, uint32_t tag, in
 	uint32_t i;
 
 	for (i = tag & t->mask; t->tags[i]; i = (i + 1) & t->mask) {
-		if (t->tags[i] == tag && !memcmp(slot_at(t, i), key, t->key_len)) {
+		if (t->tags[i] == tag && !memcmp(slot_key(t, slot_at(t, i)), key, t->key_len)) {
 			*found = 1;
 			return i;
 		}
@@ -115,16 +140,17 @@ void *wgx_sht_find(const struct wgx_sht *t, const void *key)
 
 int wgx_sht_add(struct wgx_sht *t, const void *slot)
 {
-	uint32_t tag = tag_of(t, slot), cap = t->mask + 1, i;
+	const void *key = slot_key(t, slot);
+	uint32_t tag = tag_of(t, key), cap = t->mask + 1, i;
 	int found;
 
-	i = probe(t, slot, tag, &found);
+	i = probe(t, key, tag, &found);
 	if (found)
 		return -EEXIST;
 	if ((uint64_t)(t->count + 1) * 4 > (uint64_t)cap * 3) {
 		if (cap >= CAP_MAX || resize(t, cap * 2))
 			return -ENOMEM;
-		i = probe(t, slot, tag, &found);
+		i = probe(t, key, tag, &found);
 	}
 	t->tags[i] = tag;
 	memcpy(slot_at(t, i), slot, t->slot_size);

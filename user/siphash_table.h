@@ -23,6 +23,7 @@
 #ifndef WGX_SIPHASH_TABLE_H
 #define WGX_SIPHASH_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,7 @@ struct wgx_sht {
 	uint32_t mask;	      /* capacity - 1; capacity is a power of two */
 	uint32_t count;
 	uint32_t slot_size, key_len;
+	bool indirect;	      /* slots start with a pointer to the key */
 	unsigned char sipkey[WGX_SHT_SIPKEY_LEN];
 };
 
@@ -44,6 +46,15 @@ struct wgx_sht {
  */
 int wgx_sht_init(struct wgx_sht *t, size_t slot_size, size_t key_len);
 
+/*
+ * The same, but each slot starts with a pointer to its key (@key_len bytes
+ * that must not change while the entry is in the table) instead of the key:
+ * for big keys kept elsewhere anyway (a peer's public key) the slot shrinks
+ * from key + value to pointer + value; tags keep mismatches from following
+ * the pointer.
+ */
+int wgx_sht_init_indirect(struct wgx_sht *t, size_t slot_size, size_t key_len);
+
 /* Free all memory and wipe the SipHash key. */
 void wgx_sht_free(struct wgx_sht *t);
 
@@ -51,8 +62,8 @@ void wgx_sht_free(struct wgx_sht *t);
 void *wgx_sht_find(const struct wgx_sht *t, const void *key);
 
 /*
- * Copy @slot (slot_size bytes, key first) in. Returns 0, -EEXIST when its key
- * is present (the table is unchanged), -ENOMEM when growing failed.
+ * Copy @slot (slot_size bytes, key first, or a pointer to it) in. Returns 0, -EEXIST when its key is present (the table is unchanged),
+ * -ENOMEM when growing failed.
  */
 int wgx_sht_add(struct wgx_sht *t, const void *slot);
 

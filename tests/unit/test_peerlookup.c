@@ -200,6 +200,9 @@ static void pubkeys(void)
 	ok(!absent_found, "10k unknown keys find nothing");
 	diag("100k pubkeys: %.0f ns/add, %.0f ns/lookup, %.1f bytes/entry", (t1 - t0) / PUBKEYS,
 	     (t2 - t1) / PUBKEYS, bytes_per_entry(&t.sht));
+	ok(bytes_per_entry(&t.sht) < 44 * 4 / 3,
+	   "slots hold a pointer to the key, not a copy: %.1f bytes per entry",
+	   bytes_per_entry(&t.sht));
 	ok(wgx_pubkey_add(&t, keys[7], fake_ptr(99)) == -EEXIST &&
 		   wgx_pubkey_lookup(&t, keys[7]) == fake_ptr(7),
 	   "adding a known key again -> -EEXIST, original kept");
