@@ -119,6 +119,16 @@ underlay() {
 	ip -n $A link set veth0 up; ip -n $B link set veth0 up
 }
 
+# wgx_args SYS: attach options of a wg-xdp system: wgx-MODE[-nort], where
+# -nort (not in the default list) runs it with --no-realtime for comparison.
+wgx_args() {
+	local m=${1#wgx-}
+	case "$m" in
+	*-nort) echo "--mode ${m%-nort} --no-realtime" ;;
+	*) echo "--mode $m" ;;
+	esac
+}
+
 # start_daemon SYS NS IFNAME CPU: one WireGuard daemon pinned to CPU; sets DPID.
 start_daemon() {
 	local sys=$1 ns=$2 ifn=$3 cpu=$4
@@ -126,7 +136,7 @@ start_daemon() {
 	wggo) ip netns exec "$ns" taskset -c "$cpu" env WG_PROCESS_FOREGROUND=1 \
 		wireguard-go -f "$ifn" >"$WORK/$ifn.log" 2>&1 & ;;
 	wgx-*) ip netns exec "$ns" taskset -c "$cpu" "$WGX" attach veth0 --name "$ifn" \
-		--mode "${sys#wgx-}" --foreground >"$WORK/$ifn.log" 2>&1 & ;;
+		$(wgx_args "$sys") --foreground >"$WORK/$ifn.log" 2>&1 & ;;
 	kernel) DPID=; ip -n "$ns" link add "$ifn" type wireguard; return ;;
 	esac
 	DPID=$!
@@ -148,11 +158,11 @@ unavailable() {
 		# A short-lived probe in its own namespace: the mode may not be built yet.
 		ip netns add $R && ip -n $R link add veth0 type veth peer name veth1 &&
 			ip -n $R link set veth0 up && ip -n $R link set veth1 up
-		why=$(ip netns exec $R timeout 10 "$WGX" attach veth0 --name $IFR --mode "${1#wgx-}" 2>&1)
+		why=$(ip netns exec $R timeout 10 "$WGX" attach veth0 --name $IFR $(wgx_args "$1") 2>&1)
 		local rc=$?
 		ip netns exec $R "$WGX" detach $IFR >/dev/null 2>&1
 		del_ns $R
-		[ $rc -eq 0 ] || { echo "attach --mode ${1#wgx-} failed: $(echo "$why" | tail -1 | sed 's/^wg-xdp: //; s/^error: //')"; return 0; } ;;
+		[ $rc -eq 0 ] || { echo "attach $(wgx_args "$1") failed: $(echo "$why" | tail -1 | sed 's/^wg-xdp: //; s/^error: //')"; return 0; } ;;
 	esac
 	return 1
 }
@@ -336,7 +346,7 @@ ready_run() {	# ready_run SYS: ms from launching the daemon until `wg show` answ
 	t0=$(now_ns)
 	case "$sys" in
 	wggo) ip netns exec $R wireguard-go $IFR >/dev/null 2>&1 ;;	# forks, returns
-	wgx-*) ip netns exec $R "$WGX" attach veth0 --name $IFR --mode "${sys#wgx-}" >/dev/null 2>&1 ;;
+	wgx-*) ip netns exec $R "$WGX" attach veth0 --name $IFR $(wgx_args "$sys") >/dev/null 2>&1 ;;
 	esac
 	# 5 ms polls: wireguard-go's parent returns before its UAPI socket exists
 	local n=1000

@@ -12,7 +12,8 @@ import subprocess
 import sys
 
 SYSTEMS = [("raw", "raw veth"), ("wggo", "wireguard-go"), ("wgx-socket", "wg-xdp socket"),
-           ("wgx-xdp", "wg-xdp xdp"), ("kernel", "kernel WireGuard")]
+           ("wgx-xdp", "wg-xdp xdp"), ("wgx-xdp-nort", "wg-xdp xdp --no-realtime"),
+           ("kernel", "kernel WireGuard")]
 # key, label, unit, higher is better
 METRICS = [
     ("tcp_1_gbps", "TCP, 1 stream", "Gbit/s", True),
