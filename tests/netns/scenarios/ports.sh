@@ -64,6 +64,11 @@ ip -n $A -6 rule add fwmark 0x51 table 151
 # Replies come from 198.18.5.2, which A's main table cannot route back: loose
 # rp_filter (inherited from the host) would drop them.
 for k in all default veth0; do ip netns exec $A sysctl -qw net.ipv4.conf.$k.rp_filter=0; done
+# RIGHT's endpoint for LEFT is unroutable from RIGHT: nothing RIGHT sends on
+# its own (a keepalive, a handshake) reaches LEFT and lets LEFT roam to
+# RIGHT's main address; only A's packets reaching B (B then roams to A) can
+# make a ping pass.
+ip netns exec $B wg set $IFB peer "$PA" endpoint "[2001:2:6::1]:51999"
 ip netns exec $A wg set $IFA peer "$PB" endpoint 198.18.5.2:51820
 check "fwmark 0 (control): IPv4 underlay 198.18.5.2 unroutable, A->B fails" \
 	bash -c "! ip netns exec $A ping -c 2 -i 0.3 -W 1 100.64.0.2"
@@ -72,7 +77,9 @@ check "fwmark 0 (control): IPv6 underlay 2001:2:5::2 unroutable, A->B fails" \
 	bash -c "! ip netns exec $A ping -c 2 -i 0.3 -W 1 100.64.0.2"
 ip netns exec $A wg set $IFA fwmark 0x51
 check "fwmark: wg show reports 0x51" bash -c "[ \"\$(ip netns exec $A wg show $IFA fwmark)\" = 0x51 ]"
-check "fwmark 0x51: IPv6 underlay routed by the mark, A->B works ([2001:2:5::2]:51820)" tunnel_up $A 100.64.0.2
+# The session is still valid: the first ping needs no handshake.
+check "fwmark 0x51: IPv6 underlay routed by the mark, A->B works ([2001:2:5::2]:51820)" ping_ok $A 100.64.0.2
 ip netns exec $A wg set $IFA peer "$PB" endpoint 198.18.5.2:51820
-check "fwmark 0x51: IPv4 underlay routed by the mark, A->B works (198.18.5.2:51820)" tunnel_up $A 100.64.0.2
+ip netns exec $B wg set $IFB peer "$PA" endpoint 198.18.6.1:51999	# B roamed to A again
+check "fwmark 0x51: IPv4 underlay routed by the mark, A->B works (198.18.5.2:51820)" ping_ok $A 100.64.0.2
 finish
