@@ -227,6 +227,26 @@ pair_setup() {
 	wg_side $B $IFB 2 "$KB" "$PA" "${B_PEER_EXTRA:-endpoint $EPA}" 1 || return 1
 }
 
+# set_endpoints FAM [PUB_A]: point the two sides of a pair_setup pair at each
+# other's IPv4 or IPv6 underlay address (port 51820) in the same namespaces,
+# so a scenario can repeat its core check over the other underlay family.
+# PUB_A is LEFT's public key as RIGHT knows it (default $PA).
+set_endpoints() {
+	local fam=$1 pa=${2:-$PA}
+	if [ "$fam" = 4 ]; then EPA=198.18.0.1:51820 EPB=198.18.0.2:51820
+	else EPA=[2001:2::1]:51820 EPB=[2001:2::2]:51820; fi
+	ip netns exec $A wg set $IFA peer "$PB" endpoint "$EPB" &&
+	ip netns exec $B wg set $IFB peer "$pa" endpoint "$EPA"
+}
+
+# endpoint_is NS IFNAME EP: the first peer's endpoint, as `wg show` reports it, is EP
+endpoint_is() {
+	local got
+	got=$(ip netns exec "$1" wg show "$2" endpoints | awk 'NR==1 {print $2}')
+	echo "endpoint $got, want $3"
+	[ "$got" = "$3" ]
+}
+
 # wg_side NS IFNAME ME PRIV PEER_PUB "PEER_OPTS" OTHER: key, one peer, addresses, up
 wg_side() {
 	local ns=$1 ifname=$2 me=$3 priv=$4 peer=$5 opts=$6 other=$7

@@ -3,7 +3,8 @@
 # Many peers: LEFT gets 1,000 peers through `wg setconf`, each with its own
 # /32 and /128; 50 of them are real RIGHT instances (one namespace, distinct
 # ports and keys) that handshake with LEFT in parallel (persistent keepalive
-# makes each one initiate). All 50 must complete, and data must flow to one.
+# makes each one initiate), the even ones over the IPv4 underlay, the odd ones
+# over IPv6. All 50 must complete, and data must flow to one of each family.
 #
 #   wgx-many-aPID (LEFT)                    wgx-many-bPID (RIGHT x 50)
 #  +--------------------------------+      +--------------------------------+
@@ -11,7 +12,10 @@
 #  |   1,000 peers: 100.65.x.y/32,  |      |   ports 31000..31049           |
 #  |   fd00:1::N/128 (50 real)      |      |   wgxm0bPID: 100.65.0.1,       |
 #  |                                |      |              fd00:1::1         |
-#  | veth0 198.18.0.1 :51820        +------+ veth0 198.18.0.2               |
+#  |                                |      |   wgxm1bPID: 100.65.0.2,       |
+#  |                                |      |              fd00:1::2         |
+#  | veth0 198.18.0.1 :51820        +------+ veth0 198.18.0.2 (even ones)   |
+#  |       2001:2::1                |      |       2001:2::2 (odd ones)     |
 #  +--------------------------------+      +--------------------------------+
 . "$(dirname "$0")/../lib.sh"
 require_root
@@ -25,6 +29,8 @@ netns_add $B
 ip -n $A link add veth0 type veth peer name veth0 netns $B
 ip -n $A addr add 198.18.0.1/24 dev veth0
 ip -n $B addr add 198.18.0.2/24 dev veth0
+ip -n $A addr add 2001:2::1/64 dev veth0 nodad
+ip -n $B addr add 2001:2::2/64 dev veth0 nodad
 ip -n $A link set veth0 up
 ip -n $B link set veth0 up
 KA=$(genkey) PA=$(pubkey "$KA")
@@ -63,16 +69,29 @@ PY
 	ip -n $A route add 100.65.0.0/16 dev $IFA && ip -n $A route add fd00:1::/64 dev $IFA
 }
 
-config_right() {
-	local i
+config_right() {	# even instances reach LEFT over the IPv4 underlay, odd ones over IPv6
+	local i ep
 	for i in $(seq 0 $((REAL - 1))); do
+		ep=198.18.0.1:51820
+		[ $((i % 2)) = 1 ] && ep=[2001:2::1]:51820
 		ip netns exec $B wg set wgxm${i}b$$ listen-port $((31000 + i)) private-key "$LOGDIR/k$i" \
-			peer "$PA" endpoint 198.18.0.1:51820 allowed-ips 100.64.0.1/32,fd00::1/128 \
+			peer "$PA" endpoint $ep allowed-ips 100.64.0.1/32,fd00::1/128 \
 			persistent-keepalive 1 || return 1
 		ip -n $B link set wgxm${i}b$$ up || return 1
 	done
 	ip -n $B addr add 100.65.0.1/32 dev wgxm0b$$ && ip -n $B addr add fd00:1::1/128 dev wgxm0b$$ nodad &&
-	ip -n $B route add 100.64.0.1/32 dev wgxm0b$$ && ip -n $B route add fd00::1/128 dev wgxm0b$$
+	ip -n $B route add 100.64.0.1/32 dev wgxm0b$$ && ip -n $B route add fd00::1/128 dev wgxm0b$$ || return 1
+	[ "$REAL" -ge 2 ] || return 0
+	# The second instance (IPv6 underlay) answers from its own addresses through
+	# its own interface: source-based routes, as the main table points at wgxm0b.
+	ip -n $B addr add 100.65.0.2/32 dev wgxm1b$$ && ip -n $B addr add fd00:1::2/128 dev wgxm1b$$ nodad &&
+	ip -n $B route add 100.64.0.1/32 dev wgxm1b$$ table 152 &&
+	ip -n $B route add fd00::1/128 dev wgxm1b$$ table 152 &&
+	ip -n $B rule add from 100.65.0.2 table 152 && ip -n $B -6 rule add from fd00:1::2 table 152
+}
+
+v6_endpoints() {	# LEFT's count of peers at RIGHT's IPv6 underlay address
+	ip netns exec $A wg show $IFA endpoints | grep -c '\[2001:2::2\]:'
 }
 
 handshaken() { [ "$(ip netns exec $A wg show $IFA latest-handshakes | awk '$2 > 0' | wc -l)" -ge "$REAL" ]; }
@@ -86,8 +105,16 @@ check "$LEFT lists $((2 * TOTAL)) allowed IPs" \
 	bash -c "[ \$(ip netns exec $A wg show $IFA allowed-ips | wc -w) = $((3 * TOTAL)) ]"
 t0=$SECONDS
 check "$REAL instances configured, each initiates" config_right
-check "all $REAL handshakes complete within 20 s" wait_for "$REAL handshakes" 200 handshaken
+check "all $REAL handshakes ($((REAL - REAL / 2)) over the IPv4 underlay, $((REAL / 2)) over IPv6) complete within 20 s" \
+	wait_for "$REAL handshakes" 200 handshaken
 diag "handshakes done $((SECONDS - t0)) s after configuring"
-check "data to the first real peer (100.65.0.1)" ping_ok $A 100.65.0.1
-check "data to the first real peer over inner IPv6 (fd00:1::1)" ping_ok $A fd00:1::1
+n6=$(v6_endpoints)
+[ "$n6" -eq $((REAL / 2)) ]
+ok $? "IPv6 underlay: $LEFT has $((REAL / 2)) peers at [2001:2::2] ($n6)"
+check "IPv4 underlay: data to the first real peer (100.65.0.1)" ping_ok $A 100.65.0.1
+check "IPv4 underlay: data to the first real peer over inner IPv6 (fd00:1::1)" ping_ok $A fd00:1::1
+if [ "$REAL" -ge 2 ]; then
+	check "IPv6 underlay: data to the second real peer (100.65.0.2)" ping_ok $A 100.65.0.2
+	check "IPv6 underlay: data to the second real peer over inner IPv6 (fd00:1::2)" ping_ok $A fd00:1::2
+fi
 finish

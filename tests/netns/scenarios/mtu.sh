@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # MTU: tunnel MTU 1280..1420 set with `ip link set mtu` on both WireGuard
 # interfaces (largest DF ping passes, one byte more fails locally with
-# EMSGSIZE, TCP works at 1280); then the underlay MTU drops to 1280 under a
+# EMSGSIZE, TCP works at 1280), over the IPv4 underlay and at 1420 over the
+# IPv6 underlay; then the underlay MTU drops to 1280 under a
 # 1420 tunnel, over IPv4 and IPv6 underlays: TCP must still complete (no
 # black hole), and a full-size DF ping either passes or fails cleanly.
 #
@@ -32,10 +33,17 @@ check "$LEFT and $RIGHT up and configured" pair_setup mtu 4 || { finish; exit; }
 check "tunnel up at the default MTU" tunnel_up $A 100.64.0.2
 for m in 1280 1340 1420; do
 	set_mtu $IFA $m $IFB
-	check "tunnel MTU $m: A->B largest DF ping passes, +1 byte fails (v4, v6)" edge $A 100.64.0.2 fd00::2 $m
-	check "tunnel MTU $m: B->A largest DF ping passes, +1 byte fails (v4, v6)" edge $B 100.64.0.1 fd00::1 $m
-	[ $m = 1280 ] && check "tunnel MTU 1280: $MB MB TCP A->B, sha256 matches" tcp_transfer $A $B fd00::2 $MB
+	check "IPv4 underlay: tunnel MTU $m: A->B largest DF ping passes, +1 byte fails (v4, v6)" edge $A 100.64.0.2 fd00::2 $m
+	check "IPv4 underlay: tunnel MTU $m: B->A largest DF ping passes, +1 byte fails (v4, v6)" edge $B 100.64.0.1 fd00::1 $m
+	[ $m = 1280 ] && check "IPv4 underlay: tunnel MTU 1280: $MB MB TCP A->B, sha256 matches" tcp_transfer $A $B fd00::2 $MB
 done
+# Over the IPv6 underlay a full 1420-byte inner packet makes a 1500-byte outer
+# one (40 + 8 + 32 bytes of headers): exactly the veth's MTU.
+set_endpoints 6
+check "IPv6 underlay: tunnel MTU 1420: A->B largest DF ping passes, +1 byte fails (v4, v6)" edge $A 100.64.0.2 fd00::2 1420
+check "IPv6 underlay: tunnel MTU 1420: B->A largest DF ping passes, +1 byte fails (v4, v6)" edge $B 100.64.0.1 fd00::1 1420
+check "IPv6 underlay: the pings ran over it ($LEFT sends to $EPB)" endpoint_is $A $IFA "$EPB"
+set_endpoints 4
 
 set_mtu veth0 1280 veth0
 for fam in 4 6; do

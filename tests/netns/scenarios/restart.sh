@@ -3,15 +3,15 @@
 # Restart: LEFT (wg-xdp) started from a config file is killed with SIGKILL and
 # started again with the same file; it initiates to its known endpoint at
 # start (RIGHT's latest handshake advances with no traffic), so the tunnel is
-# back in under 2 s while RIGHT keeps its stale
-# session. Then `wg-xdp detach` must leave no link, no bpffs pin and no UAPI
+# back in under 2 s while RIGHT keeps its stale session; once with RIGHT's
+# endpoint on the IPv4 underlay, once on the IPv6 underlay. Then `wg-xdp detach` must leave no link, no bpffs pin and no UAPI
 # socket behind.
 #
 #   wgx-rst-aPID (LEFT: attach --config)    wgx-rst-bPID (RIGHT)
 #  +------------------------------+        +------------------------------+
 #  | wgxrstaPID 100.64.0.1        |        | wgxrstbPID 100.64.0.2        |
 #  |   kill -9, attach again      |        |   keeps its old session      |
-#  | veth0 198.18.0.1             +--------+ veth0 198.18.0.2             |
+#  | veth0 198.18.0.1 2001:2::1   +--------+ veth0 198.18.0.2 2001:2::2   |
 #  +------------------------------+        +------------------------------+
 . "$(dirname "$0")/../lib.sh"
 require_root
@@ -24,20 +24,25 @@ netns_add $B
 ip -n $A link add veth0 type veth peer name veth0 netns $B
 ip -n $A addr add 198.18.0.1/24 dev veth0
 ip -n $B addr add 198.18.0.2/24 dev veth0
+ip -n $A addr add 2001:2::1/64 dev veth0 nodad
+ip -n $B addr add 2001:2::2/64 dev veth0 nodad
 ip -n $A link set veth0 up
 ip -n $B link set veth0 up
 KA=$(genkey) KB=$(genkey) PA=$(pubkey "$KA") PB=$(pubkey "$KB")
 CONF=$LOGDIR/a.conf
-cat >"$CONF" <<CONF
+write_conf() {	# write_conf ENDPOINT: LEFT's config file, RIGHT at ENDPOINT
+	cat >"$CONF" <<CONF
 [Interface]
 PrivateKey = $KA
 ListenPort = 51820
 
 [Peer]
 PublicKey = $PB
-Endpoint = 198.18.0.2:51820
+Endpoint = $1
 AllowedIPs = 100.64.0.2/32, fd00::2/128
 CONF
+}
+write_conf 198.18.0.2:51820
 
 addr_up() {
 	ip -n $A addr add 100.64.0.1/24 dev $IFA && ip -n $A addr add fd00::1/64 dev $IFA nodad &&
@@ -72,9 +77,17 @@ check "$RIGHT up" start_wg "$RIGHT" $B $IFB "$MODE" &&
 check "$RIGHT configured" wg_side $B $IFB 2 "$KB" "$PA" "endpoint 198.18.0.1:51820" 1 || { finish; exit; }
 check "tunnel up" tunnel_up $A 100.64.0.2
 check "tunnel up B->A (inner IPv6)" ping_ok $B fd00::1
-check "kill -9 and attach again: $LEFT handshakes unprompted, tunnel back in < 2 s" restart_time
+check "IPv4 underlay: kill -9 and attach again: $LEFT handshakes unprompted, tunnel back in < 2 s" restart_time
 diag "$(cat "$LOGDIR/last.out")"
-check "after the restart: B->A works (inner IPv6)" ping_ok $B fd00::1
+check "IPv4 underlay: after the restart: B->A works (inner IPv6)" ping_ok $B fd00::1
+# The same with RIGHT's endpoint on the IPv6 underlay in the config file: the
+# initiation at start goes to [2001:2::2]:51820 and RIGHT roams to LEFT's
+# IPv6 address.
+write_conf "[2001:2::2]:51820"
+check "IPv6 underlay: kill -9 and attach again: $LEFT handshakes unprompted, tunnel back in < 2 s" restart_time
+diag "$(cat "$LOGDIR/last.out")"
+check "IPv6 underlay: after the restart: B->A works (inner IPv6)" ping_ok $B fd00::1
+check "IPv6 underlay: $RIGHT now sends to [2001:2::1]:51820" endpoint_is $B $IFB "[2001:2::1]:51820"
 check "wg-xdp detach $IFA" ip netns exec $A "$WGX" detach $IFA
 check "detach: no link $IFA left" bash -c "! ip -n $A link show $IFA"
 check "detach: no UAPI socket /var/run/wireguard/$IFA.sock" test ! -e /var/run/wireguard/$IFA.sock
