@@ -3,9 +3,10 @@
 # Restart: LEFT (wg-xdp) started from a config file is killed with SIGKILL and
 # started again with the same file; it initiates to its known endpoint at
 # start (RIGHT's latest handshake advances with no traffic), so the tunnel is
-# back in under 2 s while RIGHT keeps its stale
-# session. Then `wg-xdp detach` must leave no link, no bpffs pin and no UAPI
-# socket behind.
+# back in under 2 s (WGX_RESTART_BOUND_MS: vmtest's emulated guests, where
+# starting the process alone takes over a second, allow more) while RIGHT
+# keeps its stale session. Then `wg-xdp detach` must leave no link, no bpffs
+# pin and no UAPI socket behind.
 #
 #   wgx-rst-aPID (LEFT: attach --config)    wgx-rst-bPID (RIGHT)
 #  +------------------------------+        +------------------------------+
@@ -17,6 +18,7 @@
 require_root
 pair_require
 [ "$LEFT" = wg-xdp ] || skip_all "restart/detach are wg-xdp commands; LEFT is $LEFT"
+BOUND=${WGX_RESTART_BOUND_MS:-2000}
 
 A=wgx-rst-a$$ B=wgx-rst-b$$ IFA=wgxrsta$$ IFB=wgxrstb$$
 netns_add $A
@@ -46,7 +48,7 @@ addr_up() {
 
 hs_newer() { [ "$(handshake_of $B $IFB)" -gt "$1" ]; }
 
-restart_time() {	# kill -9, start again: handshake without traffic, then a ping, < 2 s
+restart_time() {	# kill -9, start again: handshake without traffic, then a ping, < $BOUND ms
 	local pid t0 t1 hs
 	sleep 1	# handshake times have 1 s resolution
 	hs=$(handshake_of $B $IFB)
@@ -63,7 +65,7 @@ restart_time() {	# kill -9, start again: handshake without traffic, then a ping,
 	ip netns exec $A ping -c 1 -i 0.05 -W 2 -w 3 100.64.0.2 >/dev/null || return 1
 	t1=$(date +%s%N)
 	echo "tunnel back $(((t1 - t0) / 1000000)) ms after the restart"
-	[ $(((t1 - t0) / 1000000)) -lt 2000 ]
+	[ $(((t1 - t0) / 1000000)) -lt "$BOUND" ]
 }
 
 START_CONFIG=$CONF check "$LEFT attach --config $CONF" start_wg wg-xdp $A $IFA "$MODE" &&
@@ -72,7 +74,7 @@ check "$RIGHT up" start_wg "$RIGHT" $B $IFB "$MODE" &&
 check "$RIGHT configured" wg_side $B $IFB 2 "$KB" "$PA" "endpoint 198.18.0.1:51820" 1 || { finish; exit; }
 check "tunnel up" tunnel_up $A 100.64.0.2
 check "tunnel up B->A (inner IPv6)" ping_ok $B fd00::1
-check "kill -9 and attach again: $LEFT handshakes unprompted, tunnel back in < 2 s" restart_time
+check "kill -9 and attach again: $LEFT handshakes unprompted, tunnel back in < $BOUND ms" restart_time
 diag "$(cat "$LOGDIR/last.out")"
 check "after the restart: B->A works (inner IPv6)" ping_ok $B fd00::1
 check "wg-xdp detach $IFA" ip netns exec $A "$WGX" detach $IFA
