@@ -23,7 +23,7 @@ VMTEST_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$VMTEST_DIR/.." && pwd)
 . "$VMTEST_DIR/kernel.sh"
 
-ALL_SUITES="bpf unit netns interop-kernel interop-kernel-xdp"
+ALL_SUITES="bpf unit netns interop-kernel interop-kernel-xdp conformance-kernel conformance-kernel-xdp"
 ACCEL=${VMTEST_ACCEL:-tcg}
 MEM=${VMTEST_MEM:-1024}
 SMP=${VMTEST_SMP:-2}
@@ -163,11 +163,11 @@ done
 # ---- the table ----
 failed=0
 notes=()
-printf '\n%-20s' suite
+printf '\n%-24s' suite
 for k in "${COLS[@]}"; do printf ' %-18s' "${HEAD[$k]}"; done
 printf '\n'
 for s in "${SUITES[@]}"; do
-	printf '%-20s' "$s"
+	printf '%-24s' "$s"
 	for k in "${COLS[@]}"; do
 		if [ -n "${UNAVAIL[$k]:-}" ]; then
 			cell=unavailable

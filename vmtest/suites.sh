@@ -24,7 +24,18 @@ suite_tests() {	# suite_tests SUITE: print the test commands, one per line
 			[ "${t##*/}" = test-interop-kernel.sh ] || echo "$t"
 		done ;;
 	interop-kernel | interop-kernel-xdp) echo "$TOP/tests/netns/test-interop-kernel.sh" ;;
+	# One test per scenario, so that each has its log, time and denylist name.
+	conformance-kernel | conformance-kernel-xdp) ls "$TOP"/tests/netns/scenarios/*.sh ;;
 	*) return 1 ;;
+	esac
+}
+
+test_cmd() {	# test_cmd SUITE TEST: set CMD to the command that runs TEST
+	local conf=("$TOP/tests/netns/run.sh" --left wg-xdp --right kernel)
+	case "$1" in
+	conformance-kernel) CMD=("${conf[@]}" --mode socket "$(basename "$2" .sh)") ;;
+	conformance-kernel-xdp) CMD=("${conf[@]}" --mode xdp "$(basename "$2" .sh)") ;;
+	*) CMD=("$2") ;;
 	esac
 }
 
@@ -56,7 +67,8 @@ run_suite() {
 			continue
 		fi
 		local t0=$SECONDS
-		(cd "$TOP" && timeout -k 10 "$TEST_TIMEOUT" "$t") >"$log" 2>&1 </dev/null
+		test_cmd "$suite" "$t"
+		(cd "$TOP" && timeout -k 10 "$TEST_TIMEOUT" "${CMD[@]}") >"$log" 2>&1 </dev/null
 		rc=$?
 		echo "# exit $rc after $((SECONDS - t0)) s" >>"$log"
 		if [ $rc -ne 0 ]; then
