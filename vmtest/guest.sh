@@ -9,7 +9,10 @@ shift
 export PATH=/run/vmtest/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp LANG=C.UTF-8 TMPDIR=/tmp
 # The in-guest network is emulated (TCG): small transfers, correctness only.
-export WGX_TRANSFER_MB=${WGX_TRANSFER_MB:-4}
+export WGX_TRANSFER_MB=${WGX_TRANSFER_MB:-2}
+# Starting wg-xdp alone takes 1-2 s there: the restart scenario's 2 s bound
+# for "killed, started again, tunnel back" measures the emulator.
+export WGX_RESTART_BOUND_MS=${WGX_RESTART_BOUND_MS:-6000}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 hostname wgx-vmtest

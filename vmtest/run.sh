@@ -16,14 +16,14 @@
 #
 # Environment: VMTEST_ACCEL=tcg|kvm (tcg: the default, works anywhere),
 # VMTEST_MEM (MB, 1024), VMTEST_SMP (2), VMTEST_TIMEOUT (s per boot, 1800),
-# VMTEST_CACHE, WGX_TRANSFER_MB (in-guest transfers, 4).
+# VMTEST_CACHE, WGX_TRANSFER_MB (in-guest transfers, 2).
 set -u
 { # parsed whole before it runs: editing this file mid-run is then harmless
 VMTEST_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$VMTEST_DIR/.." && pwd)
 . "$VMTEST_DIR/kernel.sh"
 
-ALL_SUITES="bpf unit netns interop-kernel interop-kernel-xdp"
+ALL_SUITES="bpf unit netns interop-kernel interop-kernel-xdp conformance-kernel conformance-kernel-xdp"
 ACCEL=${VMTEST_ACCEL:-tcg}
 MEM=${VMTEST_MEM:-1024}
 SMP=${VMTEST_SMP:-2}
@@ -163,11 +163,11 @@ done
 # ---- the table ----
 failed=0
 notes=()
-printf '\n%-20s' suite
-for k in "${COLS[@]}"; do printf ' %-18s' "${HEAD[$k]}"; done
+printf '\n%-24s' suite
+for k in "${COLS[@]}"; do printf ' %-20s' "${HEAD[$k]}"; done
 printf '\n'
 for s in "${SUITES[@]}"; do
-	printf '%-20s' "$s"
+	printf '%-24s' "$s"
 	for k in "${COLS[@]}"; do
 		if [ -n "${UNAVAIL[$k]:-}" ]; then
 			cell=unavailable
@@ -182,9 +182,10 @@ for s in "${SUITES[@]}"; do
 					notes+=("FAIL $k $s: $why")
 				fi ;;
 			skip) notes+=("skip $k $s: $why") ;;
+			pass) [[ $why != *", 0 skipped" ]] && notes+=("partly skipped $k $s: $why") ;;
 			esac
 		fi
-		printf ' %-18s' "$cell"
+		printf ' %-20s' "$cell"
 	done
 	printf '\n'
 done

@@ -5,8 +5,10 @@
 #
 # For each SUITE writes OUTDIR/SUITE.status ("pass|fail|skip REASON") and one
 # log per test in OUTDIR/SUITE/. OUTDIR/deny (written by run.sh from
-# vmtest/DENYLIST) lists "SUITE REASON" or "SUITE/TEST REASON" lines to skip.
+# vmtest/DENYLIST) lists "SUITE REASON" or "SUITE/TEST REASON" lines to skip;
+# SUITE/TEST is a bash extended glob.
 set -u
+shopt -s extglob	# DENYLIST patterns: conformance-kernel/!(basic|rekey).sh
 { # parsed whole before it runs: editing this file mid-run is then harmless
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$1
@@ -24,12 +26,29 @@ suite_tests() {	# suite_tests SUITE: print the test commands, one per line
 			[ "${t##*/}" = test-interop-kernel.sh ] || echo "$t"
 		done ;;
 	interop-kernel | interop-kernel-xdp) echo "$TOP/tests/netns/test-interop-kernel.sh" ;;
+	# One test per scenario, so that each has its log, time and denylist name.
+	conformance-kernel | conformance-kernel-xdp) ls "$TOP"/tests/netns/scenarios/*.sh ;;
 	*) return 1 ;;
 	esac
 }
 
-denied() {	# denied SUITE[/TEST]: print the reason if listed
-	[ -f "$OUT/deny" ] && awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; f = 1; exit } END { exit !f }' "$OUT/deny"
+test_cmd() {	# test_cmd SUITE TEST: set CMD to the command that runs TEST
+	local conf=("$TOP/tests/netns/run.sh" --left wg-xdp --right kernel)
+	case "$1" in
+	conformance-kernel) CMD=("${conf[@]}" --mode socket "$(basename "$2" .sh)") ;;
+	conformance-kernel-xdp) CMD=("${conf[@]}" --mode xdp "$(basename "$2" .sh)") ;;
+	*) CMD=("$2") ;;
+	esac
+}
+
+denied() {	# denied SUITE[/TEST]: print the reason of the first line whose pattern matches
+	local pat why
+	[ -f "$OUT/deny" ] || return 1
+	while read -r pat why; do
+		# shellcheck disable=SC2053 # the pattern is a glob (extglob) on purpose
+		[[ $1 == $pat ]] && { echo "$why"; return 0; }
+	done <"$OUT/deny"
+	return 1
 }
 
 run_suite() {
@@ -56,7 +75,8 @@ run_suite() {
 			continue
 		fi
 		local t0=$SECONDS
-		(cd "$TOP" && timeout -k 10 "$TEST_TIMEOUT" "$t") >"$log" 2>&1 </dev/null
+		test_cmd "$suite" "$t"
+		(cd "$TOP" && timeout -k 10 "$TEST_TIMEOUT" "${CMD[@]}") >"$log" 2>&1 </dev/null
 		rc=$?
 		echo "# exit $rc after $((SECONDS - t0)) s" >>"$log"
 		if [ $rc -ne 0 ]; then
@@ -75,7 +95,7 @@ run_suite() {
 	if [ $nfail -gt 0 ]; then
 		echo "fail $nfail of $((npass + nfail + nskip)) failed" >"$OUT/$suite.status"
 	elif [ $npass -gt 0 ]; then
-		echo "pass $npass passed, $nskip skipped" >"$OUT/$suite.status"
+		echo "pass $npass passed, $nskip skipped${skipwhy:+ ($skipwhy)}" >"$OUT/$suite.status"
 	else
 		echo "skip $skipwhy" >"$OUT/$suite.status"
 	fi
