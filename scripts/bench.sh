@@ -27,7 +27,7 @@ WGX=${WGX:-$TOP/build/wg-xdp}
 BENCH_HS=$TOP/build/tests/bench/bench_handshake
 OUT=$TOP/tests/bench/results
 QUICK=0 PROFILE=0 PEERS_ARG= NODATA=0
-SYSTEMS="raw wggo wgx-socket wgx-xdp kernel"
+SYSTEMS="raw wggo wgx-socket wgx-xdp wgx-xdp-rt kernel"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) QUICK=1 ;;
@@ -119,12 +119,12 @@ underlay() {
 	ip -n $A link set veth0 up; ip -n $B link set veth0 up
 }
 
-# wgx_args SYS: attach options of a wg-xdp system: wgx-MODE[-nort], where
-# -nort (not in the default list) runs it with --no-realtime for comparison.
+# wgx_args SYS: attach options of a wg-xdp system: wgx-MODE[-rt], where -rt
+# runs it with --realtime (the data plane at SCHED_FIFO 1).
 wgx_args() {
 	local m=${1#wgx-}
 	case "$m" in
-	*-nort) echo "--mode ${m%-nort} --no-realtime" ;;
+	*-rt) echo "--mode ${m%-rt} --realtime" ;;
 	*) echo "--mode $m" ;;
 	esac
 }
@@ -371,7 +371,7 @@ measure_control() {
 	fi
 	for n in $PEERS $PEERS_ONCE; do gen_peers "$n"; done
 	for sys in $SYSTEMS; do
-		case "$sys" in raw | kernel) continue ;; esac
+		case "$sys" in raw | kernel | *-rt) continue ;; esac	# -rt: same memory as its mode
 		grep -q "^$sys	" "$NA" && continue
 		log "$sys: attach-to-ready time, RSS per peer ($PEERS peers)"
 		for ((r = 0; r < (QUICK ? 3 : 5); r++)); do ready_run "$sys"; done

@@ -151,28 +151,6 @@ static unsigned int default_workers(void)
 	return n > 1 ? (unsigned int)n : 0;
 }
 
-/*
- * Run the data plane the way the kernel runs WireGuard's, ahead of ordinary
- * processes: on a CPU that an application keeps busy, a normal-priority
- * daemon waits out the application's time slice before it moves the next
- * packet (ping under a TCP stream sharing one CPU: p50 ~6 ms at normal
- * priority, ~0.75 ms at SCHED_FIFO 1). Priority 1 is the lowest real-time
- * one, and the kernel's RT throttling (95% by default) keeps a flooded daemon
- * from starving the CPU. Not with --busy-poll, which never sleeps. Called
- * before the crypto workers start: they inherit it. Returns whether it took.
- */
-static bool realtime_priority(const struct wgx_attach_opts *o)
-{
-	struct sched_param sp = { .sched_priority = 1 };
-
-	if (o->no_realtime || o->busy_poll)
-		return false;
-	if (!sched_setscheduler(0, SCHED_FIFO, &sp))
-		return true;
-	pr_info("%s: data plane at normal priority (SCHED_FIFO: %s)", o->name, strerror(errno));
-	return false;
-}
-
 /* The tunnel side: a TUN device (socket mode) or the veth + AF_XDP plane (XDP mode). */
 static int open_tunnel(const struct wgx_attach_opts *o, struct wgx_device *dev)
 {
@@ -203,7 +181,6 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 	struct wgx_uapi_server uapi;
 	struct wgx_device *dev;
 	int ret, sigfd, ctlfd;
-	bool realtime;
 	uint64_t now;
 	char dir[256];
 
@@ -225,7 +202,8 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 		pr_err("%s: cannot bind UDP port %u: %s", o->name, dev->listen_port, strerror(-ret));
 		goto err_tun;
 	}
-	realtime = realtime_priority(o);
+	/* Before the crypto workers start (they opt out of inheriting it). */
+	wgx_rtprio_start(&dev->rt, o->name, !o->realtime || o->busy_poll);
 	ret = open_tunnel(o, dev);
 	if (ret)
 		goto err_tun;
@@ -247,7 +225,7 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 	dev->ctl_fd = ctlfd;
 	pr_info("%s: up, mode %s, UDP port %u, MTU %u, AEAD %s, %s", o->name,
 		o->mode == WGX_MODE_XDP ? "xdp" : "socket", dev->udp.port, o->mtu,
-		wgx_aead_backend_name(), realtime ? "SCHED_FIFO 1" : "normal priority");
+		wgx_aead_backend_name(), dev->rt.on ? "SCHED_FIFO 1" : "normal priority");
 	initiate_to_known_endpoints(dev, now);
 	wgx_daemon_ready(0);
 	if (o->mode == WGX_MODE_XDP)

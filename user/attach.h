@@ -15,7 +15,7 @@ struct wgx_attach_opts {
 	unsigned int mtu;
 	int workers;		/* XDP mode crypto threads; -1: one per online CPU */
 	bool busy_poll;		/* XDP mode: poll the rings without sleeping */
-	bool no_realtime;	/* keep the data plane at normal priority */
+	bool realtime;		/* control thread at SCHED_FIFO 1 (rtprio.h) */
 	bool foreground;
 };
 

@@ -71,9 +71,11 @@ char *wgx_ctl_stats_json(struct wgx_device *dev)
 	if (!f)
 		return NULL;
 	memcpy(reasons, dev->stats, sizeof(reasons));
-	fprintf(f, "{\"name\":\"%s\",\"mode\":\"%s\",\"listen_port\":%u,\"mtu\":%u,\"peers\":%u,",
+	fprintf(f, "{\"name\":\"%s\",\"mode\":\"%s\",\"listen_port\":%u,\"mtu\":%u,\"peers\":%u,"
+		   "\"realtime\":%s,\"realtime_demotions\":%llu,",
 		dev->name, dev->mode == WGX_MODE_XDP ? "xdp" : "socket", dev->udp.port, dev->mtu,
-		dev->n_peers);
+		dev->n_peers, dev->rt.on ? "true" : "false",
+		(unsigned long long)dev->rt.demotions);
 	/* XDP mode: the data plane's state, and the XDP programs' counters merged in. */
 	wgx_xdp_stats_json(dev, f, reasons);
 	fputs("\"reasons\":{", f);

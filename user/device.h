@@ -23,6 +23,7 @@
 #include "noise.h"
 #include "peerlookup.h"
 #include "ratelimiter.h"
+#include "rtprio.h"
 #include "timerq.h"
 #include "udp.h"
 #include "wgx_reasons.h"
@@ -44,6 +45,7 @@ struct wgx_device {
 	enum wgx_mode mode;
 	unsigned int mtu;
 	uint32_t time_scale;	/* WGX_TEST_TIME_SCALE: 1 outside tests */
+	struct wgx_rtprio rt;	/* the control thread's priority (rtprio.h) */
 
 	struct wgx_static_identity *identity;	/* locked memory */
 	struct wgx_cookie_checker *cookie_checker; /* locked memory: holds the cookie secret */

@@ -25,8 +25,8 @@ static const char usage[] =
 	"               [--workers N] [--busy-poll]   XDP mode: crypto threads (default: one\n"
 	"               per CPU it may run on, 0 (inline) when that is one), poll the\n"
 	"               rings without sleeping\n"
-	"               [--no-realtime]   keep the data plane at normal priority (default:\n"
-	"               SCHED_FIFO 1, ahead of applications, unless --busy-poll)\n"
+	"               [--realtime]   run the data plane at SCHED_FIFO 1, ahead of\n"
+	"               applications: lower latency on busy CPUs, less batching\n"
 	"               [--foreground] [--verbose]\n"
 	"                      create WireGuard interface NAME (default wg0) on underlay IFACE;\n"
 	"                      (mode xdp by default); configure it with `wg` or --config\n"
@@ -45,7 +45,7 @@ static int cmd_attach(int argc, char **argv)
 		{ "mtu", required_argument, NULL, 'M' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "busy-poll", no_argument, NULL, 'b' },
-		{ "no-realtime", no_argument, NULL, 'R' },
+		{ "realtime", no_argument, NULL, 'R' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 },
@@ -84,7 +84,7 @@ static int cmd_attach(int argc, char **argv)
 			o.busy_poll = true;
 			break;
 		case 'R':
-			o.no_realtime = true;
+			o.realtime = true;
 			break;
 		case 'f':
 			o.foreground = true;

@@ -166,8 +166,11 @@ int wgx_socket_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, in
 		return -ENOMEM;
 	ret = loop_init(l, dev, uapi, sigfd);
 	while (!ret) {
+		uint64_t t0 = wgx_clock_ktime_ns();
 		int n = epoll_wait(l->epfd, events, 8, timeout_ms(dev));
-		uint64_t now;
+		uint64_t now, t1 = wgx_clock_ktime_ns();
+
+		wgx_rtprio_after_wait(&dev->rt, t1 - t0, n, t1);
 
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;

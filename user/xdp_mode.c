@@ -346,8 +346,11 @@ int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int s
 		return -ENOMEM;
 	ret = loop_init(l, dev, uapi, sigfd);
 	while (!ret) {
+		uint64_t t0 = wgx_clock_ktime_ns();
 		int n = epoll_wait(l->epfd, events, 16, timeout_ms(dev, tx_busy));
-		uint64_t now = wgx_clock_mono_ns();
+		uint64_t now = wgx_clock_mono_ns(), t1 = wgx_clock_ktime_ns();
+
+		wgx_rtprio_after_wait(&dev->rt, t1 - t0, n, t1);
 
 		if (n < 0 && errno != EINTR) {
 			ret = -errno;

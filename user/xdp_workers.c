@@ -122,6 +122,15 @@ int wgx_xdp_workers_start(struct wgx_xdp_plane *p, unsigned int n)
 		return -ENOMEM;
 	for (size_t i = 0; i < WGX_XDP_JOBS; i++)
 		p->free_jobs[p->n_free_jobs++] = &p->jobs[i];
+	/* Workers run at normal priority whatever the control thread runs at:
+	 * only the control thread can tell a burst from a flood (rtprio.h). */
+	pthread_attr_t attr;
+	struct sched_param sp = { 0 };
+
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+	pthread_attr_setschedparam(&attr, &sp);
 	for (unsigned int i = 0; i < n; i++) {
 		struct wgx_xdp_worker *w = &p->workers[i];
 		int ret;
@@ -129,12 +138,15 @@ int wgx_xdp_workers_start(struct wgx_xdp_plane *p, unsigned int n)
 		w->p = p;
 		pthread_mutex_init(&w->lock, NULL);
 		pthread_cond_init(&w->cond, NULL);
-		ret = pthread_create(&w->thread, NULL, worker_main, w);
-		if (ret)
+		ret = pthread_create(&w->thread, &attr, worker_main, w);
+		if (ret) {
+			pthread_attr_destroy(&attr);
 			return -ret;
+		}
 		w->started = true;
 		p->n_workers = i + 1;
 	}
+	pthread_attr_destroy(&attr);
 	return 0;
 }
 

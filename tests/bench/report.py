@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 SYSTEMS = [("raw", "raw veth"), ("wggo", "wireguard-go"), ("wgx-socket", "wg-xdp socket"),
-           ("wgx-xdp", "wg-xdp xdp"), ("wgx-xdp-nort", "wg-xdp xdp --no-realtime"),
+           ("wgx-xdp", "wg-xdp xdp"), ("wgx-xdp-rt", "wg-xdp xdp --realtime"),
            ("kernel", "kernel WireGuard")]
 # key, label, unit, higher is better
 METRICS = [
@@ -95,7 +95,8 @@ def main():
         return r.get("metrics", {}).get(m, {}).get("median") if r.get("available") else None
 
     shown = [(s, l) for s, l in SYSTEMS if s in results]
-    ratios = [(a, b, f"{la} ÷ {lb}") for a, la in (("wgx-socket", "socket"), ("wgx-xdp", "xdp"))
+    ratios = [(a, b, f"{la} ÷ {lb}") for a, la in (("wgx-socket", "socket"), ("wgx-xdp", "xdp"),
+                                                   ("wgx-xdp-rt", "xdp --realtime"))
               if results.get(a, {}).get("available")
               for b, lb in (("wggo", "wireguard-go"), ("raw", "raw veth"))
               if results.get(b, {}).get("available")]
