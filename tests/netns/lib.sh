@@ -328,6 +328,25 @@ setup_underlay() {
 	ip -n $B link set veth0 up
 }
 
+# transfer_sha MB DST TIMEOUT: MB megabytes from B to A over TCP inside the
+# tunnel (A listens on 5001, B connects to DST), sha256 compared; the time
+# taken goes to $LOGDIR/transfer.time.
+transfer_sha() {
+	local mb=$1 dst=$2 secs=$3 src_file=$LOGDIR/payload dst_file=$LOGDIR/received lpid t0 t1
+	head -c "${mb}M" /dev/urandom >"$src_file"
+	rm -f "$dst_file"
+	ip netns exec $A timeout "$secs" socat -u "TCP-LISTEN:5001,reuseaddr" "OPEN:$dst_file,creat,trunc" &
+	lpid=$!
+	# A fixed sleep loses the race on slow (emulated) machines.
+	wait_for "listener in $A" 50 bash -c "ip netns exec $A ss -Hltn | grep -q ':5001 '"
+	t0=$(date +%s.%N)
+	ip netns exec $B timeout "$secs" socat -u "OPEN:$src_file" "TCP:$dst:5001" || return 1
+	wait $lpid || return 1
+	t1=$(date +%s.%N)
+	echo "# ${mb} MB in $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s" >"$LOGDIR/transfer.time"
+	[ "$(sha256sum <"$src_file")" = "$(sha256sum <"$dst_file")" ]
+}
+
 configure() {	# configure NS IFNAME ADDR_SUFFIX PRIV PEER_PUB PEER_ENDPOINT PEER_SUFFIX
 	local ns=$1 ifname=$2 me=$3 priv=$4 peer=$5 ep=$6 other=$7
 	ip netns exec "$ns" wg set "$ifname" listen-port 51820 private-key <(echo "$priv") \

@@ -28,18 +28,6 @@ MODE=${WGX_INTEROP_MODE:-socket}
 why=$(impl_available kernel) || skip_all "$why"
 why=$(impl_available wg-xdp) || skip_all "$why"
 
-transfer() {	# BYTES MB B -> A over TCP inside the tunnel, compare sha256
-	local dst=$1 src_file=$LOGDIR/payload dst_file=$LOGDIR/received
-	head -c "${BYTES}M" /dev/urandom >"$src_file"
-	rm -f "$dst_file"
-	ip netns exec $A timeout 120 socat -u "TCP-LISTEN:5001,reuseaddr" "OPEN:$dst_file,creat,trunc" &
-	local lpid=$!
-	wait_for "listener in $A" 50 bash -c "ip netns exec $A ss -Hltn | grep -q ':5001 '"
-	ip netns exec $B timeout 120 socat -u "OPEN:$src_file" "TCP:$dst:5001" || return 1
-	wait $lpid || return 1
-	[ "$(sha256sum <"$src_file")" = "$(sha256sum <"$dst_file")" ]
-}
-
 mode_of() { [ "$1" = wg-xdp ] && echo "$MODE" || echo socket; }
 
 bring_up() {	# bring_up IMPL NS IFNAME: 0 up, 1 failed, 2 wg-xdp lacks this mode
@@ -64,35 +52,25 @@ run_pair() {	# run_pair LEFT RIGHT UNDERLAY_FAMILY
 		rc=$?
 		if [ $rc -eq 2 ]; then
 			skip "wg-xdp --mode $MODE: $(grep -hiE -m1 'supported|not in this build' "$LOGDIR/$3.log")" "$tag"
-			teardown
+			teardown_all
 			return
 		fi
 		ok $rc "$1 up in $2"
-		[ $rc -eq 0 ] || { sed 's/^/#   /' "$LOGDIR/last.out"; teardown; return; }
+		[ $rc -eq 0 ] || { sed 's/^/#   /' "$LOGDIR/last.out"; teardown_all; return; }
 	done
 	check "$left configured through wg" configure $A $IFA 1 "$ka" "$pb" "$epb" 2 &&
-	check "$right configured through wg" configure $B $IFB 2 "$kb" "$pa" "$epa" 1 || { teardown; return; }
+	check "$right configured through wg" configure $B $IFB 2 "$kb" "$pa" "$epa" 1 || { teardown_all; return; }
 	# No handshake, no tunnel: the remaining checks would only time out.
 	check "$tag: ping 100.64.0.2 from A ($left initiates)" ip netns exec $A ping -c 3 -i 0.2 -W 5 100.64.0.2 ||
-		{ teardown; return; }
+		{ teardown_all; return; }
 	check "$tag: ping 100.64.0.1 from B" ip netns exec $B ping -c 3 -i 0.2 -W 5 100.64.0.1
 	check "$tag: ping fd00::2 from A" ip netns exec $A ping -6 -c 3 -i 0.2 -W 5 fd00::2
 	check "$tag: ping fd00::1 from B" ip netns exec $B ping -6 -c 3 -i 0.2 -W 5 fd00::1
 	check "$tag: 1392-byte ping, DF set" ip netns exec $A ping -c 1 -W 5 -s 1392 -M do 100.64.0.2
-	check "$tag: ${BYTES} MB TCP $right -> $left, sha256 matches" transfer 100.64.0.1
+	check "$tag: ${BYTES} MB TCP $right -> $left, sha256 matches" transfer_sha "$BYTES" 100.64.0.1 120
 	check "$tag: wg show on A: recent handshake, bytes both ways" wg_show_fresh $A $IFA
 	check "$tag: wg show on B: recent handshake, bytes both ways" wg_show_fresh $B $IFB
-	teardown
-}
-
-teardown() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-	PIDS=()
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
-	NETNS_LIST=()
+	teardown_all
 }
 
 run_pair wg-xdp kernel 4

@@ -22,19 +22,6 @@ require_root
 A=wgx-is-a$$ B=wgx-is-b$$ IFA=wgisa$$ IFB=wgisb$$
 BYTES=${WGX_TRANSFER_MB:-50}
 
-transfer() {	# 50 MB B -> A over TCP inside the tunnel, compare sha256
-	local dst=$1 src_file=$LOGDIR/payload dst_file=$LOGDIR/received
-	head -c "${BYTES}M" /dev/urandom >"$src_file"
-	rm -f "$dst_file"
-	ip netns exec $A timeout 60 socat -u "TCP-LISTEN:5001,reuseaddr" "OPEN:$dst_file,creat,trunc" &
-	local lpid=$!
-	# A fixed sleep loses the race on slow (emulated) machines.
-	wait_for "listener in $A" 50 bash -c "ip netns exec $A ss -Hltn | grep -q ':5001 '"
-	ip netns exec $B timeout 60 socat -u "OPEN:$src_file" "TCP:$dst:5001" || return 1
-	wait $lpid || return 1
-	[ "$(sha256sum <"$src_file")" = "$(sha256sum <"$dst_file")" ]
-}
-
 run_pair() {	# run_pair LEFT RIGHT UNDERLAY_FAMILY
 	local left=$1 right=$2 fam=$3 ka kb pa pb epa epb why
 	for impl in "$left" "$right"; do
@@ -47,7 +34,7 @@ run_pair() {	# run_pair LEFT RIGHT UNDERLAY_FAMILY
 	check "$left up in $A" start_wg "$left" $A $IFA socket &&
 	check "$right up in $B" start_wg "$right" $B $IFB socket &&
 	check "$left configured through wg (UAPI)" configure $A $IFA 1 "$ka" "$pb" "$epb" 2 &&
-	check "$right configured through wg (UAPI)" configure $B $IFB 2 "$kb" "$pa" "$epa" 1 || { teardown; return; }
+	check "$right configured through wg (UAPI)" configure $B $IFB 2 "$kb" "$pa" "$epa" 1 || { teardown_all; return; }
 	local tag="$left <-> $right, IPv$fam underlay"
 	check "$tag: ping 100.64.0.2 from A" ip netns exec $A ping -c 3 -i 0.2 -W 5 100.64.0.2
 	check "$tag: ping 100.64.0.1 from B" ip netns exec $B ping -c 3 -i 0.2 -W 5 100.64.0.1
@@ -55,24 +42,10 @@ run_pair() {	# run_pair LEFT RIGHT UNDERLAY_FAMILY
 	check "$tag: ping fd00::1 from B" ip netns exec $B ping -6 -c 3 -i 0.2 -W 5 fd00::1
 	check "$tag: ping 1..1392 byte payloads from A" \
 		bash -c "for s in 1 56 500 1000 1392; do ip netns exec $A ping -c 1 -W 5 -s \$s -M do 100.64.0.2 || exit 1; done"
-	check "$tag: ${BYTES} MB TCP B->A, sha256 matches" transfer 100.64.0.1
+	check "$tag: ${BYTES} MB TCP B->A, sha256 matches" transfer_sha "$BYTES" 100.64.0.1 60
 	check "$tag: wg show on A: recent handshake, bytes both ways" wg_show_fresh $A $IFA
 	check "$tag: wg show on B: recent handshake, bytes both ways" wg_show_fresh $B $IFB
-	teardown
-}
-
-teardown() {
-	cleanup_pids
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
-	NETNS_LIST=()
-}
-
-cleanup_pids() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-	PIDS=()
+	teardown_all
 }
 
 for fam in 4 6; do

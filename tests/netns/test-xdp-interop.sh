@@ -23,21 +23,6 @@ require_root
 A=wgx-xi-a$$ B=wgx-xi-b$$ IFA=wgxia$$ IFB=wgxib$$
 MB=${WGX_TRANSFER_MB:-200}
 
-transfer() {	# MB megabytes from B to A over TCP inside the tunnel, compare sha256
-	local dst=$1 src_file=$LOGDIR/payload dst_file=$LOGDIR/received t0 t1
-	[ -f "$src_file" ] || head -c "${MB}M" /dev/urandom >"$src_file"
-	rm -f "$dst_file"
-	ip netns exec $A timeout 90 socat -u "TCP-LISTEN:5001,reuseaddr" "OPEN:$dst_file,creat,trunc" &
-	local lpid=$!
-	sleep 0.3
-	t0=$(date +%s.%N)
-	ip netns exec $B timeout 90 socat -u "OPEN:$src_file" "TCP:$dst:5001" || return 1
-	wait $lpid || return 1
-	t1=$(date +%s.%N)
-	echo "# ${MB} MB in $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s" >"$LOGDIR/transfer.time"
-	[ "$(sha256sum <"$src_file")" = "$(sha256sum <"$dst_file")" ]
-}
-
 stat_of() {	# stat_of NS IFNAME KEY: a number from `wg-xdp stats --json`
 	ip netns exec "$1" "$WGX" stats "$2" --json |
 		python3 -c "import json,sys; d=json.load(sys.stdin); x={**d.get('xdp',{}), **d['reasons']}; print(x.get('$3',0))"
@@ -77,7 +62,7 @@ run_pair() {	# run_pair RIGHT UNDERLAY_FAMILY (LEFT is always wg-xdp in XDP mode
 	check "wg-xdp (xdp) up in $A" start_wg wg-xdp $A $IFA xdp &&
 	check "$right up in $B" start_wg "$right" $B $IFB xdp &&
 	check "wg-xdp configured through wg (UAPI)" configure $A $IFA 1 "$ka" "$pb" "$epb" 2 &&
-	check "$right configured through wg (UAPI)" configure $B $IFB 2 "$kb" "$pa" "$epa" 1 || { teardown; return; }
+	check "$right configured through wg (UAPI)" configure $B $IFB 2 "$kb" "$pa" "$epa" 1 || { teardown_all; return; }
 	local tag="wg-xdp(xdp) <-> $right, IPv$fam underlay"
 	check "$tag: ping 100.64.0.2 from A" ip netns exec $A ping -c 3 -i 0.2 -W 5 100.64.0.2
 	check "$tag: ping 100.64.0.1 from B" ip netns exec $B ping -c 3 -i 0.2 -W 5 100.64.0.1
@@ -85,24 +70,14 @@ run_pair() {	# run_pair RIGHT UNDERLAY_FAMILY (LEFT is always wg-xdp in XDP mode
 	check "$tag: ping fd00::1 from B" ip netns exec $B ping -6 -c 3 -i 0.2 -W 5 fd00::1
 	check "$tag: ping 1..1392 byte payloads from A" \
 		bash -c "for s in 1 56 500 1000 1392; do ip netns exec $A ping -c 1 -W 5 -s \$s -M do 100.64.0.2 || exit 1; done"
-	check "$tag: ${MB} MB TCP B->A, sha256 matches" transfer 100.64.0.1 &&
+	check "$tag: ${MB} MB TCP B->A, sha256 matches" transfer_sha "$MB" 100.64.0.1 90 &&
 		diag "$tag: $(cut -c3- "$LOGDIR/transfer.time")"
 	check "$tag: A (receiver) went XDP -> XSK, not the socket" xdp_path_used $A $IFA receiver
 	[ "$right" = wg-xdp ] &&
 		check "$tag: B (sender) went XDP -> XSK, not the socket" xdp_path_used $B $IFB sender
 	check "$tag: wg show on A: recent handshake, bytes both ways" wg_show_fresh $A $IFA
 	check "$tag: wg show on B: recent handshake, bytes both ways" wg_show_fresh $B $IFB
-	teardown
-}
-
-teardown() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-	PIDS=()
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
-	NETNS_LIST=()
+	teardown_all
 }
 
 for fam in 4 6; do

@@ -24,15 +24,7 @@ REAL=${WGX_MANY_REAL:-50}
 TOTAL=${WGX_MANY_TOTAL:-1000}
 
 A=wgx-many-a$$ B=wgx-many-b$$ IFA=wgxmanya$$
-netns_add $A
-netns_add $B
-ip -n $A link add veth0 type veth peer name veth0 netns $B
-ip -n $A addr add 198.18.0.1/24 dev veth0
-ip -n $B addr add 198.18.0.2/24 dev veth0
-ip -n $A addr add 2001:2::1/64 dev veth0 nodad
-ip -n $B addr add 2001:2::2/64 dev veth0 nodad
-ip -n $A link set veth0 up
-ip -n $B link set veth0 up
+setup_underlay
 KA=$(genkey) PA=$(pubkey "$KA")
 
 start_all() {	# LEFT and REAL RIGHT instances, started in parallel

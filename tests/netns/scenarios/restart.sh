@@ -22,15 +22,7 @@ pair_require
 BOUND=${WGX_RESTART_BOUND_MS:-2000}
 
 A=wgx-rst-a$$ B=wgx-rst-b$$ IFA=wgxrsta$$ IFB=wgxrstb$$
-netns_add $A
-netns_add $B
-ip -n $A link add veth0 type veth peer name veth0 netns $B
-ip -n $A addr add 198.18.0.1/24 dev veth0
-ip -n $B addr add 198.18.0.2/24 dev veth0
-ip -n $A addr add 2001:2::1/64 dev veth0 nodad
-ip -n $B addr add 2001:2::2/64 dev veth0 nodad
-ip -n $A link set veth0 up
-ip -n $B link set veth0 up
+setup_underlay
 KA=$(genkey) KB=$(genkey) PA=$(pubkey "$KA") PB=$(pubkey "$KB")
 CONF=$LOGDIR/a.conf
 write_conf() {	# write_conf ENDPOINT: LEFT's config file, RIGHT at ENDPOINT
