@@ -150,6 +150,7 @@ unsigned int wgx_link_rx_queues(const char *name)
 struct route_reply {
 	int family;
 	int ifindex;
+	uint8_t type;			/* RTN_* */
 	bool has_gw, has_src, found;
 	uint8_t gw[16], src[16];
 	uint8_t mac[6];
@@ -165,6 +166,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWROUTE)
 		return MNL_CB_OK;
 	r->found = true;
+	r->type = ((const struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_type;
 	mnl_attr_for_each(a, nlh, sizeof(struct rtmsg)) {
 		switch (mnl_attr_get_type(a)) {
 		case RTA_OIF:
@@ -205,14 +207,13 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int wgx_route_nexthop(int family, const void *dst, struct wgx_nexthop *nh)
+/* RTM_GETROUTE for @dst (from @src when not NULL) into @r. */
+static int route_get(int family, const void *dst, const void *src, struct route_reply *r)
 {
 	size_t alen = family == AF_INET6 ? 16 : 4;
-	struct route_reply r = { .family = family };
 	char buf[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
-	struct ndmsg *ndm;
 	int ret;
 
 	/* The ack ends the exchange after the single (non-multipart) reply. */
@@ -222,13 +223,43 @@ int wgx_route_nexthop(int family, const void *dst, struct wgx_nexthop *nh)
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_dst_len = (unsigned char)(alen * 8);
 	mnl_attr_put(nlh, RTA_DST, alen, dst);
-	ret = nl_talk(nlh, route_cb, &r);
-	if (ret == -ENETUNREACH || ret == -EHOSTUNREACH || (!ret && !r.found))
+	if (src) {
+		rtm->rtm_src_len = (unsigned char)(alen * 8);
+		mnl_attr_put(nlh, RTA_SRC, alen, src);
+	}
+	*r = (struct route_reply){ .family = family };
+	ret = nl_talk(nlh, route_cb, r);
+	if (ret == -ENETUNREACH || ret == -EHOSTUNREACH || (!ret && !r->found))
 		return -EHOSTUNREACH;
+	return ret;
+}
+
+/* @addr is one of this host's addresses: routing it ends in the local table. */
+static bool addr_is_local(int family, const void *addr)
+{
+	struct route_reply r;
+
+	return !route_get(family, addr, NULL, &r) && r.type == RTN_LOCAL;
+}
+
+int wgx_route_nexthop(int family, const void *dst, const void *src, struct wgx_nexthop *nh)
+{
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	struct route_reply r;
+	char buf[256];
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm;
+	int ret;
+
+	if (src && !addr_is_local(family, src))
+		src = NULL;
+	ret = route_get(family, dst, src, &r);
 	if (ret)
 		return ret;
 	nh->ifindex = r.ifindex;
-	if (r.has_src)
+	if (src)
+		memcpy(&nh->src6, src, alen);
+	else if (r.has_src)
 		memcpy(&nh->src6, r.src, alen);
 	else
 		return -EHOSTUNREACH; /* no source address to send from */

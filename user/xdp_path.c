@@ -327,30 +327,42 @@ void wgx_xdp_tun_rx(struct wgx_xdp_plane *p, uint64_t now)
 	}
 }
 
-static unsigned int nh_slot(int family, const uint8_t *addr)
+static unsigned int nh_slot(int family, const uint8_t *addr, const uint8_t *src)
 {
+	size_t alen = family == AF_INET6 ? 16 : 4;
 	uint32_t h = 2166136261u;
 
-	for (int i = 0; i < (family == AF_INET6 ? 16 : 4); i++)
+	for (size_t i = 0; i < alen; i++)
 		h = (h ^ addr[i]) * 16777619u;
+	for (size_t i = 0; i < alen; i++)
+		h = (h ^ src[i]) * 16777619u;
 	return h % WGX_XDP_NH_SLOTS;
 }
 
-static const struct wgx_xdp_nh *nh_lookup(struct wgx_xdp_plane *p, const union wgx_sockaddr *a)
-{
-	int family = a->sa.sa_family;
-	const uint8_t *addr = family == AF_INET6 ? (const uint8_t *)&a->in6.sin6_addr :
-						   (const uint8_t *)&a->in4.sin_addr;
-	size_t alen = family == AF_INET6 ? 16 : 4;
-	struct wgx_xdp_nh *e = &p->nh[nh_slot(family, addr)];
+/* wgx_xdp_nh.src of an endpoint without a sticky source */
+static const uint8_t nh_no_src[16];
 
-	if (e->state != NH_EMPTY && e->family == family && !memcmp(e->addr, addr, alen))
+/* The cache entry for sending to @ep (its address, from its sticky source). */
+static const struct wgx_xdp_nh *nh_lookup(struct wgx_xdp_plane *p, const struct wgx_endpoint *ep)
+{
+	int family = ep->addr.sa.sa_family;
+	bool v6 = family == AF_INET6;
+	const uint8_t *addr = v6 ? (const uint8_t *)&ep->addr.in6.sin6_addr :
+				   (const uint8_t *)&ep->addr.in4.sin_addr;
+	const uint8_t *src = !ep->src_ifindex ? nh_no_src : v6 ? (const uint8_t *)&ep->src6 :
+							  (const uint8_t *)&ep->src4;
+	size_t alen = v6 ? 16 : 4;
+	struct wgx_xdp_nh *e = &p->nh[nh_slot(family, addr, src)];
+
+	if (e->state != NH_EMPTY && e->family == family && !memcmp(e->addr, addr, alen) &&
+	    !memcmp(e->src, src, alen))
 		return e->state == NH_VALID ? e : NULL;
 	/* Miss (or a colliding address): take the slot, resolve on the control loop. */
 	memset(e, 0, sizeof(*e));
 	e->state = NH_PENDING;
 	e->family = (uint8_t)family;
 	memcpy(e->addr, addr, alen);
+	memcpy(e->src, src, alen);
 	p->nh_wanted = true;
 	return NULL;
 }
@@ -410,7 +422,7 @@ void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
 
 	for (int i = 0; i < batch->n; i++) {
 		struct wgx_udp_msg *m = &batch->msgs[i];
-		const struct wgx_xdp_nh *e = nh_lookup(p, &m->ep.addr);
+		const struct wgx_xdp_nh *e = nh_lookup(p, &m->ep);
 		uint8_t *frame;
 		size_t flen;
 
@@ -464,7 +476,8 @@ void wgx_xdp_nh_refresh(struct wgx_xdp_plane *p, uint64_t now)
 		    (e->state != NH_PENDING && age < NH_REVALIDATE_NS))
 			continue;
 		e->checked_ns = now;
-		ret = wgx_route_nexthop(e->family, e->addr, &e->nh);
+		ret = wgx_route_nexthop(e->family, e->addr, memcmp(e->src, nh_no_src, 16) ? e->src : NULL,
+					&e->nh);
 		if (!ret)
 			e->state = e->nh.ifindex == p->nic_ifindex ? NH_VALID : NH_NOT_OURS;
 		else

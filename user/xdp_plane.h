@@ -77,11 +77,16 @@ struct wgx_xdp_peer_queues {
 
 enum { NH_EMPTY, NH_PENDING, NH_VALID, NH_NOT_OURS };
 
-/* How to reach one endpoint address through the NIC's XSK. */
+/*
+ * How to reach one endpoint address through the NIC's XSK, from one local
+ * source: the address the peer last sent to (the endpoint's sticky source),
+ * or, when none is pinned (all zero), the route's preferred source.
+ */
 struct wgx_xdp_nh {
 	uint8_t state;
 	uint8_t family;
 	uint8_t addr[16];
+	uint8_t src[16];
 	struct wgx_nexthop nh;
 	uint64_t checked_ns;
 };
