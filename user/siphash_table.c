@@ -53,15 +53,18 @@ static int alloc_arrays(struct wgx_sht *t, uint32_t cap)
 	return 0;
 }
 
-int wgx_sht_init(struct wgx_sht *t, size_t slot_size, size_t key_len)
+/* A slot holds the key itself, or (@indirect) a pointer to it. */
+static int sht_init(struct wgx_sht *t, size_t slot_size, size_t key_len, bool indirect)
 {
 	memset(t, 0, sizeof(*t));
-	if (!key_len || key_len > slot_size || slot_size > UINT32_MAX)
+	if (!key_len || key_len > UINT32_MAX || slot_size > UINT32_MAX ||
+	    (indirect ? sizeof(void *) : key_len) > slot_size)
 		return -EINVAL;
 	if (sodium_init() < 0)
 		return -EIO;
 	t->slot_size = (uint32_t)slot_size;
 	t->key_len = (uint32_t)key_len;
+	t->indirect = indirect;
 	crypto_shorthash_keygen(t->sipkey);
 	if (alloc_arrays(t, CAP_MIN)) {
 		sodium_memzero(t->sipkey, sizeof(t->sipkey));
@@ -70,18 +73,14 @@ int wgx_sht_init(struct wgx_sht *t, size_t slot_size, size_t key_len)
 	return 0;
 }
 
+int wgx_sht_init(struct wgx_sht *t, size_t slot_size, size_t key_len)
+{
+	return sht_init(t, slot_size, key_len, false);
+}
+
 int wgx_sht_init_indirect(struct wgx_sht *t, size_t slot_size, size_t key_len)
 {
-	int ret;
-
-	if (slot_size < sizeof(void *) || !key_len || key_len > UINT32_MAX)
-		return -EINVAL;
-	ret = wgx_sht_init(t, slot_size, sizeof(void *));
-	if (!ret) {
-		t->key_len = (uint32_t)key_len;
-		t->indirect = true;
-	}
-	return ret;
+	return sht_init(t, slot_size, key_len, true);
 }
 
 void wgx_sht_free(struct wgx_sht *t)
