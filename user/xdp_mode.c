@@ -292,8 +292,9 @@ static int timeout_ms(struct wgx_device *dev, bool tx_busy)
 }
 
 /*
- * `ip link set NAME mtu N` changes only the host end of the veth pair; frames
- * larger than the daemon end's MTU would vanish there, so it follows.
+ * `ip link set NAME mtu N` changes only the host end of the veth pair: the
+ * daemon end follows (larger frames would vanish there), and so does the
+ * device MTU that bounds and pads what the data plane seals.
  */
 static void follow_tunnel_mtu(struct wgx_xdp_plane *p)
 {
@@ -303,12 +304,15 @@ static void follow_tunnel_mtu(struct wgx_xdp_plane *p)
 		return;
 	want = wgx_link_get_mtu(host);
 	have = wgx_link_get_mtu(p->dp_ifindex);
-	if (want <= 0 || want == have)
+	if (want <= 0 || (want == have && (unsigned int)want == p->dev->mtu))
 		return;
-	ret = wgx_link_set_mtu(p->dp_name, (unsigned int)want);
-	if (ret)
+	if (want != have && (ret = wgx_link_set_mtu(p->dp_name, (unsigned int)want))) {
 		pr_warn("%s: tunnel MTU %d not usable on %s: %s", p->dev->name, want, p->dp_name,
 			strerror(-ret));
+		return;
+	}
+	pr_info("%s: tunnel MTU %u -> %d", p->dev->name, p->dev->mtu, want);
+	p->dev->mtu = (unsigned int)want;
 }
 
 static int loop_init(struct loop *l, struct wgx_device *dev, struct wgx_uapi_server *uapi,

@@ -270,6 +270,7 @@ static bool dispatch_tx(struct wgx_xdp_plane *p, struct wgx_peer *peer, uint64_t
 	job->kp = kp;
 	job->peer = peer;
 	job->counter = counter;
+	job->mtu = p->dev->mtu;
 	return wgx_xdp_dispatch(p, job);
 }
 

@@ -40,6 +40,7 @@ struct wgx_xdp_job {
 	struct wgx_keypair *kp;
 	struct wgx_peer *peer;
 	uint64_t counter;		/* TX: nonce (in); RX: nonce (out) */
+	unsigned int mtu;		/* TX: pad up to this (the tunnel MTU when queued) */
 	size_t out_len;			/* RX: plaintext length; TX: sealed length */
 	struct wgx_endpoint ep;		/* RX: outer source */
 };

@@ -64,7 +64,7 @@ static bool ring_empty(struct wgx_xdp_ring *r)
 	return atomic_load(&r->head) == atomic_load(&r->tail);
 }
 
-static void run_job(struct wgx_xdp_plane *p, struct wgx_xdp_job *job)
+static void run_job(struct wgx_xdp_job *job)
 {
 	int state = JOB_DONE;
 
@@ -72,7 +72,7 @@ static void run_job(struct wgx_xdp_plane *p, struct wgx_xdp_job *job)
 		if (wgx_data_open(job->kp, job->msg, job->len, &job->counter, &job->out_len))
 			state = JOB_FAILED;
 	} else {
-		job->out_len = wgx_data_seal(job->kp, job->counter, job->msg, job->len, p->dev->mtu);
+		job->out_len = wgx_data_seal(job->kp, job->counter, job->msg, job->len, job->mtu);
 	}
 	atomic_store_explicit(&job->state, state, memory_order_release);
 }
@@ -88,7 +88,7 @@ static void *worker_main(void *arg)
 		unsigned int n = 0;
 
 		while (n < WORKER_BATCH && (job = ring_pop(&w->ring))) {
-			run_job(p, job);
+			run_job(job);
 			n++;
 		}
 		if (n) {
