@@ -295,6 +295,8 @@ int wgx_bpf_detach(struct wgx_bpf *b)
 		if (!b->ifindex[w])
 			continue;
 		e = detach_one(b->ifindex[w], b->mode_flag[w], bpf_program__fd(prog_of(b, w)));
+		if (e == -ENODEV)
+			e = 0; /* the interface went away, and its program with it */
 		if (e)
 			pr_warn("bpf: detaching %s from ifindex %d: %s", prog_name(w),
 				b->ifindex[w], strerror(-e));

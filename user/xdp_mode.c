@@ -315,6 +315,23 @@ static void follow_tunnel_mtu(struct wgx_xdp_plane *p)
 	p->dev->mtu = (unsigned int)want;
 }
 
+/*
+ * The underlay interface was deleted (its XDP program and AF_XDP sockets went
+ * with it): say so once. Sending already falls back to the kernel UDP socket
+ * (no next hop through the old ifindex), and receiving has always had it.
+ */
+static void check_nic(struct wgx_xdp_plane *p)
+{
+	int ret = p->nic_gone ? 0 : wgx_link_get_mtu(p->nic_ifindex);
+
+	if (ret != -ENXIO && ret != -ENODEV)
+		return;
+	p->nic_gone = true;
+	pr_warn("%s: underlay interface %s is gone: XDP and AF_XDP with it, packets now go "
+		"through the kernel UDP socket; attach again to restore the XDP data plane",
+		p->dev->name, p->nic_name);
+}
+
 static int loop_init(struct loop *l, struct wgx_device *dev, struct wgx_uapi_server *uapi,
 		     int sigfd)
 {
@@ -379,6 +396,7 @@ int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int s
 			else if (tag == EV_NETLINK && wgx_route_monitor_drain(l->p->nl_fd)) {
 				wgx_xdp_nh_invalidate(l->p);
 				follow_tunnel_mtu(l->p);
+				check_nic(l->p);
 			}
 			else if (tag == EV_SIGNAL) {
 				pr_info("%s: signal received, shutting down", dev->name);
@@ -434,7 +452,8 @@ void wgx_xdp_stats_json(struct wgx_device *dev, FILE *f, uint64_t *reasons)
 		   "\"xsk_nic_rx\":%llu,\"xsk_nic_tx\":%llu,\"xsk_tun_rx\":%llu,\"xsk_tun_tx\":%llu,"
 		   "\"tx_kicks\":%llu,\"tx_kicks_busy\":%llu,\"frames_free\":%zu,\"frames\":%zu,"
 		   "\"socket_fallback\":%llu},",
-		p->nic_name, xdp_mode_name(p->rx_xdp_mode), xdp_mode_name(p->tun_xdp_mode),
+		p->nic_name, p->nic_gone ? "gone" : xdp_mode_name(p->rx_xdp_mode),
+		xdp_mode_name(p->tun_xdp_mode),
 		p->pool.zero_copy ? "zero-copy" : "copy", p->n_nic, p->n_workers,
 		p->busy_poll ? "true" : "false", p->dp_name,
 		(unsigned long long)nic_rx, (unsigned long long)nic_tx,

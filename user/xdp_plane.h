@@ -104,6 +104,7 @@ struct wgx_xdp_plane {
 	uint8_t nic_mac[6], host_mac[6], dp_mac[6];
 	int rx_xdp_mode, tun_xdp_mode;	/* enum wgx_xdp_mode */
 	bool veth_created;
+	bool nic_gone;			/* the underlay interface was deleted */
 
 	struct wgx_xdp_nh nh[WGX_XDP_NH_SLOTS];
 	uint64_t nh_scan_ns;

@@ -18,7 +18,8 @@
 # 3. kill -9 A's daemon; attach again: the stale veth and XDP program are
 #    replaced, the tunnel works again.
 # Idle: the daemon sleeps (< 1% CPU) when nothing flows. Roaming: B's
-# underlay address changes, A follows. Map sync: A's pinned BPF maps hold
+# underlay address changes, A follows. The underlay veth is deleted and
+# re-created: both daemons say so and the tunnel runs on the kernel socket. Map sync: A's pinned BPF maps hold
 # the receiver index, the roamed endpoint and the allowed IP; removing the
 # peer through wg empties them.
 # 4. `wg-xdp detach`: XDP program off veth0, tunnel veth gone, UAPI socket gone.
@@ -141,6 +142,22 @@ roamed() {	# B moves to 198.18.0.3: A learns it from B's authenticated data
 		ip netns exec $A ping -c 2 -i 0.3 -W 5 100.64.0.2
 }
 check "roaming: B moves to 198.18.0.3, A follows and the tunnel works" roamed
+
+# ---- underlay interface deleted and re-created ----
+nic_replaced() {	# the veth pair goes (both daemons lose XDP + AF_XDP) and a new one comes
+	ip -n $A link del veth0 &&
+	ip -n $A link add veth0 type veth peer name veth0 netns $B &&
+	ip -n $A addr add 198.18.0.1/24 dev veth0 && ip -n $B addr add 198.18.0.3/24 dev veth0 &&
+	ip -n $A link set veth0 up && ip -n $B link set veth0 up || return 1
+	ip netns exec $A ping -c 3 -i 0.3 -W 5 100.64.0.2 && ip netns exec $B ping -c 3 -i 0.3 -W 5 100.64.0.1
+}
+check "underlay veth deleted and re-created: the tunnel works (kernel UDP socket path)" nic_replaced
+for side in "$A $IFA" "$B $IFB"; do
+	set -- $side
+	check "$2 reports its underlay interface gone (stats xdp_mode)" \
+		test "$(stat_of $1 $2 xdp_mode)" = gone
+	check "$2 logged it" grep -q "underlay interface veth0 is gone" "$LOGDIR/$2.log"
+done
 
 # ---- map sync ----
 map_json() {	# map_json MAP: A's pinned map, seen from its daemon's mount namespace
