@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * XDP mode: set-up, event loop and teardown of the AF_XDP data plane.
+ * XDP mode: the event loop of the AF_XDP data plane, and its statistics
+ * (set-up, teardown and following the interfaces: xdp_setup.c).
  *
  * Topology (ARCHITECTURE.md "Data flow"):
  *
@@ -51,189 +52,8 @@
 #include "xdp_loader.h"
 #include "xdp_plane.h"
 
-#define UMEM_FRAMES_PER_SOCKET (2 * WGX_XSK_RING_SIZE)
 #define UDP_BATCH 64
 #define UDP_BUF 65536
-
-/* The daemon's end of the tunnel veth: derived from NAME, fits IFNAMSIZ. */
-static void dp_name(const char *name, char out[IF_NAMESIZE])
-{
-	uint32_t h = 2166136261u;
-
-	for (const char *c = name; *c; c++)
-		h = (h ^ (uint8_t)*c) * 16777619u;
-	snprintf(out, IF_NAMESIZE, "wgx%08x", h);
-}
-
-void wgx_xdp_cleanup_stale(const char *name, const char *underlay)
-{
-	char dp[IF_NAMESIZE];
-	int ifindex = underlay ? wgx_link_index(underlay) : -1;
-
-	dp_name(name, dp);
-	wgx_bpf_remove_stale(name, &ifindex, ifindex > 0 ? 1 : 0);
-	/* Deleting the daemon's end takes NAME (its peer) with it. */
-	if (!wgx_link_delete(dp))
-		pr_info("%s: removed leftover tunnel veth %s", name, dp);
-}
-
-int wgx_xdp_prepare(struct wgx_device *dev)
-{
-	int ret = wgx_bpf_open(&dev->bpf, dev->name, 0);
-
-	if (ret)
-		pr_err("%s: cannot load the XDP programs: %s", dev->name, strerror(-ret));
-	return ret;
-}
-
-/* The tables as they are now into the maps (the hooks keep them current). */
-static int sync_aip_cb(void *ctx, int family, const void *addr, uint8_t cidr)
-{
-	struct wgx_peer *peer = ctx;
-
-	return wgx_bpf_aip_add(peer->dev->bpf, family, addr, cidr, peer->id);
-}
-
-static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu)
-{
-	int ret = wgx_veth_create(name, p->dp_name, mtu);
-
-	if (ret) {
-		pr_err("%s: cannot create the tunnel veth (peer %s): %s", name, p->dp_name,
-		       strerror(-ret));
-		return ret;
-	}
-	p->veth_created = true;
-	if ((ret = wgx_link_set_flags(name, true, true)) ||
-	    (ret = wgx_link_set_flags(p->dp_name, true, true)) ||
-	    (ret = wgx_link_mac(name, p->host_mac)) || (ret = wgx_link_mac(p->dp_name, p->dp_mac))) {
-		pr_err("%s: cannot configure the tunnel veth: %s", name, strerror(-ret));
-		return ret;
-	}
-	/* Else TCP/UDP reach XDP with partial checksums (ARCHITECTURE, measured facts). */
-	ret = wgx_link_tx_csum_off(name);
-	if (ret)
-		pr_warn("%s: cannot turn TX checksum offload off (%s): TCP in the tunnel may fail",
-			name, strerror(-ret));
-	p->dp_ifindex = wgx_link_index(p->dp_name);
-	return p->dp_ifindex < 0 ? p->dp_ifindex : 0;
-}
-
-static int attach_progs(struct wgx_xdp_plane *p, struct wgx_device *dev)
-{
-	enum wgx_xdp_mode mode;
-	int ret = wgx_bpf_attach(dev->bpf, WGX_BPF_RX, p->nic_ifindex, &mode);
-
-	if (ret) {
-		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->nic_name, strerror(-ret));
-		return ret;
-	}
-	p->rx_xdp_mode = mode;
-	ret = wgx_bpf_attach(dev->bpf, WGX_BPF_TUN, p->dp_ifindex, &mode);
-	if (ret) {
-		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->dp_name, strerror(-ret));
-		return ret;
-	}
-	p->tun_xdp_mode = mode;
-	ret = wgx_bpf_pin(dev->bpf);
-	if (ret)
-		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
-	return ret;
-}
-
-static int open_sockets(struct wgx_xdp_plane *p, struct wgx_device *dev)
-{
-	unsigned int nq = wgx_link_rx_queues(p->nic_name);
-	int ret;
-
-	if (nq > WGX_XDP_MAX_NIC_QUEUES)
-		nq = WGX_XDP_MAX_NIC_QUEUES;
-	ret = wgx_xsk_pool_init(&p->pool, (nq + 1) * UMEM_FRAMES_PER_SOCKET);
-	if (ret)
-		return ret;
-	/* The veth first: it is copy mode, and sockets sharing a UMEM share its mode. */
-	ret = wgx_xsk_open(&p->pool, &p->tun, p->dp_name, 0, true);
-	if (ret) {
-		pr_err("%s: AF_XDP socket on %s: %s", dev->name, p->dp_name, strerror(-ret));
-		return ret;
-	}
-	ret = wgx_bpf_xsk_set(dev->bpf, WGX_BPF_TUN, 0, p->tun.fd);
-	for (unsigned int q = 0; q < nq && !ret; q++) {
-		ret = wgx_xsk_open(&p->pool, &p->nic[q], p->nic_name, q, false);
-		if (ret) {
-			pr_err("%s: AF_XDP socket on %s queue %u: %s", dev->name, p->nic_name, q,
-			       strerror(-ret));
-			return ret;
-		}
-		p->n_nic = q + 1;
-		ret = wgx_bpf_xsk_set(dev->bpf, WGX_BPF_RX, q, p->nic[q].fd);
-	}
-	if (ret)
-		pr_err("%s: cannot register AF_XDP sockets: %s", dev->name, strerror(-ret));
-	wgx_xdp_service(p);
-	return ret;
-}
-
-int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int workers,
-		  bool busy_poll)
-{
-	struct wgx_xdp_plane *p = calloc(1, sizeof(*p));
-	int ret;
-
-	if (!p)
-		return -ENOMEM;
-	dev->xdp = p;
-	p->dev = dev;
-	p->busy_poll = busy_poll;
-	p->done_fd = -1;
-	p->nl_fd = -1;
-	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
-	dp_name(dev->name, p->dp_name);
-	p->nic_ifindex = wgx_link_index(underlay);
-	if (p->nic_ifindex < 0 || wgx_link_mac(underlay, p->nic_mac)) {
-		pr_err("%s: no interface %s", dev->name, underlay);
-		return -ENODEV;
-	}
-	if ((ret = make_veth(p, dev->name, dev->mtu)) || (ret = attach_progs(p, dev)) ||
-	    (ret = open_sockets(p, dev)))
-		return ret;
-	p->nl_fd = wgx_route_monitor_open();
-	if (p->nl_fd < 0)
-		pr_warn("%s: no route/neighbour events (%s): next hops refresh every few seconds",
-			dev->name, strerror(-p->nl_fd));
-	ret = wgx_xdp_workers_start(p, workers);
-	if (ret) {
-		pr_err("%s: cannot start %u crypto workers: %s", dev->name, workers, strerror(-ret));
-		return ret;
-	}
-	for (struct wgx_peer *peer = dev->peers; peer; peer = peer->next)
-		wgx_allowedips_walk_by_peer(&dev->allowedips, peer, sync_aip_cb, peer);
-	return 0;
-}
-
-void wgx_xdp_stop(struct wgx_device *dev)
-{
-	struct wgx_xdp_plane *p = dev->xdp;
-
-	if (p) {
-		wgx_xdp_workers_stop(p);
-		if (p->nl_fd >= 0)
-			close(p->nl_fd);
-		for (unsigned int q = 0; q < p->n_nic; q++)
-			wgx_xsk_close(&p->nic[q]);
-		wgx_xsk_close(&p->tun);
-		wgx_xsk_pool_free(&p->pool);
-	}
-	if (dev->bpf) {
-		wgx_bpf_detach(dev->bpf);
-		wgx_bpf_close(dev->bpf);
-		dev->bpf = NULL;
-	}
-	if (p && p->veth_created)
-		wgx_link_delete(dev->name);
-	free(p);
-	dev->xdp = NULL;
-}
 
 /* ---- event loop ---- */
 
@@ -291,47 +111,6 @@ static int timeout_ms(struct wgx_device *dev, bool tx_busy)
 	return next > 1000 ? 1000 : (int)next;
 }
 
-/*
- * `ip link set NAME mtu N` changes only the host end of the veth pair: the
- * daemon end follows (larger frames would vanish there), and so does the
- * device MTU that bounds and pads what the data plane seals.
- */
-static void follow_tunnel_mtu(struct wgx_xdp_plane *p)
-{
-	int host = wgx_link_index(p->dev->name), want, have, ret;
-
-	if (host < 0)
-		return;
-	want = wgx_link_get_mtu(host);
-	have = wgx_link_get_mtu(p->dp_ifindex);
-	if (want <= 0 || (want == have && (unsigned int)want == p->dev->mtu))
-		return;
-	if (want != have && (ret = wgx_link_set_mtu(p->dp_name, (unsigned int)want))) {
-		pr_warn("%s: tunnel MTU %d not usable on %s: %s", p->dev->name, want, p->dp_name,
-			strerror(-ret));
-		return;
-	}
-	pr_info("%s: tunnel MTU %u -> %d", p->dev->name, p->dev->mtu, want);
-	p->dev->mtu = (unsigned int)want;
-}
-
-/*
- * The underlay interface was deleted (its XDP program and AF_XDP sockets went
- * with it): say so once. Sending already falls back to the kernel UDP socket
- * (no next hop through the old ifindex), and receiving has always had it.
- */
-static void check_nic(struct wgx_xdp_plane *p)
-{
-	int ret = p->nic_gone ? 0 : wgx_link_get_mtu(p->nic_ifindex);
-
-	if (ret != -ENXIO && ret != -ENODEV)
-		return;
-	p->nic_gone = true;
-	pr_warn("%s: underlay interface %s is gone: XDP and AF_XDP with it, packets now go "
-		"through the kernel UDP socket; attach again to restore the XDP data plane",
-		p->dev->name, p->nic_name);
-}
-
 static int loop_init(struct loop *l, struct wgx_device *dev, struct wgx_uapi_server *uapi,
 		     int sigfd)
 {
@@ -380,9 +159,11 @@ int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int s
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = events[i].data.u32;
 
-			if (tag >= EV_NIC)
-				wgx_xdp_nic_rx(l->p, &l->p->nic[tag - EV_NIC], now);
-			else if (tag == EV_TUN)
+			if (tag >= EV_NIC) {
+				/* (not a socket closed earlier in this turn) */
+				if (tag - EV_NIC < l->p->n_nic)
+					wgx_xdp_nic_rx(l->p, &l->p->nic[tag - EV_NIC], now);
+			} else if (tag == EV_TUN)
 				wgx_xdp_tun_rx(l->p, now);
 			else if (tag == EV_UDP4)
 				udp_readable(l, dev->udp.fd4);
@@ -395,8 +176,10 @@ int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int s
 				wgx_ctl_handle(dev->ctl_fd, dev);
 			else if (tag == EV_NETLINK && wgx_route_monitor_drain(l->p->nl_fd)) {
 				wgx_xdp_nh_invalidate(l->p);
-				follow_tunnel_mtu(l->p);
-				check_nic(l->p);
+				wgx_xdp_follow_tunnel_mtu(l->p);
+				if (wgx_xdp_follow_nic(l->p))
+					for (unsigned int q = 0; q < l->p->n_nic; q++)
+						ret = ret ?: watch(l, l->p->nic[q].fd, EV_NIC + q);
 			}
 			else if (tag == EV_SIGNAL) {
 				pr_info("%s: signal received, shutting down", dev->name);
@@ -424,27 +207,26 @@ out:
 	return ret;
 }
 
-static const char *xdp_mode_name(int m)
-{
-	return m == WGX_XDP_NATIVE ? "native" : m == WGX_XDP_GENERIC ? "generic" : "none";
-}
-
 void wgx_xdp_stats_json(struct wgx_device *dev, FILE *f, uint64_t *reasons)
 {
 	struct wgx_xdp_plane *p = dev->xdp;
 	struct wgx_stat bpf[WGX_REASON_MAX];
-	uint64_t nic_rx = 0, nic_tx = 0, kicks = 0, busy = 0;
+	uint64_t nic_rx, nic_tx, kicks, busy;
 
 	if (!p)
 		return;
+	nic_rx = p->nic_closed.rx;
+	nic_tx = p->nic_closed.tx;
+	kicks = p->nic_closed.kicks + p->tun.kicks;
+	busy = p->nic_closed.busy + p->tun.kicks_busy;
 	if (!wgx_bpf_stats_read(dev->bpf, bpf))
 		for (unsigned int r = 0; r < WGX_REASON_MAX; r++)
 			reasons[r] += bpf[r].packets;
 	for (unsigned int q = 0; q < p->n_nic; q++) {
 		nic_rx += p->nic[q].rx_packets;
 		nic_tx += p->nic[q].tx_packets;
-		kicks += p->nic[q].kicks + p->tun.kicks;
-		busy += p->nic[q].kicks_busy + p->tun.kicks_busy;
+		kicks += p->nic[q].kicks;
+		busy += p->nic[q].kicks_busy;
 	}
 	fprintf(f, "\"xdp\":{\"iface\":\"%s\",\"xdp_mode\":\"%s\",\"tun_xdp_mode\":\"%s\","
 		   "\"xsk_mode\":\"%s\",\"queues\":%u,\"workers\":%u,\"busy_poll\":%s,"
@@ -452,8 +234,8 @@ void wgx_xdp_stats_json(struct wgx_device *dev, FILE *f, uint64_t *reasons)
 		   "\"xsk_nic_rx\":%llu,\"xsk_nic_tx\":%llu,\"xsk_tun_rx\":%llu,\"xsk_tun_tx\":%llu,"
 		   "\"tx_kicks\":%llu,\"tx_kicks_busy\":%llu,\"frames_free\":%zu,\"frames\":%zu,"
 		   "\"socket_fallback\":%llu},",
-		p->nic_name, p->nic_gone ? "gone" : xdp_mode_name(p->rx_xdp_mode),
-		xdp_mode_name(p->tun_xdp_mode),
+		p->nic_name, p->nic_gone ? "gone" : wgx_xdp_mode_name(p->rx_xdp_mode),
+		wgx_xdp_mode_name(p->tun_xdp_mode),
 		p->pool.zero_copy ? "zero-copy" : "copy", p->n_nic, p->n_workers,
 		p->busy_poll ? "true" : "false", p->dp_name,
 		(unsigned long long)nic_rx, (unsigned long long)nic_tx,

@@ -427,7 +427,7 @@ void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
 		uint8_t *frame;
 		size_t flen;
 
-		if (!e || !wgx_xsk_owns(&p->pool, m->buf)) {
+		if (!e || !p->n_nic || !wgx_xsk_owns(&p->pool, m->buf)) {
 			p->fallback[n_fb++] = *m;
 			continue;
 		}

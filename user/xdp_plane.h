@@ -105,6 +105,10 @@ struct wgx_xdp_plane {
 	int rx_xdp_mode, tun_xdp_mode;	/* enum wgx_xdp_mode */
 	bool veth_created;
 	bool nic_gone;			/* the underlay interface was deleted */
+	unsigned int max_nic;		/* NIC sockets the UMEM was sized for */
+	struct {			/* counters of the NIC sockets closed since start */
+		uint64_t rx, tx, kicks, busy;
+	} nic_closed;
 
 	struct wgx_xdp_nh nh[WGX_XDP_NH_SLOTS];
 	uint64_t nh_scan_ns;
@@ -133,6 +137,17 @@ struct wgx_xdp_plane {
 	} graveyard[WGX_XDP_GRAVEYARD];
 	unsigned int n_grave;
 };
+
+/* xdp_setup.c */
+const char *wgx_xdp_mode_name(int mode);
+/* `ip link set NAME mtu N`: the daemon's veth end and the sealing limit follow. */
+void wgx_xdp_follow_tunnel_mtu(struct wgx_xdp_plane *p);
+/*
+ * On interface events: close the NIC sockets when the underlay interface is
+ * deleted, attach again when one of its name exists. True: new NIC sockets
+ * (p->nic[0..n_nic)) need watching.
+ */
+bool wgx_xdp_follow_nic(struct wgx_xdp_plane *p);
 
 /* xdp_workers.c */
 int wgx_xdp_workers_start(struct wgx_xdp_plane *p, unsigned int n);

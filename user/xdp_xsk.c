@@ -92,6 +92,40 @@ void wgx_xsk_close(struct wgx_xsk *x)
 	x->xsk = NULL;
 }
 
+/* The entries between a ring's consumer and producer index, as the kernel left them. */
+static uint32_t ring_span(const uint32_t *producer, const uint32_t *consumer, uint32_t *first)
+{
+	*first = __atomic_load_n(consumer, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(producer, __ATOMIC_ACQUIRE) - *first;
+}
+
+static void reclaim(struct wgx_xsk_pool *p, uint64_t addr)
+{
+	if (p->n_free < p->n_frames)
+		wgx_xsk_frame_put(p, addr);
+}
+
+void wgx_xsk_close_reclaim(struct wgx_xsk_pool *p, struct wgx_xsk *x)
+{
+	uint32_t first, n;
+
+	if (!x->xsk)
+		return;
+	n = ring_span(x->fill.producer, x->fill.consumer, &first);
+	for (uint32_t i = 0; i < n; i++)
+		reclaim(p, *xsk_ring_prod__fill_addr(&x->fill, first + i));
+	n = ring_span(x->rx.producer, x->rx.consumer, &first);
+	for (uint32_t i = 0; i < n; i++)
+		reclaim(p, xsk_ring_cons__rx_desc(&x->rx, first + i)->addr);
+	n = ring_span(x->comp.producer, x->comp.consumer, &first);
+	for (uint32_t i = 0; i < n; i++)
+		reclaim(p, *xsk_ring_cons__comp_addr(&x->comp, first + i));
+	n = ring_span(x->tx.producer, x->tx.consumer, &first);
+	for (uint32_t i = 0; i < n; i++)
+		reclaim(p, xsk_ring_prod__tx_desc(&x->tx, first + i)->addr);
+	wgx_xsk_close(x);
+}
+
 void wgx_xsk_refill(struct wgx_xsk_pool *p, struct wgx_xsk *x, size_t reserve)
 {
 	uint32_t idx, want = xsk_prod_nb_free(&x->fill, WGX_XSK_RING_SIZE);

@@ -57,6 +57,13 @@ void wgx_xsk_pool_free(struct wgx_xsk_pool *p);
 int wgx_xsk_open(struct wgx_xsk_pool *p, struct wgx_xsk *x, const char *ifname,
 		 uint32_t queue, bool copy);
 void wgx_xsk_close(struct wgx_xsk *x);
+/*
+ * Close a socket whose interface went away, first taking back the frames its
+ * rings still hold: fill entries the kernel never took, received packets not
+ * yet read, completions, and TX descriptors never sent. A frame the kernel
+ * held in between (at most a packet in flight) is not seen again.
+ */
+void wgx_xsk_close_reclaim(struct wgx_xsk_pool *p, struct wgx_xsk *x);
 
 /* Give the kernel free frames to receive into (keeps @reserve for TX). */
 void wgx_xsk_refill(struct wgx_xsk_pool *p, struct wgx_xsk *x, size_t reserve);

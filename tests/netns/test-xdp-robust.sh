@@ -18,8 +18,9 @@
 # 3. kill -9 A's daemon; attach again: the stale veth and XDP program are
 #    replaced, the tunnel works again.
 # Idle: the daemon sleeps (< 1% CPU) when nothing flows. Roaming: B's
-# underlay address changes, A follows. The underlay veth is deleted and
-# re-created: both daemons say so and the tunnel runs on the kernel socket. Map sync: A's pinned BPF maps hold
+# underlay address changes, A follows. The underlay veth pair is deleted
+# (both daemons report it, their UMEM frames come back) and re-created: XDP
+# and AF_XDP attach to the new interface and carry the tunnel again. Map sync: A's pinned BPF maps hold
 # the receiver index, the roamed endpoint and the allowed IP; removing the
 # peer through wg empties them.
 # 4. `wg-xdp detach`: XDP program off veth0, tunnel veth gone, UAPI socket gone.
@@ -144,20 +145,45 @@ roamed() {	# B moves to 198.18.0.3: A learns it from B's authenticated data
 check "roaming: B moves to 198.18.0.3, A follows and the tunnel works" roamed
 
 # ---- underlay interface deleted and re-created ----
-nic_replaced() {	# the veth pair goes (both daemons lose XDP + AF_XDP) and a new one comes
-	ip -n $A link del veth0 &&
+xdp_mode_is() {	# xdp_mode_is NS IFNAME WANT: stats report xdp_mode WANT (within 3 s)
+	local i
+	for i in $(seq 30); do
+		[ "$(stat_of $1 $2 xdp_mode)" = "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "xdp_mode $(stat_of $1 $2 xdp_mode), want $3"
+	return 1
+}
+new_underlay() {	# a new veth pair of the same name, B still at 198.18.0.3
 	ip -n $A link add veth0 type veth peer name veth0 netns $B &&
 	ip -n $A addr add 198.18.0.1/24 dev veth0 && ip -n $B addr add 198.18.0.3/24 dev veth0 &&
-	ip -n $A link set veth0 up && ip -n $B link set veth0 up || return 1
-	ip netns exec $A ping -c 3 -i 0.3 -W 5 100.64.0.2 && ip netns exec $B ping -c 3 -i 0.3 -W 5 100.64.0.1
+	ip -n $A link set veth0 up && ip -n $B link set veth0 up
 }
-check "underlay veth deleted and re-created: the tunnel works (kernel UDP socket path)" nic_replaced
+pings_through_xsk() {	# pings both ways; A's AF_XDP counters rise (XDP data plane, not the socket)
+	local rx0 tx0
+	rx0=$(stat_of $A $IFA xsk_nic_rx) tx0=$(stat_of $A $IFA xsk_nic_tx)
+	ip netns exec $A ping -c 3 -i 0.3 -W 5 100.64.0.2 && ip netns exec $B ping -c 3 -i 0.3 -W 5 100.64.0.1 ||
+		return 1
+	echo "A xsk_nic_rx $rx0 -> $(stat_of $A $IFA xsk_nic_rx), xsk_nic_tx $tx0 -> $(stat_of $A $IFA xsk_nic_tx)"
+	[ "$(stat_of $A $IFA xsk_nic_rx)" -ge $((rx0 + 5)) ] && [ "$(stat_of $A $IFA xsk_nic_tx)" -ge $((tx0 + 5)) ]
+}
+frames_before=$(stat_of $A $IFA frames_free)
+check "underlay veth pair deleted" ip -n $A link del veth0
 for side in "$A $IFA" "$B $IFB"; do
 	set -- $side
-	check "$2 reports its underlay interface gone (stats xdp_mode)" \
-		test "$(stat_of $1 $2 xdp_mode)" = gone
+	check "$2 reports its underlay interface gone (stats xdp_mode)" xdp_mode_is $1 $2 gone
 	check "$2 logged it" grep -q "underlay interface veth0 is gone" "$LOGDIR/$2.log"
 done
+check "a new veth pair named veth0 comes up" new_underlay
+for side in "$A $IFA" "$B $IFB"; do
+	set -- $side
+	check "$2 re-attached XDP to the new veth0 (stats xdp_mode native)" xdp_mode_is $1 $2 native
+	check "$2 logged it" grep -q "underlay interface veth0 is back" "$LOGDIR/$2.log"
+done
+check "the tunnel works both ways over the new interface, through AF_XDP again" pings_through_xsk
+frames_after=$(stat_of $A $IFA frames_free)
+[ "$frames_after" -ge $((frames_before - 64)) ]
+ok $? "A's free UMEM frames after the replacement: $frames_before -> $frames_after (the dead sockets' frames came back)"
 
 # ---- map sync ----
 map_json() {	# map_json MAP: A's pinned map, seen from its daemon's mount namespace
