@@ -167,19 +167,20 @@ pings_through_xsk() {	# pings both ways; A's AF_XDP counters rise (XDP data plan
 	echo "A xsk_nic_rx $rx0 -> $(stat_of $A $IFA xsk_nic_rx), xsk_nic_tx $tx0 -> $(stat_of $A $IFA xsk_nic_tx)"
 	[ "$(stat_of $A $IFA xsk_nic_rx)" -ge $((rx0 + 5)) ] && [ "$(stat_of $A $IFA xsk_nic_tx)" -ge $((tx0 + 5)) ]
 }
+both_report() {	# both_report XDP_MODE LOG_WORD WHAT: both daemons' stats and logs say so
+	local mode=$1 word=$2 what=$3 ns ifn
+	for ns in $A $B; do
+		ifn=$IFA
+		[ $ns = $B ] && ifn=$IFB
+		check "$ifn $what (stats xdp_mode $mode)" xdp_mode_is $ns $ifn $mode
+		check "$ifn logged it" grep -q "underlay interface veth0 is $word" "$LOGDIR/$ifn.log"
+	done
+}
 frames_before=$(stat_of $A $IFA frames_free)
 check "underlay veth pair deleted" ip -n $A link del veth0
-for side in "$A $IFA" "$B $IFB"; do
-	set -- $side
-	check "$2 reports its underlay interface gone (stats xdp_mode)" xdp_mode_is $1 $2 gone
-	check "$2 logged it" grep -q "underlay interface veth0 is gone" "$LOGDIR/$2.log"
-done
+both_report gone gone "reports its underlay interface gone"
 check "a new veth pair named veth0 comes up" new_underlay
-for side in "$A $IFA" "$B $IFB"; do
-	set -- $side
-	check "$2 re-attached XDP to the new veth0 (stats xdp_mode native)" xdp_mode_is $1 $2 native
-	check "$2 logged it" grep -q "underlay interface veth0 is back" "$LOGDIR/$2.log"
-done
+both_report native back "re-attached XDP to the new veth0"
 check "the tunnel works both ways over the new interface, through AF_XDP again" pings_through_xsk
 frames_after=$(stat_of $A $IFA frames_free)
 [ "$frames_after" -ge $((frames_before - 64)) ]
