@@ -134,10 +134,10 @@ static void initiate_to_known_endpoints(struct wgx_device *dev, uint64_t now)
 }
 
 /*
- * Default crypto workers: one per CPU the daemon may run on. Confined to one
- * CPU (taskset, a cgroup cpuset), workers could only take turns with the
- * control thread on it, adding a hand-off and a context switch per batch:
- * then seal/open inline.
+ * Default crypto workers: one per CPU the daemon may run on, auto-scaled
+ * (xdp_scale.h: used only while the data plane is saturated and CPUs idle).
+ * Confined to one CPU (taskset, a cgroup cpuset), workers could only take
+ * turns with the control thread on it: then none, seal/open inline.
  */
 static unsigned int default_workers(void)
 {
@@ -159,7 +159,7 @@ static int open_tunnel(const struct wgx_attach_opts *o, struct wgx_device *dev)
 	if (o->mode == WGX_MODE_XDP)
 		return wgx_xdp_start(dev, o->underlay,
 				     o->workers >= 0 ? (unsigned int)o->workers : default_workers(),
-				     o->busy_poll);
+				     o->workers < 0, o->busy_poll);
 	ret = wgx_tun_open(o->name, o->mtu);
 	if (ret < 0) {
 		pr_err("%s: cannot create TUN device: %s", o->name, strerror(-ret));
@@ -232,6 +232,8 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 		ret = wgx_xdp_mode_run(dev, &uapi, sigfd);
 	else
 		ret = wgx_socket_mode_run(dev, &uapi, sigfd);
+	if (ret)
+		pr_err("%s: stopped: %s", o->name, strerror(-ret));
 	wgx_ctl_close(ctlfd, o->name);
 	wgx_uapi_server_close(&uapi);
 	close_tunnel(dev);

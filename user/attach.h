@@ -13,7 +13,7 @@ struct wgx_attach_opts {
 	const char *config;	/* wg setconf file, or NULL */
 	enum wgx_mode mode;
 	unsigned int mtu;
-	int workers;		/* XDP mode crypto threads; -1: one per online CPU */
+	int workers;		/* XDP mode crypto threads; -1: one per CPU, auto-scaled */
 	bool busy_poll;		/* XDP mode: poll the rings without sleeping */
 	bool realtime;		/* control thread at SCHED_FIFO 1 (rtprio.h) */
 	bool foreground;

@@ -165,6 +165,8 @@ int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int s
 					wgx_xdp_nic_rx(l->p, &l->p->nic[tag - EV_NIC], now);
 			} else if (tag == EV_TUN)
 				wgx_xdp_tun_rx(l->p, now);
+			else if (tag == EV_DONE)
+				wgx_xdp_results_drain(l->p);
 			else if (tag == EV_UDP4)
 				udp_readable(l, dev->udp.fd4);
 			else if (tag == EV_UDP6)
@@ -186,10 +188,12 @@ int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int s
 				goto out;
 			}
 		}
-		/* EV_DONE needs no handler: every turn releases what the workers finished. */
+		/* Every turn releases what the workers finished, woken for it or not. */
 		now = wgx_clock_mono_ns();
-		if (l->p->n_workers)
+		if (l->p->n_workers) {
 			wgx_xdp_release(l->p, now);
+			wgx_scale_tick(&l->p->scale, now);
+		}
 		tx_busy = wgx_xdp_service(l->p);
 		wgx_device_expire_timers(dev, now);
 		wgx_xdp_nh_refresh(l->p, now);
@@ -229,17 +233,24 @@ void wgx_xdp_stats_json(struct wgx_device *dev, FILE *f, uint64_t *reasons)
 		busy += p->nic[q].kicks_busy;
 	}
 	fprintf(f, "\"xdp\":{\"iface\":\"%s\",\"xdp_mode\":\"%s\",\"tun_xdp_mode\":\"%s\","
-		   "\"xsk_mode\":\"%s\",\"queues\":%u,\"workers\":%u,\"busy_poll\":%s,"
+		   "\"xsk_mode\":\"%s\",\"tun_xsk_mode\":\"%s\",\"queues\":%u,\"workers\":%u,"
+		   "\"workers_active\":%u,"
+		   "\"workers_auto\":%s,\"worker_scale_ups\":%llu,\"worker_scale_downs\":%llu,"
+		   "\"crypto_inline\":%llu,\"busy_poll\":%s,"
 		   "\"tun_dev\":\"%s\","
 		   "\"xsk_nic_rx\":%llu,\"xsk_nic_tx\":%llu,\"xsk_tun_rx\":%llu,\"xsk_tun_tx\":%llu,"
 		   "\"tx_kicks\":%llu,\"tx_kicks_busy\":%llu,\"frames_free\":%zu,\"frames\":%zu,"
 		   "\"socket_fallback\":%llu},",
 		p->nic_name, p->nic_gone ? "gone" : wgx_xdp_mode_name(p->rx_xdp_mode),
 		wgx_xdp_mode_name(p->tun_xdp_mode),
-		p->pool.zero_copy ? "zero-copy" : "copy", p->n_nic, p->n_workers,
+		p->nic_pool.zero_copy ? "zero-copy" : "copy",
+		p->tun_pool.zero_copy ? "zero-copy" : "copy", p->n_nic, p->n_workers, p->scale.active,
+		p->scale.on ? "true" : "false", (unsigned long long)p->scale.ups,
+		(unsigned long long)p->scale.downs, (unsigned long long)p->inline_jobs,
 		p->busy_poll ? "true" : "false", p->dp_name,
 		(unsigned long long)nic_rx, (unsigned long long)nic_tx,
 		(unsigned long long)p->tun.rx_packets, (unsigned long long)p->tun.tx_packets,
-		(unsigned long long)kicks, (unsigned long long)busy, p->pool.n_free, p->pool.n_frames,
+		(unsigned long long)kicks, (unsigned long long)busy,
+		p->nic_pool.n_free + p->tun_pool.n_free, p->nic_pool.n_frames + p->tun_pool.n_frames,
 		(unsigned long long)dev->stats[WGX_R_DP_SOCKET_FALLBACK]);
 }

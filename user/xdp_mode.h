@@ -30,11 +30,12 @@ int wgx_xdp_prepare(struct wgx_device *dev);
  * Create the tunnel veth NAME <-> its daemon end, attach wgx_rx to @underlay
  * and wgx_tun to the daemon end, pin the maps, open the AF_XDP sockets and
  * register them (dev->xdp), start @workers crypto threads (0: crypto inline
- * on the control thread). @busy_poll: never sleep in epoll. Needs dev->udp
- * bound. 0 or -errno (reported).
+ * on the control thread; @auto_workers: as many of them used as the load and
+ * the idle CPUs make worth it, xdp_scale.h). @busy_poll: never sleep in
+ * epoll. Needs dev->udp bound. 0 or -errno (reported).
  */
 int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int workers,
-		  bool busy_poll);
+		  bool auto_workers, bool busy_poll);
 
 /* Event loop until SIGTERM/SIGINT on @sigfd or the UAPI socket is removed. */
 int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int sigfd);

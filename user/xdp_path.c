@@ -3,16 +3,21 @@
  * The per-batch packet paths of XDP mode (design: xdp_mode.c).
  *
  *   NIC XSK rx:  outer Ethernet/IP/UDP parsed here -> keypair and peer by
- *                receiver index -> decrypt in place (crypto worker, or inline
- *                with --workers 0) -> in per-peer order: replay, timers,
- *                roaming, allowed-IPs source check (wgx_receive_data_opened)
- *                -> wgx_xdp_deliver rewrites the frame into an Ethernet frame
- *                for the veth and queues it on the tunnel XSK's TX ring.
+ *                receiver index -> decrypt from the NIC frame into a tunnel
+ *                frame (crypto worker, or inline when none is active) -> in
+ *                per-peer order: replay, timers, roaming, allowed-IPs source
+ *                check (wgx_receive_data_opened) -> wgx_xdp_deliver puts the
+ *                Ethernet header in front and queues it on the tunnel XSK's
+ *                TX ring.
  *   tunnel XSK rx: inner packet -> peer by allowed IPs -> wgx_send_data_begin
- *                (staging, handshake triggers, nonce) -> seal in place (worker
- *                or inline) -> wgx_xdp_send_batch puts outer headers in the
- *                frame's headroom and queues it on the NIC XSK; no next hop
- *                yet -> kernel UDP socket (counted fallback).
+ *                (staging, handshake triggers, nonce) -> seal into a NIC
+ *                frame (worker or inline) -> wgx_xdp_send_batch puts outer
+ *                headers in the frame's headroom and queues it on the NIC
+ *                XSK; no next hop yet -> kernel UDP socket (counted fallback).
+ *
+ * The AEAD reads one UMEM's frame and writes the other's, so crossing sides
+ * costs no copy although the NIC's UMEM (zero-copy where its driver can) and
+ * the veth's (copy mode) are separate.
  *
  * The XDP metadata is checked and cleared on every frame, but the peer comes
  * from the daemon's own tables (the index table returns it with the keypair;
@@ -74,19 +79,44 @@ static uint16_t csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-/* Queue a frame for TX; a full ring is first drained (reap + kick) once. */
-static bool tx_frame(struct wgx_xdp_plane *p, struct wgx_xsk *x, uint64_t addr, uint32_t len)
+/* Queue a frame of @pool for TX; a full ring is first drained (reap + kick) once. */
+static bool tx_frame(struct wgx_xsk_pool *pool, struct wgx_xsk *x, uint64_t addr, uint32_t len)
 {
 	if (wgx_xsk_tx(x, addr, len))
 		return true;
-	wgx_xsk_complete(&p->pool, x);
+	wgx_xsk_complete(pool, x);
 	wgx_xsk_kick(x);
 	return wgx_xsk_tx(x, addr, len);
 }
 
+/*
+ * A job for one packet and a free frame of @out_pool for what the AEAD
+ * writes; NULL (counted) when either is exhausted.
+ */
+static struct wgx_xdp_job *job_with_output(struct wgx_xdp_plane *p, struct wgx_xsk_pool *out_pool)
+{
+	struct wgx_xdp_job *job = wgx_xdp_job_get(p);
+
+	if (!job) {
+		wgx_device_count(p->dev, WGX_R_DP_WORKER_QUEUE_FULL);
+		return NULL;
+	}
+	job->out_frame = wgx_xsk_frame_get(out_pool);
+	if (job->out_frame == UINT64_MAX) {
+		wgx_xdp_job_put(p, job);
+		wgx_device_count(p->dev, WGX_R_DP_NO_FRAME);
+		return NULL;
+	}
+	return job;
+}
+
 /* ---- NIC -> tunnel ---- */
 
-/* Hand a data message to a crypto worker; true: the job owns the frame now. */
+/*
+ * Open a data message into a tunnel frame (where the inner packet lands right
+ * behind room for its Ethernet header), on a worker or inline; true: the job
+ * owns the NIC frame now.
+ */
 static bool dispatch_rx(struct wgx_xdp_plane *p, uint64_t frame, uint8_t *msg, size_t len,
 			const struct wgx_endpoint *ep, uint64_t now)
 {
@@ -95,21 +125,21 @@ static bool dispatch_rx(struct wgx_xdp_plane *p, uint64_t frame, uint8_t *msg, s
 	struct wgx_peer *peer;
 
 	kp = wgx_receive_data_keypair(p->dev, msg, now, &peer);
-	if (!kp)
+	if (!kp || !(job = job_with_output(p, &p->tun_pool)))
 		return false;
-	job = wgx_xdp_job_get(p);
-	if (!job) {
-		wgx_device_count(p->dev, WGX_R_DP_WORKER_QUEUE_FULL);
-		return false;
-	}
 	job->kind = JOB_RX;
 	job->frame = frame;
 	job->msg = msg;
+	job->out = wgx_xsk_data(&p->tun_pool, job->out_frame + WGX_XSK_PKT_OFFSET + ETH_LEN -
+						      WGX_MSG_DATA_HEADER_LEN);
 	job->len = len;
 	job->kp = kp;
 	job->peer = peer;
 	job->ep = *ep;
-	return wgx_xdp_dispatch(p, job);
+	if (wgx_xdp_dispatch(p, job, now))
+		return true;
+	wgx_xsk_frame_put(&p->tun_pool, job->out_frame);
+	return false;
 }
 
 /*
@@ -158,6 +188,23 @@ static uint8_t *outer_parse(struct wgx_xdp_plane *p, uint8_t *pkt, uint32_t len,
 }
 
 /*
+ * Start loading the metadata and headers of the frame after @i while @i is
+ * worked on: frames arrive cold (the kernel copied them in on another CPU or
+ * long ago), and the first touch is otherwise a stall per packet.
+ */
+static void prefetch_next(const struct wgx_xsk_pool *pool, struct wgx_xsk *x, uint32_t idx,
+			  uint32_t i, uint32_t n)
+{
+	if (i + 1 < n) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&x->rx, idx + i + 1);
+		const uint8_t *next = wgx_xsk_data(pool, d->addr);
+
+		__builtin_prefetch(next - 16);
+		__builtin_prefetch(next + 48);
+	}
+}
+
+/*
  * CoDel on an XSK RX ring (codel.h): packet @i of the @n just peeked, which
  * XDP stamped at @queued_ns; @kt: CLOCK_MONOTONIC now. A short peek means the
  * ring is drained, so its last packet has nothing queued behind it.
@@ -178,31 +225,27 @@ void wgx_xdp_nic_rx(struct wgx_xdp_plane *p, struct wgx_xsk *x, uint64_t now)
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
-		uint8_t *pkt = wgx_xsk_data(&p->pool, d->addr), *msg;
+		uint8_t *pkt = wgx_xsk_data(&p->nic_pool, d->addr), *msg;
 		struct wgx_endpoint ep;
 		uint64_t queued_ns;
 		uint32_t peer_id;
 		size_t mlen;
 		int type;
 
+		prefetch_next(&p->nic_pool, x, idx, i, n);
 		if (wgx_xdp_meta_take(pkt, &peer_id, &queued_ns) &&
 		    ring_codel_drop(x, queued_ns, kt, i, n)) {
 			wgx_device_count(dev, WGX_R_DP_CODEL_RX);
-			wgx_xsk_frame_put(&p->pool, d->addr);
+			wgx_xsk_frame_put(&p->nic_pool, d->addr);
 			continue;
 		}
-		p->frame_taken = false;
 		msg = outer_parse(p, pkt, d->len, &mlen, &ep);
 		type = msg ? wgx_receive_classify(msg, mlen) : -WGX_R_RX_UNPARSED_PASS;
-		if (type == WGX_MSG_DATA && p->n_workers) {
-			if (dispatch_rx(p, d->addr, msg, mlen, &ep, now))
-				continue;
-		} else if (type == WGX_MSG_DATA)
-			wgx_receive_data(dev, msg, mlen, &ep, now);
-		else
+		if (type == WGX_MSG_DATA && dispatch_rx(p, d->addr, msg, mlen, &ep, now))
+			continue;
+		if (type != WGX_MSG_DATA)
 			wgx_device_count(dev, type < 0 ? (enum wgx_reason)-type : WGX_R_RX_BAD_TYPE);
-		if (!p->frame_taken)
-			wgx_xsk_frame_put(&p->pool, d->addr);
+		wgx_xsk_frame_put(&p->nic_pool, d->addr);
 	}
 	if (n) {
 		xsk_ring_cons__release(&x->rx, n);
@@ -213,7 +256,8 @@ void wgx_xdp_nic_rx(struct wgx_xdp_plane *p, struct wgx_xsk *x, uint64_t now)
 
 void wgx_xdp_deliver(struct wgx_xdp_plane *p, uint8_t *pkt, size_t len, int family)
 {
-	bool in_place = wgx_xsk_owns(&p->pool, pkt);
+	struct wgx_xsk_pool *pool = &p->tun_pool;
+	bool in_place = wgx_xsk_owns(pool, pkt);
 	uint8_t *eth;
 	uint64_t addr;
 
@@ -221,24 +265,24 @@ void wgx_xdp_deliver(struct wgx_xdp_plane *p, uint8_t *pkt, size_t len, int fami
 		eth = pkt - ETH_LEN;
 	} else {
 		/* From the UDP socket (the XSK-less fallback): copy into a frame. */
-		addr = wgx_xsk_frame_get(&p->pool);
+		addr = wgx_xsk_frame_get(pool);
 		if (addr == UINT64_MAX || len > WGX_XSK_FRAME_SIZE - WGX_XSK_PKT_OFFSET - ETH_LEN) {
 			if (addr != UINT64_MAX)
-				wgx_xsk_frame_put(&p->pool, addr);
+				wgx_xsk_frame_put(pool, addr);
 			wgx_device_count(p->dev, WGX_R_DP_NO_FRAME);
 			return;
 		}
-		eth = wgx_xsk_data(&p->pool, addr + WGX_XSK_PKT_OFFSET);
+		eth = wgx_xsk_data(pool, addr + WGX_XSK_PKT_OFFSET);
 		memcpy(eth + ETH_LEN, pkt, len);
 	}
 	/* NAME is NOARP: the kernel takes frames addressed to its own MAC. */
 	memcpy(eth, p->host_mac, 6);
 	memcpy(eth + 6, p->dp_mac, 6);
 	put16(eth + 12, family == AF_INET6 ? ETH_P_IPV6_ : ETH_P_IPV4);
-	if (!tx_frame(p, &p->tun, wgx_xsk_addr_of(&p->pool, eth), (uint32_t)(len + ETH_LEN))) {
+	if (!tx_frame(pool, &p->tun, wgx_xsk_addr_of(pool, eth), (uint32_t)(len + ETH_LEN))) {
 		wgx_device_count(p->dev, WGX_R_DP_TX_RING_FULL);
 		if (!in_place)
-			wgx_xsk_frame_put(&p->pool, wgx_xsk_addr_of(&p->pool, eth));
+			wgx_xsk_frame_put(pool, wgx_xsk_addr_of(pool, eth));
 		return;
 	}
 	if (in_place)
@@ -247,7 +291,11 @@ void wgx_xdp_deliver(struct wgx_xdp_plane *p, uint8_t *pkt, size_t len, int fami
 
 /* ---- tunnel -> NIC ---- */
 
-/* Seal on a crypto worker; true: the job owns the frame now. */
+/*
+ * Seal into a NIC frame, the message at the frame's packet offset with the
+ * outer headers' room before it, on a worker or inline; true: the job owns
+ * the tunnel frame now (false: staged as a copy, or dropped and counted).
+ */
 static bool dispatch_tx(struct wgx_xdp_plane *p, struct wgx_peer *peer, uint64_t frame,
 			uint8_t *buf, size_t len, uint64_t now)
 {
@@ -256,22 +304,21 @@ static bool dispatch_tx(struct wgx_xdp_plane *p, struct wgx_peer *peer, uint64_t
 	uint64_t counter;
 
 	kp = wgx_send_data_begin(peer, buf, len, &counter, now);
-	if (!kp)
+	if (!kp || !(job = job_with_output(p, &p->nic_pool)))
 		return false;
-	job = wgx_xdp_job_get(p);
-	if (!job) {
-		wgx_device_count(p->dev, WGX_R_DP_WORKER_QUEUE_FULL);
-		return false;
-	}
 	job->kind = JOB_TX;
 	job->frame = frame;
 	job->msg = buf;
+	job->out = wgx_xsk_data(&p->nic_pool, job->out_frame + WGX_XSK_PKT_OFFSET);
 	job->len = len;
 	job->kp = kp;
 	job->peer = peer;
 	job->counter = counter;
 	job->mtu = p->dev->mtu;
-	return wgx_xdp_dispatch(p, job);
+	if (wgx_xdp_dispatch(p, job, now))
+		return true;
+	wgx_xsk_frame_put(&p->nic_pool, job->out_frame);
+	return false;
 }
 
 void wgx_xdp_tun_rx(struct wgx_xdp_plane *p, uint64_t now)
@@ -283,42 +330,30 @@ void wgx_xdp_tun_rx(struct wgx_xdp_plane *p, uint64_t now)
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
-		uint8_t *pkt = wgx_xsk_data(&p->pool, d->addr), *inner = pkt + ETH_LEN, *buf;
+		uint8_t *pkt = wgx_xsk_data(&p->tun_pool, d->addr), *inner = pkt + ETH_LEN;
 		size_t len = d->len > ETH_LEN ? d->len - ETH_LEN : 0;
 		struct wgx_peer *peer = NULL;
 		uint64_t queued_ns;
 		uint32_t peer_id;
 
+		prefetch_next(&p->tun_pool, x, idx, i, n);
 		if (wgx_xdp_meta_take(pkt, &peer_id, &queued_ns) &&
 		    ring_codel_drop(x, queued_ns, kt, i, n)) {
 			wgx_device_count(dev, WGX_R_DP_CODEL_TX);
-			wgx_xsk_frame_put(&p->pool, d->addr);
+			wgx_xsk_frame_put(&p->tun_pool, d->addr);
 			continue;
 		}
 		if (len >= 20 && inner[0] >> 4 == 4)
 			peer = wgx_allowedips_lookup(&dev->allowedips, AF_INET, inner + 16);
 		else if (len >= 40 && inner[0] >> 4 == 6)
 			peer = wgx_allowedips_lookup(&dev->allowedips, AF_INET6, inner + 24);
-		if (!peer) {
+		if (!peer)
 			wgx_device_count(dev, len < 20 ? WGX_R_TUN_MALFORMED : WGX_R_TUN_NO_ROUTE);
-			wgx_xsk_frame_put(&p->pool, d->addr);
-			continue;
-		}
-		if (len > dev->mtu) {
+		else if (len > dev->mtu)
 			wgx_device_count(dev, WGX_R_DP_MTU_EXCEEDED);
-			wgx_xsk_frame_put(&p->pool, d->addr);
+		else if (dispatch_tx(p, peer, d->addr, inner - WGX_SEND_HEADROOM, len, now))
 			continue;
-		}
-		buf = inner - WGX_SEND_HEADROOM;
-		if (p->n_workers) {
-			if (!dispatch_tx(p, peer, d->addr, buf, len, now))
-				wgx_xsk_frame_put(&p->pool, d->addr);
-			continue;
-		}
-		wgx_send_data(peer, buf, len, &p->tx, now);
-		/* Sealed and batched, or staged (copied) / dropped: then the frame is free. */
-		if (!p->tx.n || p->tx.msgs[p->tx.n - 1].buf != buf)
-			wgx_xsk_frame_put(&p->pool, d->addr);
+		wgx_xsk_frame_put(&p->tun_pool, d->addr);
 	}
 	if (n) {
 		xsk_ring_cons__release(&x->rx, n);
@@ -427,7 +462,7 @@ void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
 		uint8_t *frame;
 		size_t flen;
 
-		if (!e || !p->n_nic || !wgx_xsk_owns(&p->pool, m->buf)) {
+		if (!e || !p->n_nic || !wgx_xsk_owns(&p->nic_pool, m->buf)) {
 			p->fallback[n_fb++] = *m;
 			continue;
 		}
@@ -437,9 +472,10 @@ void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
 			p->fallback[n_fb++] = *m;
 			continue;
 		}
-		if (!tx_frame(p, &p->nic[0], wgx_xsk_addr_of(&p->pool, frame), (uint32_t)flen)) {
+		if (!tx_frame(&p->nic_pool, &p->nic[0], wgx_xsk_addr_of(&p->nic_pool, frame),
+			      (uint32_t)flen)) {
 			wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
-			wgx_xsk_frame_put(&p->pool, wgx_xsk_addr_of(&p->pool, frame));
+			wgx_xsk_frame_put(&p->nic_pool, wgx_xsk_addr_of(&p->nic_pool, frame));
 		}
 	}
 	if (n_fb) {
@@ -448,8 +484,9 @@ void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
 
 		for (int i = 0; i < n_fb; i++) {
 			wgx_device_count(dev, i < sent ? WGX_R_DP_SOCKET_FALLBACK : WGX_R_DP_TX_RING_FULL);
-			if (wgx_xsk_owns(&p->pool, p->fallback[i].buf))
-				wgx_xsk_frame_put(&p->pool, wgx_xsk_addr_of(&p->pool, p->fallback[i].buf));
+			if (wgx_xsk_owns(&p->nic_pool, p->fallback[i].buf))
+				wgx_xsk_frame_put(&p->nic_pool,
+						  wgx_xsk_addr_of(&p->nic_pool, p->fallback[i].buf));
 		}
 	}
 	batch->n = 0;
@@ -498,13 +535,13 @@ bool wgx_xdp_service(struct wgx_xdp_plane *p)
 	bool busy = false;
 
 	for (unsigned int i = 0; i < p->n_nic; i++) {
-		wgx_xsk_complete(&p->pool, &p->nic[i]);
+		wgx_xsk_complete(&p->nic_pool, &p->nic[i]);
 		wgx_xsk_kick(&p->nic[i]);
-		wgx_xsk_refill(&p->pool, &p->nic[i], WGX_XDP_TX_RESERVE);
+		wgx_xsk_refill(&p->nic_pool, &p->nic[i], WGX_XDP_TX_RESERVE);
 		busy |= p->nic[i].tx_pending > 0;
 	}
-	wgx_xsk_complete(&p->pool, &p->tun);
+	wgx_xsk_complete(&p->tun_pool, &p->tun);
 	wgx_xsk_kick(&p->tun);
-	wgx_xsk_refill(&p->pool, &p->tun, WGX_XDP_TX_RESERVE);
+	wgx_xsk_refill(&p->tun_pool, &p->tun, WGX_XDP_TX_RESERVE);
 	return busy || p->tun.tx_pending > 0;
 }

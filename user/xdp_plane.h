@@ -12,6 +12,7 @@
 #include "send.h"
 #include "udp.h"
 #include "xdp_link.h"
+#include "xdp_scale.h"
 #include "xdp_xsk.h"
 
 #define WGX_XDP_MAX_NIC_QUEUES 64	/* WGX_MAX_QUEUES */
@@ -29,13 +30,19 @@
 enum { JOB_QUEUED, JOB_DONE, JOB_FAILED };
 enum { JOB_RX, JOB_TX };
 
-/* One packet on its way through a worker; queued on its peer's FIFO too. */
+/*
+ * One packet on its way through a worker (or, with none active, through the
+ * control thread at once); queued on its peer's FIFO too. It holds two
+ * frames: the one it came in (RX: NIC pool, TX: tunnel pool) and the one the
+ * AEAD writes (the other pool), so that the two sides need no shared UMEM.
+ */
 struct wgx_xdp_job {
 	_Atomic int state;		/* written last by the worker (release) */
 	uint8_t kind;
 	uint64_t seq;			/* dispatch order, for keypair retirement */
-	uint64_t frame;			/* UMEM address of the frame */
+	uint64_t frame, out_frame;	/* UMEM addresses: input, output */
 	uint8_t *msg;			/* RX: data message; TX: header room + plaintext */
+	uint8_t *out;			/* where the output message starts */
 	size_t len;			/* RX: message length; TX: plaintext length */
 	struct wgx_keypair *kp;
 	struct wgx_peer *peer;
@@ -61,6 +68,7 @@ struct wgx_xdp_worker {
 	_Atomic bool sleeping;
 	bool wake;			/* control thread: got jobs this batch */
 	_Atomic uint64_t jobs;
+	_Atomic pid_t tid;		/* set by the worker when it runs */
 };
 
 /* A peer's in-order FIFOs (control thread only). */
@@ -94,7 +102,9 @@ struct wgx_xdp_nh {
 
 struct wgx_xdp_plane {
 	struct wgx_device *dev;
-	struct wgx_xsk_pool pool;
+	/* Two UMEMs: the NIC's (zero-copy where its driver can) and the tunnel
+	 * veth's (always copy mode: a UMEM has one mode for all its sockets). */
+	struct wgx_xsk_pool nic_pool, tun_pool;
 	struct wgx_xsk nic[WGX_XDP_MAX_NIC_QUEUES];
 	unsigned int n_nic;
 	struct wgx_xsk tun;
@@ -115,14 +125,17 @@ struct wgx_xdp_plane {
 	bool nh_wanted;			/* a lookup missed: resolve soon */
 	int nl_fd;			/* route/neighbour change events, -1: none */
 
-	bool frame_taken;		/* set by deliver: the RX frame went to TX */
+	bool frame_taken;		/* set by deliver: the decrypted frame went to TX */
 	uint16_t ip_id;
 	struct wgx_tx_batch tx;		/* sealed messages awaiting wgx_xdp_send_batch */
 	struct wgx_udp_msg fallback[WGX_TX_BATCH];
 	bool busy_poll;
 
-	/* crypto workers (0: the control thread seals and opens inline) */
-	unsigned int n_workers, next_worker;
+	/* crypto workers (0: the control thread seals and opens inline); of
+	 * them scale.active get packets (all, or auto-scaled: xdp_scale.h) */
+	unsigned int n_workers, next_worker, chunk;
+	struct wgx_scale scale;
+	uint64_t inline_jobs;		/* sealed/opened on the control thread meanwhile */
 	struct wgx_xdp_worker *workers;
 	_Atomic bool stop;
 	int done_fd;			/* eventfd: workers finished a batch */
@@ -150,13 +163,22 @@ void wgx_xdp_follow_tunnel_mtu(struct wgx_xdp_plane *p);
 bool wgx_xdp_follow_nic(struct wgx_xdp_plane *p);
 
 /* xdp_workers.c */
-int wgx_xdp_workers_start(struct wgx_xdp_plane *p, unsigned int n);
+/* @n threads; @auto_scale: start inline and let xdp_scale.h add them (else all active). */
+int wgx_xdp_workers_start(struct wgx_xdp_plane *p, unsigned int n, bool auto_scale);
 void wgx_xdp_workers_stop(struct wgx_xdp_plane *p);
-/* Queue a job (filled in but for seq/state) on its peer and a worker; false: dropped (counted). */
-bool wgx_xdp_dispatch(struct wgx_xdp_plane *p, struct wgx_xdp_job *job);
+/*
+ * Queue a job (filled in but for seq/state) on its peer and a worker, or run
+ * it at once on the control thread when no worker is active and none holds
+ * the peer's earlier packets. True: the job owns its frame now; false:
+ * dropped (counted).
+ */
+bool wgx_xdp_dispatch(struct wgx_xdp_plane *p, struct wgx_xdp_job *job, uint64_t now);
 struct wgx_xdp_job *wgx_xdp_job_get(struct wgx_xdp_plane *p);
+void wgx_xdp_job_put(struct wgx_xdp_plane *p, struct wgx_xdp_job *job);
 /* Wake the workers that got jobs since the last call. */
 void wgx_xdp_kick_workers(struct wgx_xdp_plane *p);
+/* The workers' eventfd (done_fd) was readable: reset it. */
+void wgx_xdp_results_drain(struct wgx_xdp_plane *p);
 /* Finish done jobs in per-peer order; free retired keypairs no job can hold. */
 void wgx_xdp_release(struct wgx_xdp_plane *p, uint64_t now);
 

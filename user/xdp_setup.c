@@ -104,15 +104,20 @@ static int attach_tun(struct wgx_xdp_plane *p, struct wgx_device *dev)
 	return ret;
 }
 
-/* The UMEM (sized for every NIC queue plus the veth) and the veth's socket. */
+/*
+ * The two UMEMs (the NIC's sized for every queue of it) and the veth's
+ * socket: a veth has no zero-copy, and all sockets of a UMEM share one mode,
+ * so the NIC gets a UMEM of its own.
+ */
 static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
-	int ret = wgx_xsk_pool_init(&p->pool, (p->max_nic + 1) * UMEM_FRAMES_PER_SOCKET);
+	int ret = wgx_xsk_pool_init(&p->tun_pool, UMEM_FRAMES_PER_SOCKET);
 
+	if (!ret)
+		ret = wgx_xsk_pool_init(&p->nic_pool, p->max_nic * UMEM_FRAMES_PER_SOCKET);
 	if (ret)
 		return ret;
-	/* The veth first: it is copy mode, and sockets sharing a UMEM share its mode. */
-	ret = wgx_xsk_open(&p->pool, &p->tun, p->dp_name, 0, true);
+	ret = wgx_xsk_open(&p->tun_pool, &p->tun, p->dp_name, 0, true);
 	if (ret) {
 		pr_err("%s: AF_XDP socket on %s: %s", dev->name, p->dp_name, strerror(-ret));
 		return ret;
@@ -148,7 +153,7 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 	if (nq > p->max_nic)
 		nq = p->max_nic;
 	for (unsigned int q = 0; q < nq && !ret; q++) {
-		ret = wgx_xsk_open(&p->pool, &p->nic[q], p->nic_name, q, false);
+		ret = wgx_xsk_open(&p->nic_pool, &p->nic[q], p->nic_name, q, false);
 		if (ret) {
 			pr_err("%s: AF_XDP socket on %s queue %u: %s", dev->name, p->nic_name, q,
 			       strerror(-ret));
@@ -171,15 +176,18 @@ static void close_nic_sockets(struct wgx_xdp_plane *p)
 		p->nic_closed.tx += p->nic[q].tx_packets;
 		p->nic_closed.kicks += p->nic[q].kicks;
 		p->nic_closed.busy += p->nic[q].kicks_busy;
-		wgx_xsk_close_reclaim(&p->pool, &p->nic[q]);
+		wgx_xsk_close_reclaim(&p->nic_pool, &p->nic[q]);
 	}
+	/* Its UMEM was registered through a socket bound to the dead interface:
+	 * register the same frames again with the next interface's sockets. */
+	wgx_xsk_pool_unregister(&p->nic_pool);
 	p->n_nic = 0;
 	p->nic_ifindex = 0;
 	wgx_xdp_nh_invalidate(p);
 }
 
 int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int workers,
-		  bool busy_poll)
+		  bool auto_workers, bool busy_poll)
 {
 	struct wgx_xdp_plane *p = calloc(1, sizeof(*p));
 	int ret;
@@ -207,7 +215,7 @@ int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int wor
 	if (p->nl_fd < 0)
 		pr_warn("%s: no route/neighbour events (%s): next hops refresh every few seconds",
 			dev->name, strerror(-p->nl_fd));
-	ret = wgx_xdp_workers_start(p, workers);
+	ret = wgx_xdp_workers_start(p, workers, auto_workers);
 	if (ret) {
 		pr_err("%s: cannot start %u crypto workers: %s", dev->name, workers, strerror(-ret));
 		return ret;
@@ -228,7 +236,8 @@ void wgx_xdp_stop(struct wgx_device *dev)
 		for (unsigned int q = 0; q < p->n_nic; q++)
 			wgx_xsk_close(&p->nic[q]);
 		wgx_xsk_close(&p->tun);
-		wgx_xsk_pool_free(&p->pool);
+		wgx_xsk_pool_free(&p->nic_pool);
+		wgx_xsk_pool_free(&p->tun_pool);
 	}
 	if (dev->bpf) {
 		wgx_bpf_detach(dev->bpf);

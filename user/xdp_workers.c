@@ -26,6 +26,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "data.h"
 #include "device.h"
 #include "log.h"
@@ -35,6 +36,8 @@
 #include "xdp_plane.h"
 
 #define WORKER_BATCH 64
+/* Consecutive jobs for one worker before the next: fewer wake-ups per batch. */
+#define DISPATCH_CHUNK 16
 
 static struct wgx_xdp_job *ring_pop(struct wgx_xdp_ring *r)
 {
@@ -69,10 +72,12 @@ static void run_job(struct wgx_xdp_job *job)
 	int state = JOB_DONE;
 
 	if (job->kind == JOB_RX) {
-		if (wgx_data_open(job->kp, job->msg, job->len, &job->counter, &job->out_len))
+		if (wgx_data_open_to(job->kp, job->msg, job->len, job->out, &job->counter,
+				     &job->out_len))
 			state = JOB_FAILED;
 	} else {
-		job->out_len = wgx_data_seal(job->kp, job->counter, job->msg, job->len, job->mtu);
+		job->out_len = wgx_data_seal_to(job->kp, job->counter, job->msg, job->len, job->mtu,
+						job->out);
 	}
 	atomic_store_explicit(&job->state, state, memory_order_release);
 }
@@ -83,6 +88,7 @@ static void *worker_main(void *arg)
 	struct wgx_xdp_plane *p = w->p;
 	uint64_t one = 1;
 
+	atomic_store(&w->tid, gettid());
 	while (!atomic_load(&p->stop)) {
 		struct wgx_xdp_job *job;
 		unsigned int n = 0;
@@ -107,21 +113,43 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int wgx_xdp_workers_start(struct wgx_xdp_plane *p, unsigned int n)
+/* The workers' thread ids, once they all run (auto-scaling reads their schedstat). */
+static bool worker_tids(struct wgx_xdp_plane *p, pid_t *tids)
 {
+	for (unsigned int i = 0, tries = 0; i < p->n_workers; tries++) {
+		tids[i] = atomic_load(&p->workers[i].tid);
+		if (tids[i])
+			i++;
+		else if (tries > 100000)
+			return false;
+		else
+			sched_yield();
+	}
+	return true;
+}
+
+int wgx_xdp_workers_start(struct wgx_xdp_plane *p, unsigned int n, bool auto_scale)
+{
+	pid_t tids[WGX_XDP_MAX_WORKERS];
+
+	/* Without workers a job lives only while the control thread runs it. */
+	size_t n_jobs = n ? WGX_XDP_JOBS : 64;
+
 	if (n > WGX_XDP_MAX_WORKERS)
 		n = WGX_XDP_MAX_WORKERS;
 	p->done_fd = -1;
+	p->jobs = calloc(n_jobs, sizeof(*p->jobs));
+	p->free_jobs = calloc(n_jobs, sizeof(*p->free_jobs));
+	if (!p->jobs || !p->free_jobs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_jobs; i++)
+		p->free_jobs[p->n_free_jobs++] = &p->jobs[i];
 	if (!n)
 		return 0;
 	p->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	p->jobs = calloc(WGX_XDP_JOBS, sizeof(*p->jobs));
-	p->free_jobs = calloc(WGX_XDP_JOBS, sizeof(*p->free_jobs));
 	p->workers = calloc(n, sizeof(*p->workers));
-	if (p->done_fd < 0 || !p->jobs || !p->free_jobs || !p->workers)
+	if (p->done_fd < 0 || !p->workers)
 		return -ENOMEM;
-	for (size_t i = 0; i < WGX_XDP_JOBS; i++)
-		p->free_jobs[p->n_free_jobs++] = &p->jobs[i];
 	/* Workers run at normal priority whatever the control thread runs at:
 	 * only the control thread can tell a burst from a flood (rtprio.h). */
 	pthread_attr_t attr;
@@ -147,7 +175,23 @@ int wgx_xdp_workers_start(struct wgx_xdp_plane *p, unsigned int n)
 		p->n_workers = i + 1;
 	}
 	pthread_attr_destroy(&attr);
+	p->scale.active = n;
+	if (auto_scale &&
+	    !(worker_tids(p, tids) && wgx_scale_init(&p->scale, n, tids, wgx_clock_mono_ns()))) {
+		pr_warn("%s: no per-thread CPU accounting here: all %u crypto workers stay active",
+			p->dev->name, n);
+		p->scale.active = n;
+	}
 	return 0;
+}
+
+/* Both frames of a job that goes no further back to their pools. */
+static void job_frames_put(struct wgx_xdp_plane *p, struct wgx_xdp_job *job)
+{
+	bool rx = job->kind == JOB_RX;
+
+	wgx_xsk_frame_put(rx ? &p->nic_pool : &p->tun_pool, job->frame);
+	wgx_xsk_frame_put(rx ? &p->tun_pool : &p->nic_pool, job->out_frame);
 }
 
 static void free_queues(struct wgx_xdp_plane *p, struct wgx_peer *peer)
@@ -162,7 +206,7 @@ static void free_queues(struct wgx_xdp_plane *p, struct wgx_peer *peer)
 		for (; f->len; f->len--, f->head = (f->head + 1) % WGX_XDP_PEER_QUEUE) {
 			struct wgx_xdp_job *job = f->slots[f->head];
 
-			wgx_xsk_frame_put(&p->pool, job->frame);
+			job_frames_put(p, job);
 			p->free_jobs[p->n_free_jobs++] = job;
 		}
 	}
@@ -195,6 +239,7 @@ void wgx_xdp_workers_stop(struct wgx_xdp_plane *p)
 		wgx_noise_keypair_free(p->graveyard[i].kp);
 	p->n_grave = 0;
 	p->n_workers = 0;
+	wgx_scale_free(&p->scale);
 	free(p->workers);
 	free(p->jobs);
 	free(p->free_jobs);
@@ -211,10 +256,18 @@ struct wgx_xdp_job *wgx_xdp_job_get(struct wgx_xdp_plane *p)
 	return p->n_free_jobs ? p->free_jobs[--p->n_free_jobs] : NULL;
 }
 
-bool wgx_xdp_dispatch(struct wgx_xdp_plane *p, struct wgx_xdp_job *job)
+void wgx_xdp_job_put(struct wgx_xdp_plane *p, struct wgx_xdp_job *job)
+{
+	p->free_jobs[p->n_free_jobs++] = job;
+}
+
+static void finish(struct wgx_xdp_plane *p, struct wgx_xdp_job *job, int state, uint64_t now);
+
+bool wgx_xdp_dispatch(struct wgx_xdp_plane *p, struct wgx_xdp_job *job, uint64_t now)
 {
 	struct wgx_peer *peer = job->peer;
 	struct wgx_xdp_peer_queues *q = peer->xdp_queues;
+	unsigned int active = p->scale.active ? p->scale.active : 1;
 	struct wgx_xdp_fifo *f;
 
 	if (!q) {
@@ -225,16 +278,31 @@ bool wgx_xdp_dispatch(struct wgx_xdp_plane *p, struct wgx_xdp_job *job)
 		q->peer = peer;
 	}
 	f = &q->fifo[job->kind];
+	if (!p->n_workers || (!p->scale.active && !f->len)) {
+		/* Nothing of this peer's in flight: doing it now keeps the order. */
+		run_job(job);
+		finish(p, job, atomic_load_explicit(&job->state, memory_order_relaxed), now);
+		p->free_jobs[p->n_free_jobs++] = job;
+		p->inline_jobs++;
+		return true;
+	}
 	if (f->len == WGX_XDP_PEER_QUEUE)
 		goto drop_peer;
 	atomic_store_explicit(&job->state, JOB_QUEUED, memory_order_relaxed);
 	job->seq = p->next_seq;
-	for (unsigned int tries = 0; tries < p->n_workers; tries++) {
-		struct wgx_xdp_worker *w = &p->workers[p->next_worker];
+	for (unsigned int tries = 0; tries < active; tries++) {
+		struct wgx_xdp_worker *w;
 
-		p->next_worker = (p->next_worker + 1) % p->n_workers;
-		if (!ring_push(&w->ring, job))
+		if (p->chunk >= DISPATCH_CHUNK) {
+			p->chunk = 0;
+			p->next_worker = (p->next_worker + 1) % active;
+		}
+		w = &p->workers[p->next_worker % active];
+		if (!ring_push(&w->ring, job)) {
+			p->chunk = DISPATCH_CHUNK; /* full: try the next one */
 			continue;
+		}
+		p->chunk++;
 		w->wake = true;
 		p->next_seq++;
 		f->slots[(f->head + f->len++) % WGX_XDP_PEER_QUEUE] = job;
@@ -275,21 +343,23 @@ static void finish(struct wgx_xdp_plane *p, struct wgx_xdp_job *job, int state, 
 	struct wgx_device *dev = p->dev;
 
 	if (job->kind == JOB_RX) {
+		wgx_xsk_frame_put(&p->nic_pool, job->frame);
 		if (state == JOB_FAILED) {
 			wgx_device_count(dev, WGX_R_DP_DECRYPT_FAILED);
-			wgx_xsk_frame_put(&p->pool, job->frame);
+			wgx_xsk_frame_put(&p->tun_pool, job->out_frame);
 			return;
 		}
 		p->frame_taken = false;
-		wgx_receive_data_opened(dev, job->peer, job->kp, job->msg, job->len, job->counter,
+		wgx_receive_data_opened(dev, job->peer, job->kp, job->out, job->len, job->counter,
 					job->out_len, &job->ep, now);
 		if (!p->frame_taken)
-			wgx_xsk_frame_put(&p->pool, job->frame);
+			wgx_xsk_frame_put(&p->tun_pool, job->out_frame);
 		return;
 	}
+	wgx_xsk_frame_put(&p->tun_pool, job->frame);
 	if (p->tx.n == WGX_TX_BATCH)
 		wgx_send_flush(dev, &p->tx);
-	p->tx.msgs[p->tx.n].buf = job->msg;
+	p->tx.msgs[p->tx.n].buf = job->out;
 	p->tx.msgs[p->tx.n].len = job->out_len;
 	p->tx.msgs[p->tx.n].ep = job->peer->endpoint;
 	p->tx.n++;
@@ -325,13 +395,20 @@ static void reap_graveyard(struct wgx_xdp_plane *p)
 	p->n_grave = kept;
 }
 
+void wgx_xdp_results_drain(struct wgx_xdp_plane *p)
+{
+	uint64_t drained;
+
+	if (read(p->done_fd, &drained, sizeof(drained)) < 0 && errno != EAGAIN)
+		pr_warn("eventfd: %s", strerror(errno));
+}
+
 void wgx_xdp_release(struct wgx_xdp_plane *p, uint64_t now)
 {
 	struct wgx_xdp_peer_queues **pp = &p->active;
-	uint64_t drained;
 
-	if (p->done_fd >= 0 && read(p->done_fd, &drained, sizeof(drained)) < 0 && errno != EAGAIN)
-		pr_warn("eventfd: %s", strerror(errno));
+	if (!*pp && !p->n_grave)
+		return;
 	while (*pp) {
 		struct wgx_xdp_peer_queues *q = *pp;
 

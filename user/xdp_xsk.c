@@ -41,6 +41,14 @@ void wgx_xsk_pool_free(struct wgx_xsk_pool *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void wgx_xsk_pool_unregister(struct wgx_xsk_pool *p)
+{
+	if (p->umem)
+		xsk_umem__delete(p->umem);
+	p->umem = NULL;
+	p->zero_copy = false;
+}
+
 /* What the kernel gave us (all sockets on one UMEM share the mode). */
 static bool is_zero_copy(int fd)
 {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * AF_XDP sockets over one shared UMEM: one socket per RX queue of the
- * underlay NIC plus one on the daemon's end of the tunnel veth, all sharing
- * the same frames, so a packet moves between the two sides without a copy
- * (decrypted/encrypted in place, headers rewritten in the frame's headroom).
+ * AF_XDP sockets over a UMEM (a pool of frames) each: the data plane has
+ * one pool for the sockets on the underlay NIC's RX queues (which share it,
+ * zero-copy where the driver can) and one for the socket on the daemon's
+ * end of the tunnel veth (copy mode). A packet crosses between them through
+ * the AEAD, which reads one pool's frame and writes the other's.
  *
  * Frames are 4096 bytes (aligned mode); the kernel puts received packets at
  * XDP_PACKET_HEADROOM (256) into the frame, so every packet has >= 240 bytes
@@ -11,7 +12,8 @@
  *
  * Frame ownership: a frame is on exactly one of the free list, a fill ring
  * (kernel), an RX descriptor being processed, a TX ring (kernel) until its
- * completion comes back. Not thread-safe: one thread owns the pool.
+ * completion comes back, or held by a crypto job. Not thread-safe: one
+ * thread owns the pool.
  */
 #ifndef WGX_XDP_XSK_H
 #define WGX_XDP_XSK_H
@@ -48,6 +50,9 @@ struct wgx_xsk_pool {
 /* mmap @n_frames frames; no sockets yet. 0 or -errno. */
 int wgx_xsk_pool_init(struct wgx_xsk_pool *p, size_t n_frames);
 void wgx_xsk_pool_free(struct wgx_xsk_pool *p);
+/* Its sockets are all closed: drop the kernel's UMEM registration, keep the
+ * frames (the next wgx_xsk_open registers them again). */
+void wgx_xsk_pool_unregister(struct wgx_xsk_pool *p);
 
 /*
  * Bind a socket to @ifname queue @queue on the pool's UMEM (the first socket

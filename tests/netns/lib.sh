@@ -123,7 +123,10 @@ start_wg() {
 	esac
 	[ -z "${START_NOWAIT:-}" ] || return 0	# caller waits (many at once)
 	wait_for "$ifname up in $ns" 100 ip -n "$ns" link show "$ifname" || return 1
-	[ "$impl" = kernel ] || wait_for "$ifname uapi" 100 test -S "/var/run/wireguard/$ifname.sock"
+	# The UAPI answering, not just its socket file there: after a kill -9 the
+	# dead daemon's socket file and (XDP mode) tunnel veth are still around
+	# while the new daemon replaces them.
+	[ "$impl" = kernel ] || wait_for "$ifname uapi" 100 wg show "$ifname"
 }
 
 impl_available() {	# impl_available IMPL: exit 0 or print why not

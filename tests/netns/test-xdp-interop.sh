@@ -50,6 +50,16 @@ xdp_path_used() {	# xdp_path_used NS IFNAME receiver|sender
 	[ "$v" -le 10 ]
 }
 
+# Without --workers: one crypto worker per CPU, auto-scaled (none used unless
+# the data plane is saturated while CPUs idle; alone on one CPU: none at all).
+workers_auto() {	# workers_auto NS IFNAME
+	local n auto active
+	n=$(stat_of "$1" "$2" workers) auto=$(stat_of "$1" "$2" workers_auto)
+	active=$(stat_of "$1" "$2" workers_active)
+	echo "workers=$n workers_auto=$auto workers_active=$active (CPUs: $(nproc))"
+	if [ "$(nproc)" -le 1 ]; then [ "$n" = 0 ]; else [ "$n" = "$(nproc)" ] && [ "$auto" = True ] && [ "$active" -le "$n" ]; fi
+}
+
 run_pair() {	# run_pair RIGHT UNDERLAY_FAMILY (LEFT is always wg-xdp in XDP mode)
 	local right=$1 fam=$2 ka kb pa pb epa epb why
 	for impl in wg-xdp "$right"; do
@@ -73,6 +83,8 @@ run_pair() {	# run_pair RIGHT UNDERLAY_FAMILY (LEFT is always wg-xdp in XDP mode
 	check "$tag: ${MB} MB TCP B->A, sha256 matches" transfer_sha "$MB" 100.64.0.1 90 &&
 		diag "$tag: $(cut -c3- "$LOGDIR/transfer.time")"
 	check "$tag: A (receiver) went XDP -> XSK, not the socket" xdp_path_used $A $IFA receiver
+	[[ "${WGX_ATTACH_ARGS:-}" == *--workers* ]] ||
+		check "$tag: A's crypto workers: one per CPU, auto-scaled" workers_auto $A $IFA
 	[ "$right" = wg-xdp ] &&
 		check "$tag: B (sender) went XDP -> XSK, not the socket" xdp_path_used $B $IFB sender
 	check "$tag: wg show on A: recent handshake, bytes both ways" wg_show_fresh $A $IFA
