@@ -20,13 +20,16 @@
  * after a quiescent point). The protocol steps around the AEAD are the
  * socket mode's own (wgx_receive_data_keypair/_opened, wgx_send_data_begin),
  * run on the control thread: staging, handshake triggers, timer hooks and
- * roaming need no hand-off. --workers 0 seals/opens inline on the control
- * thread (wgx_receive_data / wgx_send_data).
+ * roaming need no hand-off. With no worker active (--workers 0, or the
+ * default's auto-scaling, xdp_scale.h) the control thread seals and opens
+ * each packet itself, at once.
  *
- * Frames: all sockets share one UMEM (xdp_xsk.h), so packets are encrypted or
- * decrypted in place and move NIC <-> veth without a copy; outer/inner
- * headers are written in the frame's headroom. Every path returns its frame:
- * drop -> free list, TX -> completion ring -> free list -> fill rings.
+ * Frames: the NIC's sockets share one UMEM (zero-copy where the driver can)
+ * and the veth's socket has another (copy mode); the AEAD reads a frame of
+ * one and writes a frame of the other, so a packet crosses without a copy;
+ * outer/inner headers are written in the frame's headroom. Every path
+ * returns its frames: drop -> free list, TX -> completion ring -> free list
+ * -> fill rings.
  *
  * Idle: epoll_wait with the timer deadline (<= 1 s), 1 ms while TX completions
  * are outstanding; no busy polling unless --busy-poll.
