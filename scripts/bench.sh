@@ -368,6 +368,11 @@ measure_control() {
 				[[ " $SYSTEMS " = *" $sys "* ]] && sample $sys handshake_per_s "$hs"
 			done
 		done
+	else
+		log "handshakes: $BENCH_HS not built (make bench builds it)"
+		for sys in wgx-socket wgx-xdp; do
+			metric_na $sys handshake_per_s "bench_handshake not built (run make bench)"
+		done
 	fi
 	for n in $PEERS $PEERS_ONCE; do gen_peers "$n"; done
 	for sys in $SYSTEMS; do
