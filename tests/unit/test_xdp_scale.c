@@ -35,36 +35,41 @@ static struct wgx_scale_sample sample(unsigned int ctl, unsigned int workers, un
 
 static void policy(void)
 {
+	static const struct {
+		unsigned int ctl, workers, wait, idle, active, max;
+		bool backing_off;
+		enum wgx_scale_step want;
+		const char *what;
+	} cases[] = {
+		{ 950, 0, 0, 1500, 0, 4, false, WGX_SCALE_UP,
+		  "inline, control thread 95% busy, 1.5 CPUs idle: one worker more" },
+		{ 950, 0, 0, 200, 0, 4, false, WGX_SCALE_HOLD,
+		  "inline, control thread 95% busy, 0.2 CPU idle: stays inline (nothing to gain)" },
+		{ 600, 0, 0, 3000, 0, 4, false, WGX_SCALE_HOLD,
+		  "inline, control thread 60% busy: stays inline however idle the CPUs" },
+		{ 950, 0, 0, 1500, 0, 4, true, WGX_SCALE_HOLD,
+		  "saturated and CPUs idle, but a back-off runs: no step up" },
+		{ 500, 900, 100, 1000, 2, 4, false, WGX_SCALE_UP,
+		  "2 workers 90% busy, barely waiting, 1 CPU idle: a third" },
+		{ 500, 900, 100, 1000, 4, 4, false, WGX_SCALE_HOLD, "all 4 workers active: no more" },
+		{ 900, 700, 600, 0, 2, 4, false, WGX_SCALE_DOWN_CONTENDED,
+		  "workers wait 60% as long as they run: one fewer (contended)" },
+		{ 200, 100, 0, 1800, 2, 4, false, WGX_SCALE_DOWN_IDLE,
+		  "control thread 20%, workers 10%: one fewer (the load fell)" },
+		{ 100, 10, 2000, 1800, 1, 4, false, WGX_SCALE_DOWN_IDLE,
+		  "a worker that runs 1% and waits twice that is not contention (under 5% of the "
+		  "interval)" },
+		{ 500, 500, 0, 500, 2, 4, false, WGX_SCALE_HOLD, "half-busy workers: hold" },
+	};
 	struct wgx_scale_sample s;
 
-	s = sample(950, 0, 0, 0, 1500);
-	ok(wgx_scale_decide(&s, 0, 4, false) == WGX_SCALE_UP,
-	   "inline, control thread 95%% busy, 1.5 CPUs idle: one worker more");
-	s = sample(950, 0, 0, 0, 200);
-	ok(wgx_scale_decide(&s, 0, 4, false) == WGX_SCALE_HOLD,
-	   "inline, control thread 95%% busy, 0.2 CPU idle: stays inline (nothing to gain)");
-	s = sample(600, 0, 0, 0, 3000);
-	ok(wgx_scale_decide(&s, 0, 4, false) == WGX_SCALE_HOLD,
-	   "inline, control thread 60%% busy: stays inline however idle the CPUs");
-	s = sample(950, 0, 0, 0, 1500);
-	ok(wgx_scale_decide(&s, 0, 4, true) == WGX_SCALE_HOLD,
-	   "saturated and CPUs idle, but a back-off runs: no step up");
-	s = sample(500, 900, 2, 100, 1000);
-	ok(wgx_scale_decide(&s, 2, 4, false) == WGX_SCALE_UP,
-	   "2 workers 90%% busy, barely waiting, 1 CPU idle: a third");
-	s = sample(500, 900, 4, 100, 1000);
-	ok(wgx_scale_decide(&s, 4, 4, false) == WGX_SCALE_HOLD, "all 4 workers active: no more");
-	s = sample(900, 700, 2, 600, 0);
-	ok(wgx_scale_decide(&s, 2, 4, false) == WGX_SCALE_DOWN_CONTENDED,
-	   "workers wait 60%% as long as they run: one fewer (contended)");
-	s = sample(200, 100, 2, 0, 1800);
-	ok(wgx_scale_decide(&s, 2, 4, false) == WGX_SCALE_DOWN_IDLE,
-	   "control thread 20%%, workers 10%%: one fewer (the load fell)");
-	s = sample(100, 10, 1, 2000, 1800);
-	ok(wgx_scale_decide(&s, 1, 4, false) == WGX_SCALE_DOWN_IDLE,
-	   "a worker that runs 1%% and waits twice that is not contention (under 5%% of the interval)");
-	s = sample(500, 500, 2, 0, 500);
-	ok(wgx_scale_decide(&s, 2, 4, false) == WGX_SCALE_HOLD, "half-busy workers: hold");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s = sample(cases[i].ctl, cases[i].workers, cases[i].active, cases[i].wait,
+			   cases[i].idle);
+		ok(wgx_scale_decide(&s, cases[i].active, cases[i].max, cases[i].backing_off) ==
+			   cases[i].want,
+		   "%s", cases[i].what);
+	}
 	s = (struct wgx_scale_sample){ 0 };
 	ok(wgx_scale_decide(&s, 0, 4, false) == WGX_SCALE_HOLD, "an empty interval: hold");
 }
