@@ -47,7 +47,6 @@ for c in iperf3 wg wireguard-go taskset python3 ping; do
 done
 
 if [ $QUICK -eq 1 ]; then
-	# TCP runs of 2 s: in 1 s XDP mode's workers have not scaled up yet
 	REPS=1 T_TCP=2 T_UDP=1 PINGS=50 IDLE_S=3 IDLE_WIN=1 PEERS="10000" PEERS_ONCE= HS_REPS=1 PAUSE=0.2
 	SYSTEMS=${SYSTEMS/ wgx-xdp-rt/}
 else
