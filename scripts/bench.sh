@@ -362,18 +362,19 @@ ready_run() {	# ready_run SYS: ms from launching the daemon until `wg show` answ
 }
 
 measure_control() {
-	local sys r n hs
+	local sys r n hs hs_systems=
+	for sys in wgx-socket wgx-xdp; do	# one protocol core for both modes
+		[[ " $SYSTEMS " = *" $sys "* ]] && hs_systems+=" $sys"
+	done
 	if [ -x "$BENCH_HS" ]; then
 		for ((r = 0; r < HS_REPS; r++)); do
 			hs=$("$BENCH_HS" | awk '/consume\+respond\)/ {print $2}')
 			[ -n "$hs" ] || continue
-			for sys in wgx-socket wgx-xdp; do	# one protocol core for both modes
-				[[ " $SYSTEMS " = *" $sys "* ]] && sample $sys handshake_per_s "$hs"
-			done
+			for sys in $hs_systems; do sample $sys handshake_per_s "$hs"; done
 		done
 	else
 		log "handshakes: $BENCH_HS not built (make bench builds it)"
-		for sys in wgx-socket wgx-xdp; do
+		for sys in $hs_systems; do
 			metric_na $sys handshake_per_s "bench_handshake not built (run make bench)"
 		done
 	fi
