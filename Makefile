@@ -30,8 +30,9 @@ BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 ARCH_INC  := -I/usr/include/$(shell $(CC) -dumpmachine)
 BPF_CFLAGS := -target bpf -g -O2 $(WARN) -Iinclude -Ibpf $(ARCH_INC) -D__BPF__
 
-# ---- userspace: every user/*.c but main.c goes into libwgx.a ----
-LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+# ---- userspace: every user/*/ source but the CLI's main.c goes into libwgx.a ----
+USER_SRCS := $(shell find user -name '*.c' | sort)
+LIB_SRCS  := $(filter-out user/cli/main.c,$(USER_SRCS))
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS))
 
@@ -83,7 +84,7 @@ $(BUILD)/asan/libwgx.a: $(ASAN_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/wg-xdp: $(BUILD)/user/main.o $(BUILD)/libwgx.a
+$(BUILD)/wg-xdp: $(BUILD)/user/cli/main.o $(BUILD)/libwgx.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

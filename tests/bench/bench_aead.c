@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "aead.h"
-#include "crypto.h"
+#include "core/aead.h"
+#include "core/crypto.h"
 
 static uint64_t mono_ns(void)
 {

@@ -24,11 +24,11 @@
 
 #include <sodium.h>
 
-#include "cookie.h"
-#include "crypto.h"
-#include "noise.h"
-#include "peerlookup.h"
-#include "secret.h"
+#include "core/cookie.h"
+#include "core/crypto.h"
+#include "core/noise.h"
+#include "core/peerlookup.h"
+#include "core/secret.h"
 
 #define PEERS 1024
 #define ROUNDS 4

@@ -20,7 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "../bpf/frames.h"
-#include "xdp_loader.h"
+#include "plane/xdp/xdp_loader.h"
 #include "wgx_xdp.skel.h"
 
 #define REPEAT 200000

@@ -17,7 +17,7 @@
 #include <linux/bpf.h>
 
 #include "tap.h"
-#include "xdp_loader.h"
+#include "plane/xdp/xdp_loader.h"
 #include "wgx_xdp.skel.h"
 
 struct xdp_result {

@@ -13,8 +13,8 @@
 
 #include <sodium.h>
 
-#include "aead.h"
-#include "crypto.h"
+#include "core/aead.h"
+#include "core/crypto.h"
 #include "hex.h"
 #include "tap.h"
 

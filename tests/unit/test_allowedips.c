@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "allowedips.h"
+#include "core/allowedips.h"
 #include "prng.h"
 #include "tap.h"
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "core/crypto.h"
 #include "hex.h"
 #include "tap.h"
 

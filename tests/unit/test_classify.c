@@ -7,8 +7,8 @@
 #include <arpa/inet.h>
 #include <endian.h>
 
-#include "endpoint.h"
-#include "receive.h"
+#include "lib/endpoint.h"
+#include "core/receive.h"
 #include "tap.h"
 #include "wgx_reasons.h"
 #include "wgx_wire.h"

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "tap.h"
-#include "timers.h"
+#include "core/timers.h"
 
 static int scale_of(const char *value, uint32_t *scale)
 {

@@ -6,7 +6,7 @@
  */
 #include <math.h>
 
-#include "codel.h"
+#include "lib/codel.h"
 #include "tap.h"
 
 #define MS 1000000ull

@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "cookie.h"
-#include "crypto.h"
+#include "core/cookie.h"
+#include "core/crypto.h"
 #include "tap.h"
 
 #define SEC WGX_NS_PER_SEC

@@ -11,9 +11,9 @@
 
 #include <sodium.h>
 
-#include "aead.h"
-#include "crypto.h"
-#include "noise.h"
+#include "core/aead.h"
+#include "core/crypto.h"
+#include "core/noise.h"
 #include "tap.h"
 
 #define SEC WGX_NS_PER_SEC

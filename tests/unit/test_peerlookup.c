@@ -13,7 +13,7 @@
 
 #include <sodium.h>
 
-#include "peerlookup.h"
+#include "core/peerlookup.h"
 #include "prng.h"
 #include "tap.h"
 

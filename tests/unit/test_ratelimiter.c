@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
-#include "ratelimiter.h"
+#include "core/ratelimiter.h"
 #include "tap.h"
 #include "wgx_consts.h"
 

@@ -9,7 +9,7 @@
 #include <inttypes.h>
 
 #include "prng.h"
-#include "replay.h"
+#include "core/replay.h"
 #include "tap.h"
 
 /* The kernel selftest's names, so each case prints as the kernel writes it. */

@@ -7,7 +7,7 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "rtprio.h"
+#include "control/rtprio.h"
 #include "tap.h"
 
 #define MS 1000000ull

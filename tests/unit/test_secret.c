@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "secret.h"
+#include "core/secret.h"
 #include "tap.h"
 
 static size_t pages(void)

@@ -2,9 +2,9 @@
 /* The timer heap against a naive model: random updates, the head is always the minimum. */
 #include <stdlib.h>
 
-#include "peer.h"
+#include "core/peer.h"
 #include "tap.h"
-#include "timerq.h"
+#include "core/timerq.h"
 
 #define N 500
 

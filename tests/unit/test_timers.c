@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "tap.h"
-#include "timers.h"
+#include "core/timers.h"
 
 #define S WGX_NS_PER_SEC
 #define MS (WGX_NS_PER_SEC / 1000)

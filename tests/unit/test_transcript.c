@@ -24,10 +24,10 @@
 
 #include <sodium.h>
 
-#include "aead.h"
-#include "cookie.h"
-#include "crypto.h"
-#include "noise.h"
+#include "core/aead.h"
+#include "core/cookie.h"
+#include "core/crypto.h"
+#include "core/noise.h"
 #include "tap.h"
 
 #define FIXTURE "wireguard-go-initiation.txt"

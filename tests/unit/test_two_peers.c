@@ -21,16 +21,16 @@
 
 #include <sodium.h>
 
-#include "allowedips.h"
-#include "cookie.h"
-#include "crypto.h"
-#include "data.h"
-#include "noise.h"
-#include "peerlookup.h"
-#include "replay.h"
-#include "secret.h"
+#include "core/allowedips.h"
+#include "core/cookie.h"
+#include "core/crypto.h"
+#include "core/data.h"
+#include "core/noise.h"
+#include "core/peerlookup.h"
+#include "core/replay.h"
+#include "core/secret.h"
 #include "tap.h"
-#include "timers.h"
+#include "core/timers.h"
 
 #define SEC WGX_NS_PER_SEC
 #define MS (SEC / 1000)

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
+#include "core/keys.h"
 #include "tap.h"
-#include "uapi.h"
+#include "control/uapi.h"
 
 #define PRIV "c809f3e5317e9575c9b5ed78b638b7ce530dabe85ddab614220241801ddf0669"
 #define PUB1 "c53201039adba14be71f886da1d8dbe9eebded08cb111b75340078999aa9f038"

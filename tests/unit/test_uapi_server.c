@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "tap.h"
-#include "uapi_server.h"
+#include "control/uapi_server.h"
 
 struct fake {
 	int gets, puts, sets, removed;

@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "crypto.h"
+#include "core/crypto.h"
 #include "hex.h"
 #include "tap.h"
 

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "tap.h"
-#include "xdp_scale.h"
+#include "plane/xdp/xdp_scale.h"
 
 #define MS 1000000ull
 #define WALL (200 * MS)

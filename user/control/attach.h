@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* `wg-xdp attach`: bring an interface up, serve it until told to stop, undo everything. */
+#ifndef WGX_ATTACH_H
+#define WGX_ATTACH_H
+
+#include <stdbool.h>
+
+#include "core/device.h"
+
+struct wgx_attach_opts {
+	const char *underlay;	/* the NIC (XDP mode attaches to it) */
+	const char *name;	/* the WireGuard interface to create */
+	const char *config;	/* wg setconf file, or NULL */
+	enum wgx_mode mode;
+	unsigned int mtu;
+	int workers;		/* XDP mode crypto threads; -1: one per CPU, auto-scaled */
+	bool busy_poll;		/* XDP mode: poll the rings without sleeping */
+	bool realtime;		/* control thread at SCHED_FIFO 1 (rtprio.h) */
+	bool foreground;
+};
+
+/* Runs the daemon; returns when it stops (0) or failed to start (-errno, reported). */
+int wgx_attach(const struct wgx_attach_opts *o);
+/* Remove what a killed daemon for NAME left behind (sockets, pid file). */
+void wgx_attach_cleanup_stale(const char *name);
+
+#endif

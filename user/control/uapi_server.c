@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: MIT
+#include "control/uapi_server.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+#define READ_BUDGET (256U << 10) /* bytes read per client per handle() call */
+#define EVENTS_PER_CALL 32
+#define OP_LEN 6 /* "get=1\n", "set=1\n" */
+#define BIG_SET (1u << 20)
+
+/* Sentinels in epoll data for the two non-client fds. */
+static char listener_tag, inotify_tag;
+
+struct wgx_uapi_client {
+	struct wgx_uapi_client *next, *prev;
+	int fd;
+	char *in; /* request bytes: may hold keys, zeroed when consumed */
+	size_t in_len, in_cap;
+	size_t scan; /* set body: offset of the first line not yet seen whole */
+	char *out;   /* the one pending answer: requests wait until it is sent */
+	size_t out_len, out_off;
+	bool eof, closing, dead;
+	uint32_t interest;
+};
+
+static void client_unlink(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_clients--;
+}
+
+/* Closes now; the memory goes at the end of handle(), events may still name it. */
+static void client_close(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
+{
+	if (c->dead)
+		return;
+	client_unlink(s, c);
+	close(c->fd);
+	c->dead = true;
+	c->next = s->dead;
+	s->dead = c;
+}
+
+static void client_free(struct wgx_uapi_client *c)
+{
+	if (c->in) {
+		sodium_memzero(c->in, c->in_cap);
+		free(c->in);
+	}
+	wgx_uapi_buf_free(c->out, c->out_len);
+	free(c);
+}
+
+static void reap_dead(struct wgx_uapi_server *s)
+{
+	while (s->dead) {
+		struct wgx_uapi_client *c = s->dead;
+
+		s->dead = c->next;
+		client_free(c);
+	}
+}
+
+static void set_interest(struct wgx_uapi_server *s, struct wgx_uapi_client *c, uint32_t ev)
+{
+	struct epoll_event e = { .events = ev, .data.ptr = c };
+
+	if (c->interest == ev)
+		return;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &e) == 0)
+		c->interest = ev;
+	else
+		client_close(s, c);
+}
+
+static int respond(struct wgx_uapi_client *c, char *buf, size_t len)
+{
+	c->out = buf;
+	c->out_len = len;
+	c->out_off = 0;
+	return 0;
+}
+
+static int respond_errno(struct wgx_uapi_client *c, int err)
+{
+	char *buf = malloc(32);
+	int n;
+
+	if (!buf)
+		return -ENOMEM;
+	n = snprintf(buf, 32, "errno=%d\n\n", err);
+	return respond(c, buf, (size_t)n);
+}
+
+/* Drop the first n bytes of the input buffer, wiping what they held. */
+static void consume(struct wgx_uapi_client *c, size_t n)
+{
+	memmove(c->in, c->in + n, c->in_len - n);
+	sodium_memzero(c->in + c->in_len - n, n);
+	c->in_len -= n;
+	c->scan = 0;
+}
+
+static int do_get(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
+{
+	struct wgx_uapi_device_view view;
+	char *buf;
+	size_t len;
+	int ret;
+
+	memset(&view, 0, sizeof(view));
+	ret = s->ops->get(s->ctx, &view);
+	if (ret)
+		return respond_errno(c, ret);
+	ret = wgx_uapi_format_get(&view, &buf, &len);
+	s->ops->put_view(s->ctx, &view);
+	if (ret)
+		return respond_errno(c, ret);
+	return respond(c, buf, len);
+}
+
+static int do_set(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t body_len)
+{
+	struct wgx_uapi_set set;
+	int ret = wgx_uapi_parse_set(c->in + OP_LEN, body_len, &set);
+
+	if (!ret)
+		ret = s->ops->set(s->ctx, &set);
+	else
+		pr_warn("uapi: rejected set request (%d)", ret);
+	wgx_uapi_set_free(&set);
+	/* A big set (thousands of peers) leaves megabytes of freed parse
+	 * structures in the heap: hand them back instead of keeping them as RSS. */
+	if (body_len >= BIG_SET)
+		malloc_trim(0);
+	return respond_errno(c, ret);
+}
+
+/*
+ * Find the blank line that ends a set body; resumes where the last call
+ * stopped so byte-by-byte arrival stays linear. Returns its offset, 0 if
+ * more data is needed, -EIO for an over-long line.
+ */
+static long find_set_end(struct wgx_uapi_client *c)
+{
+	size_t pos = c->scan ? c->scan : OP_LEN;
+
+	for (;;) {
+		const char *nl = memchr(c->in + pos, '\n', c->in_len - pos);
+
+		if (!nl) {
+			c->scan = pos;
+			return c->in_len - pos > WGX_UAPI_MAX_LINE ? -EIO : 0;
+		}
+		if (nl == c->in + pos)
+			return (long)pos;
+		pos = (size_t)(nl - c->in) + 1;
+	}
+}
+
+/*
+ * Answer the first complete request in the buffer. Returns 1 if it produced
+ * an answer or ended the connection, 0 if more data is needed, -errno on
+ * allocation failure.
+ */
+static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
+{
+	const char *nl = memchr(c->in, '\n', c->in_len);
+	size_t op_len = nl ? (size_t)(nl - c->in) + 1 : c->in_len;
+	long end;
+	int ret;
+
+	if (!nl && op_len < OP_LEN)
+		return 0;
+	if (op_len == OP_LEN && !memcmp(c->in, "get=1\n", OP_LEN)) {
+		if (c->in_len < OP_LEN + 1)
+			return 0;
+		/* wireguard-go reads one more byte and insists it is '\n'. */
+		ret = c->in[OP_LEN] == '\n' ? do_get(s, c) : respond_errno(c, -EINVAL);
+		consume(c, OP_LEN + 1);
+		return ret ? ret : 1;
+	}
+	if (op_len == OP_LEN && !memcmp(c->in, "set=1\n", OP_LEN)) {
+		end = find_set_end(c);
+		if (end < 0) {
+			c->closing = true;
+			return respond_errno(c, (int)end) ? -ENOMEM : 1;
+		}
+		if (end == 0) {
+			if (c->in_len <= s->max_request)
+				return 0;
+			c->closing = true;
+			return respond_errno(c, -EMSGSIZE) ? -ENOMEM : 1;
+		}
+		ret = do_set(s, c, (size_t)end - OP_LEN);
+		consume(c, (size_t)end + 1);
+		return ret ? ret : 1;
+	}
+	/* Unknown operation: wireguard-go hangs up without an answer. */
+	c->closing = true;
+	return 1;
+}
+
+/* Send the pending answer. Returns 0 when sent, -EAGAIN, or another -errno. */
+static int flush(struct wgx_uapi_client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		}
+		c->out_off += (size_t)n;
+	}
+	wgx_uapi_buf_free(c->out, c->out_len);
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
+	return 0;
+}
+
+static int grow_in(struct wgx_uapi_client *c, size_t need)
+{
+	size_t cap = c->in_cap ? c->in_cap : 4096;
+	char *n;
+
+	while (cap < need)
+		cap *= 2;
+	/* Not realloc: the old buffer may hold keys and must be wiped. */
+	n = malloc(cap);
+	if (!n)
+		return -ENOMEM;
+	if (c->in) {
+		memcpy(n, c->in, c->in_len);
+		sodium_memzero(c->in, c->in_cap);
+		free(c->in);
+	}
+	c->in = n;
+	c->in_cap = cap;
+	return 0;
+}
+
+/* Read up to the budget, never past max_request + 1 buffered bytes. */
+static int read_some(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
+{
+	size_t budget = READ_BUDGET;
+
+	while (budget && !c->eof && c->in_len <= s->max_request) {
+		size_t want = s->max_request + 1 - c->in_len;
+		ssize_t n;
+
+		if (want > budget)
+			want = budget;
+		if (c->in_cap - c->in_len < want && grow_in(c, c->in_len + want))
+			return -ENOMEM;
+		n = recv(c->fd, c->in + c->in_len, want, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		}
+		if (n == 0)
+			c->eof = true;
+		c->in_len += (size_t)n;
+		budget -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Answer buffered requests one at a time while answers go out at once. */
+static void client_run(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
+{
+	int ret;
+
+	for (;;) {
+		if (c->out) {
+			ret = flush(c);
+			if (ret == -EAGAIN) {
+				set_interest(s, c, EPOLLOUT);
+				return;
+			}
+			if (ret)
+				break;
+		}
+		if (c->closing)
+			break;
+		ret = process_one(s, c);
+		if (ret < 0)
+			break;
+		if (ret == 0) {
+			if (c->eof)
+				break;
+			set_interest(s, c, EPOLLIN);
+			return;
+		}
+	}
+	client_close(s, c);
+}
+
+static void client_event(struct wgx_uapi_server *s, struct wgx_uapi_client *c, uint32_t ev)
+{
+	if (c->dead)
+		return;
+	if (ev & EPOLLERR) {
+		client_close(s, c);
+		return;
+	}
+	if ((ev & (EPOLLIN | EPOLLHUP)) && !c->out && read_some(s, c)) {
+		client_close(s, c);
+		return;
+	}
+	client_run(s, c);
+}
+
+static void accept_clients(struct wgx_uapi_server *s)
+{
+	for (int i = 0; i < WGX_UAPI_MAX_CLIENTS; i++) {
+		struct epoll_event e = { .events = EPOLLIN };
+		struct wgx_uapi_client *c, *last;
+		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				pr_warn("uapi: accept: %s", strerror(errno));
+			return;
+		}
+		if (s->n_clients >= WGX_UAPI_MAX_CLIENTS) {
+			pr_warn("uapi: %u connections open, closing the oldest", s->n_clients);
+			client_close(s, s->clients);
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			return;
+		}
+		c->fd = fd;
+		c->interest = EPOLLIN;
+		e.data.ptr = c;
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e)) {
+			close(fd);
+			free(c);
+			return;
+		}
+		for (last = s->clients; last && last->next; last = last->next)
+			;
+		c->prev = last;
+		if (last)
+			last->next = c;
+		else
+			s->clients = c;
+		s->n_clients++;
+	}
+}
+
+/* The socket file was deleted, renamed over or had its attributes changed. */
+static void check_socket_file(struct wgx_uapi_server *s)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct stat st;
+
+	while (read(s->inotify_fd, buf, sizeof(buf)) > 0)
+		;
+	if (lstat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
+		return;
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->inotify_fd, NULL);
+	if (s->ops->removed)
+		s->ops->removed(s->ctx);
+}
+
+void wgx_uapi_server_handle(struct wgx_uapi_server *s)
+{
+	struct epoll_event ev[EVENTS_PER_CALL];
+	int n = epoll_wait(s->epfd, ev, EVENTS_PER_CALL, 0);
+
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.ptr == &listener_tag)
+			accept_clients(s);
+		else if (ev[i].data.ptr == &inotify_tag)
+			check_socket_file(s);
+		else
+			client_event(s, ev[i].data.ptr, ev[i].events);
+	}
+	reap_dead(s);
+}
+
+int wgx_uapi_server_fd(const struct wgx_uapi_server *s)
+{
+	return s->epfd;
+}
+
+void wgx_uapi_server_close(struct wgx_uapi_server *s)
+{
+	struct stat st;
+
+	while (s->clients)
+		client_close(s, s->clients);
+	reap_dead(s);
+	if (s->listen_fd >= 0) {
+		if (lstat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
+			unlink(s->path);
+		close(s->listen_fd);
+	}
+	if (s->inotify_fd >= 0)
+		close(s->inotify_fd);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	s->listen_fd = s->inotify_fd = s->epfd = -1;
+}
+
+/* mkdir -p with mode 0755 for each missing component. */
+static int make_dirs(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char saved = *p;
+
+		*p = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -errno;
+		*p = saved;
+		if (!saved)
+			return 0;
+	}
+}
+
+/* Is something accepting connections on path? */
+static bool socket_is_live(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bool live;
+
+	if (fd < 0)
+		return true; /* cannot tell: do not delete it */
+	live = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0 ||
+	       (errno != ECONNREFUSED && errno != ENOENT);
+	close(fd);
+	return live;
+}
+
+static int bind_socket(int fd, const struct sockaddr_un *addr)
+{
+	/* umask, not chmod after bind: no moment where the socket is wider than 0600. */
+	mode_t old = umask(0177);
+	int ret = bind(fd, (const struct sockaddr *)addr, sizeof(*addr));
+
+	umask(old);
+	return ret ? -errno : 0;
+}
+
+static int listen_on(struct wgx_uapi_server *s)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct stat st;
+	int ret;
+
+	memcpy(addr.sun_path, s->path, strlen(s->path) + 1);
+	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0)
+		return -errno;
+	ret = bind_socket(s->listen_fd, &addr);
+	if (ret == -EADDRINUSE) {
+		if (lstat(s->path, &st) == 0 && !S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		if (socket_is_live(&addr))
+			return -EADDRINUSE;
+		pr_info("uapi: removing stale socket %s", s->path);
+		if (unlink(s->path) && errno != ENOENT)
+			return -errno;
+		ret = bind_socket(s->listen_fd, &addr);
+	}
+	if (ret)
+		return ret;
+	if (listen(s->listen_fd, 16) || stat(s->path, &st))
+		return -errno;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return 0;
+}
+
+static int watch(struct wgx_uapi_server *s, int fd, void *tag)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = tag };
+
+	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e) ? -errno : 0;
+}
+
+int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const char *ifname,
+			    const struct wgx_uapi_ops *ops, void *ctx)
+{
+	size_t name_len = strlen(ifname);
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->epfd = s->listen_fd = s->inotify_fd = -1;
+	s->ops = ops;
+	s->ctx = ctx;
+	s->max_request = WGX_UAPI_MAX_REQUEST;
+	if (name_len == 0 || name_len >= IFNAMSIZ || strchr(ifname, '/') ||
+	    !strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return -EINVAL;
+	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/%s.sock", dir, ifname) >=
+	    sizeof(s->path))
+		return -ENAMETOOLONG;
+	ret = make_dirs(dir);
+	if (ret)
+		return ret;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0) {
+		ret = -errno;
+		goto err;
+	}
+	ret = listen_on(s);
+	if (ret) {
+		/* Not ours: close() must not unlink it. */
+		close(s->listen_fd);
+		s->listen_fd = -1;
+		goto err;
+	}
+	ret = watch(s, s->listen_fd, &listener_tag);
+	if (ret)
+		goto err;
+	s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (s->inotify_fd < 0 ||
+	    inotify_add_watch(s->inotify_fd, s->path, IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
+		ret = -errno;
+		goto err;
+	}
+	ret = watch(s, s->inotify_fd, &inotify_tag);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	wgx_uapi_server_close(s);
+	return ret;
+}
+
+int wgx_uapi_server_open(struct wgx_uapi_server *s, const char *ifname,
+			 const struct wgx_uapi_ops *ops, void *ctx)
+{
+	return wgx_uapi_server_open_at(s, WGX_UAPI_SOCK_DIR, ifname, ops, ctx);
+}

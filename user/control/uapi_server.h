@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The UAPI socket: /var/run/wireguard/NAME.sock, served without blocking from
+ * the daemon's event loop. All listening and client sockets sit in one
+ * private epoll instance whose fd the daemon watches; one slow or silent
+ * client never stalls the loop (non-blocking I/O, per-client buffers, a
+ * per-call read budget). Framing as wireguard-go's IpcHandle: "get=1\n\n" or
+ * "set=1\n" + lines + "\n", any number of requests per connection, each
+ * answered in order; an unknown operation closes the connection.
+ */
+#ifndef WGX_UAPI_SERVER_H
+#define WGX_UAPI_SERVER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include "control/uapi.h"
+
+#define WGX_UAPI_SOCK_DIR "/var/run/wireguard"
+/* Default bound on one buffered request: room for WGX_UAPI_MAX_ALLOWED_IPS. */
+#define WGX_UAPI_MAX_REQUEST (64U << 20)
+/* Connections served at once; a new one beyond it closes the oldest. */
+#define WGX_UAPI_MAX_CLIENTS 16
+
+/*
+ * Supplied by the device, called from wgx_uapi_server_handle() on the
+ * daemon's control thread:
+ *   get      fill *view_out with a snapshot (zeroed on entry); 0 or -errno,
+ *            which is then the answer's errno. put_view is called exactly once
+ *            after every successful get, to release (and zero) the snapshot.
+ *   set      apply a fully validated change set (order: see uapi.h); return
+ *            0 or -errno (-EADDRINUSE for a port in use, as wireguard-go).
+ *   removed  optional: the socket file was deleted or replaced (wg-quick and
+ *            wireguard-go treat that as "shut the interface down").
+ */
+struct wgx_uapi_ops {
+	int (*get)(void *ctx, struct wgx_uapi_device_view *view_out);
+	void (*put_view)(void *ctx, struct wgx_uapi_device_view *view);
+	int (*set)(void *ctx, const struct wgx_uapi_set *set);
+	void (*removed)(void *ctx);
+};
+
+struct wgx_uapi_client;
+
+struct wgx_uapi_server {
+	int epfd, listen_fd, inotify_fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev; /* identity of our socket file, so close() unlinks only ours */
+	ino_t ino;
+	const struct wgx_uapi_ops *ops;
+	void *ctx;
+	struct wgx_uapi_client *clients; /* oldest first */
+	unsigned int n_clients;
+	size_t max_request; /* WGX_UAPI_MAX_REQUEST; tests may lower it after open */
+	struct wgx_uapi_client *dead;	/* closed during this handle() call */
+};
+
+/*
+ * Create DIR/IFNAME.sock (DIR made with mode 0755 if missing, the socket
+ * 0600) and start listening. A stale socket file nobody listens on is
+ * replaced; a live one gives -EADDRINUSE; a non-socket file -EEXIST. ifname
+ * must be 1..15 characters without '/'. Returns 0 or -errno.
+ * wgx_uapi_server_open() uses WGX_UAPI_SOCK_DIR, where `wg` looks.
+ */
+int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const char *ifname,
+			    const struct wgx_uapi_ops *ops, void *ctx);
+int wgx_uapi_server_open(struct wgx_uapi_server *s, const char *ifname,
+			 const struct wgx_uapi_ops *ops, void *ctx);
+
+/* The fd to watch for EPOLLIN (level-triggered) in the daemon's loop. */
+int wgx_uapi_server_fd(const struct wgx_uapi_server *s);
+
+/*
+ * Call when that fd is readable: accepts, reads, answers and writes whatever
+ * is ready without blocking, then returns. Work left over (more data than
+ * one call's budget) keeps the fd readable, so the loop calls again.
+ */
+void wgx_uapi_server_handle(struct wgx_uapi_server *s);
+
+/* Close every connection, stop listening, unlink the socket if still ours. */
+void wgx_uapi_server_close(struct wgx_uapi_server *s);
+
+#endif

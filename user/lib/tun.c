@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+#include "lib/tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int wgx_link_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+{
+	int fd, ret = 0;
+
+	if (strlen(name) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, req, ifr) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int wgx_link_index(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int ret = wgx_link_ioctl(name, SIOCGIFINDEX, &ifr);
+
+	return ret ? ret : ifr.ifr_ifindex;
+}
+
+int wgx_link_get_mtu(int ifindex)
+{
+	struct ifreq ifr = { 0 };
+	char name[IF_NAMESIZE];
+	int ret;
+
+	if (!if_indextoname((unsigned int)ifindex, name))
+		return -errno;
+	ret = wgx_link_ioctl(name, SIOCGIFMTU, &ifr);
+	return ret ? ret : ifr.ifr_mtu;
+}
+
+int wgx_link_set_mtu(const char *name, unsigned int mtu)
+{
+	struct ifreq ifr = { .ifr_mtu = (int)mtu };
+
+	return wgx_link_ioctl(name, SIOCSIFMTU, &ifr);
+}
+
+int wgx_link_set_up(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int ret = wgx_link_ioctl(name, SIOCGIFFLAGS, &ifr);
+
+	if (ret)
+		return ret;
+	ifr.ifr_flags |= IFF_UP;
+	return wgx_link_ioctl(name, SIOCSIFFLAGS, &ifr);
+}
+
+int wgx_tun_open(const char *name, unsigned int mtu)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	int fd, ret;
+
+	if (strlen(name) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		ret = -errno;
+		goto err;
+	}
+	ret = wgx_link_set_mtu(name, mtu);
+	if (ret)
+		goto err;
+	ret = wgx_link_set_up(name);
+	if (ret)
+		goto err;
+	return fd;
+err:
+	close(fd);
+	return ret;
+}
+
+int wgx_tun_read_batch(int fd, unsigned char **bufs, size_t buf_len, size_t *lens, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		ssize_t r = read(fd, bufs[i], buf_len);
+
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return i ? i : -errno;
+		}
+		lens[i] = (size_t)r;
+	}
+	return i;
+}
+
+ssize_t wgx_tun_write(int fd, const void *pkt, size_t len)
+{
+	ssize_t r = write(fd, pkt, len);
+
+	return r < 0 ? -errno : r;
+}

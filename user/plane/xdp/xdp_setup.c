@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * XDP mode's interfaces: the tunnel veth pair, the XDP programs on it and on
+ * the underlay interface, the UMEM and AF_XDP sockets; their teardown; and
+ * following them while the daemon runs (tunnel MTU, the underlay interface
+ * deleted and back). The event loop is xdp_mode.c.
+ */
+#include "plane/xdp/xdp_mode.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/allowedips.h"
+#include "core/device.h"
+#include "lib/log.h"
+#include "core/peer.h"
+#include "lib/tun.h"
+#include "plane/xdp/xdp_link.h"
+#include "plane/xdp/xdp_loader.h"
+#include "plane/xdp/xdp_plane.h"
+
+#define UMEM_FRAMES_PER_SOCKET (2 * WGX_XSK_RING_SIZE)
+
+/* The daemon's end of the tunnel veth: derived from NAME, fits IFNAMSIZ. */
+static void dp_name(const char *name, char out[IF_NAMESIZE])
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *c = name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	snprintf(out, IF_NAMESIZE, "wgx%08x", h);
+}
+
+void wgx_xdp_cleanup_stale(const char *name, const char *underlay)
+{
+	char dp[IF_NAMESIZE];
+	int ifindex = underlay ? wgx_link_index(underlay) : -1;
+
+	dp_name(name, dp);
+	wgx_bpf_remove_stale(name, &ifindex, ifindex > 0 ? 1 : 0);
+	/* Deleting the daemon's end takes NAME (its peer) with it. */
+	if (!wgx_link_delete(dp))
+		pr_info("%s: removed leftover tunnel veth %s", name, dp);
+}
+
+int wgx_xdp_prepare(struct wgx_device *dev)
+{
+	int ret = wgx_bpf_open(&dev->bpf, dev->name, 0);
+
+	if (ret)
+		pr_err("%s: cannot load the XDP programs: %s", dev->name, strerror(-ret));
+	return ret;
+}
+
+/* The tables as they are now into the maps (the hooks keep them current). */
+static int sync_aip_cb(void *ctx, int family, const void *addr, uint8_t cidr)
+{
+	struct wgx_peer *peer = ctx;
+
+	return wgx_bpf_aip_add(peer->dev->bpf, family, addr, cidr, peer->id);
+}
+
+static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu)
+{
+	int ret = wgx_veth_create(name, p->dp_name, mtu);
+
+	if (ret) {
+		pr_err("%s: cannot create the tunnel veth (peer %s): %s", name, p->dp_name,
+		       strerror(-ret));
+		return ret;
+	}
+	p->veth_created = true;
+	if ((ret = wgx_link_set_flags(name, true, true)) ||
+	    (ret = wgx_link_set_flags(p->dp_name, true, true)) ||
+	    (ret = wgx_link_mac(name, p->host_mac)) || (ret = wgx_link_mac(p->dp_name, p->dp_mac))) {
+		pr_err("%s: cannot configure the tunnel veth: %s", name, strerror(-ret));
+		return ret;
+	}
+	/* Else TCP/UDP reach XDP with partial checksums (ARCHITECTURE, measured facts). */
+	ret = wgx_link_tx_csum_off(name);
+	if (ret)
+		pr_warn("%s: cannot turn TX checksum offload off (%s): TCP in the tunnel may fail",
+			name, strerror(-ret));
+	p->dp_ifindex = wgx_link_index(p->dp_name);
+	return p->dp_ifindex < 0 ? p->dp_ifindex : 0;
+}
+
+static int attach_tun(struct wgx_xdp_plane *p, struct wgx_device *dev)
+{
+	enum wgx_xdp_mode mode;
+	int ret = wgx_bpf_attach(dev->bpf, WGX_BPF_TUN, p->dp_ifindex, &mode);
+
+	if (ret) {
+		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->dp_name, strerror(-ret));
+		return ret;
+	}
+	p->tun_xdp_mode = mode;
+	ret = wgx_bpf_pin(dev->bpf);
+	if (ret)
+		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
+	return ret;
+}
+
+/*
+ * The two UMEMs (the NIC's sized for every queue of it) and the veth's
+ * socket: a veth has no zero-copy, and all sockets of a UMEM share one mode,
+ * so the NIC gets a UMEM of its own.
+ */
+static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
+{
+	int ret = wgx_xsk_pool_init(&p->tun_pool, UMEM_FRAMES_PER_SOCKET);
+
+	if (!ret)
+		ret = wgx_xsk_pool_init(&p->nic_pool, p->max_nic * UMEM_FRAMES_PER_SOCKET);
+	if (ret)
+		return ret;
+	ret = wgx_xsk_open(&p->tun_pool, &p->tun, p->dp_name, 0, true);
+	if (ret) {
+		pr_err("%s: AF_XDP socket on %s: %s", dev->name, p->dp_name, strerror(-ret));
+		return ret;
+	}
+	ret = wgx_bpf_xsk_set(dev->bpf, WGX_BPF_TUN, 0, p->tun.fd);
+	if (ret)
+		pr_err("%s: cannot register the AF_XDP socket of %s: %s", dev->name, p->dp_name,
+		       strerror(-ret));
+	return ret;
+}
+
+/*
+ * wgx_rx on the underlay interface (by name: at start, or when an interface
+ * of that name came back) and an AF_XDP socket on each of its RX queues.
+ */
+static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
+{
+	unsigned int nq = wgx_link_rx_queues(p->nic_name);
+	enum wgx_xdp_mode mode;
+	int ret;
+
+	p->nic_ifindex = wgx_link_index(p->nic_name);
+	if (p->nic_ifindex < 0 || wgx_link_mac(p->nic_name, p->nic_mac)) {
+		pr_err("%s: no interface %s", dev->name, p->nic_name);
+		return -ENODEV;
+	}
+	ret = wgx_bpf_attach(dev->bpf, WGX_BPF_RX, p->nic_ifindex, &mode);
+	if (ret) {
+		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->nic_name, strerror(-ret));
+		return ret;
+	}
+	p->rx_xdp_mode = mode;
+	if (nq > p->max_nic)
+		nq = p->max_nic;
+	for (unsigned int q = 0; q < nq && !ret; q++) {
+		ret = wgx_xsk_open(&p->nic_pool, &p->nic[q], p->nic_name, q, false);
+		if (ret) {
+			pr_err("%s: AF_XDP socket on %s queue %u: %s", dev->name, p->nic_name, q,
+			       strerror(-ret));
+			return ret;
+		}
+		p->n_nic = q + 1;
+		ret = wgx_bpf_xsk_set(dev->bpf, WGX_BPF_RX, q, p->nic[q].fd);
+	}
+	if (ret)
+		pr_err("%s: cannot register AF_XDP sockets: %s", dev->name, strerror(-ret));
+	wgx_xdp_service(p);
+	return ret;
+}
+
+/* Close the NIC sockets (their interface is gone), keeping frames and counters. */
+static void close_nic_sockets(struct wgx_xdp_plane *p)
+{
+	for (unsigned int q = 0; q < p->n_nic; q++) {
+		p->nic_closed.rx += p->nic[q].rx_packets;
+		p->nic_closed.tx += p->nic[q].tx_packets;
+		p->nic_closed.kicks += p->nic[q].kicks;
+		p->nic_closed.busy += p->nic[q].kicks_busy;
+		wgx_xsk_close_reclaim(&p->nic_pool, &p->nic[q]);
+	}
+	/* Its UMEM was registered through a socket bound to the dead interface:
+	 * register the same frames again with the next interface's sockets. */
+	wgx_xsk_pool_unregister(&p->nic_pool);
+	p->n_nic = 0;
+	p->nic_ifindex = 0;
+	wgx_xdp_nh_invalidate(p);
+}
+
+int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int workers,
+		  bool auto_workers, bool busy_poll)
+{
+	struct wgx_xdp_plane *p = calloc(1, sizeof(*p));
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	dev->xdp = p;
+	p->dev = dev;
+	p->busy_poll = busy_poll;
+	p->done_fd = -1;
+	p->nl_fd = -1;
+	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
+	dp_name(dev->name, p->dp_name);
+	if (wgx_link_index(underlay) < 0) {
+		pr_err("%s: no interface %s", dev->name, underlay);
+		return -ENODEV;
+	}
+	p->max_nic = wgx_link_rx_queues(underlay);
+	if (p->max_nic > WGX_XDP_MAX_NIC_QUEUES)
+		p->max_nic = WGX_XDP_MAX_NIC_QUEUES;
+	if ((ret = make_veth(p, dev->name, dev->mtu)) || (ret = attach_tun(p, dev)) ||
+	    (ret = open_tun_socket(p, dev)) || (ret = attach_nic(p, dev)))
+		return ret;
+	p->nl_fd = wgx_route_monitor_open();
+	if (p->nl_fd < 0)
+		pr_warn("%s: no route/neighbour events (%s): next hops refresh every few seconds",
+			dev->name, strerror(-p->nl_fd));
+	ret = wgx_xdp_workers_start(p, workers, auto_workers);
+	if (ret) {
+		pr_err("%s: cannot start %u crypto workers: %s", dev->name, workers, strerror(-ret));
+		return ret;
+	}
+	for (struct wgx_peer *peer = dev->peers; peer; peer = peer->next)
+		wgx_allowedips_walk_by_peer(&dev->allowedips, peer, sync_aip_cb, peer);
+	return 0;
+}
+
+void wgx_xdp_stop(struct wgx_device *dev)
+{
+	struct wgx_xdp_plane *p = dev->xdp;
+
+	if (p) {
+		wgx_xdp_workers_stop(p);
+		if (p->nl_fd >= 0)
+			close(p->nl_fd);
+		for (unsigned int q = 0; q < p->n_nic; q++)
+			wgx_xsk_close(&p->nic[q]);
+		wgx_xsk_close(&p->tun);
+		wgx_xsk_pool_free(&p->nic_pool);
+		wgx_xsk_pool_free(&p->tun_pool);
+	}
+	if (dev->bpf) {
+		wgx_bpf_detach(dev->bpf);
+		wgx_bpf_close(dev->bpf);
+		dev->bpf = NULL;
+	}
+	if (p && p->veth_created)
+		wgx_link_delete(dev->name);
+	free(p);
+	dev->xdp = NULL;
+}
+
+/*
+ * `ip link set NAME mtu N` changes only the host end of the veth pair: the
+ * daemon end follows (larger frames would vanish there), and so does the
+ * device MTU that bounds and pads what the data plane seals.
+ */
+void wgx_xdp_follow_tunnel_mtu(struct wgx_xdp_plane *p)
+{
+	int host = wgx_link_index(p->dev->name), want, have, ret;
+
+	if (host < 0)
+		return;
+	want = wgx_link_get_mtu(host);
+	have = wgx_link_get_mtu(p->dp_ifindex);
+	if (want <= 0 || (want == have && (unsigned int)want == p->dev->mtu))
+		return;
+	if (want != have && (ret = wgx_link_set_mtu(p->dp_name, (unsigned int)want))) {
+		pr_warn("%s: tunnel MTU %d not usable on %s: %s", p->dev->name, want, p->dp_name,
+			strerror(-ret));
+		return;
+	}
+	pr_info("%s: tunnel MTU %u -> %d", p->dev->name, p->dev->mtu, want);
+	p->dev->mtu = (unsigned int)want;
+}
+
+const char *wgx_xdp_mode_name(int m)
+{
+	return m == WGX_XDP_NATIVE ? "native" : m == WGX_XDP_GENERIC ? "generic" : "none";
+}
+
+/*
+ * The underlay interface was deleted (its XDP program and AF_XDP sockets went
+ * with it): the NIC sockets close, sending falls back to the kernel UDP socket
+ * (no next hop through the NIC) and receiving to the UDP socket, which always
+ * gets what XDP passes. When an interface of the same name exists again, XDP
+ * and the sockets are attached to it. True when new NIC sockets need watching.
+ */
+bool wgx_xdp_follow_nic(struct wgx_xdp_plane *p)
+{
+	int ret;
+
+	if (!p->nic_gone) {
+		ret = wgx_link_get_mtu(p->nic_ifindex);
+		if (ret != -ENXIO && ret != -ENODEV)
+			return false;
+		p->nic_gone = true;
+		close_nic_sockets(p);
+		pr_warn("%s: underlay interface %s is gone, and XDP with it: packets go through "
+			"the kernel UDP socket until it is back", p->dev->name, p->nic_name);
+	}
+	if (wgx_link_index(p->nic_name) < 0)
+		return false;
+	ret = attach_nic(p, p->dev);
+	if (ret) {
+		close_nic_sockets(p);
+		return false;
+	}
+	p->nic_gone = false;
+	pr_info("%s: underlay interface %s is back: XDP %s, %u AF_XDP socket(s)", p->dev->name,
+		p->nic_name, wgx_xdp_mode_name(p->rx_xdp_mode), p->n_nic);
+	return true;
+}
