@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* wg-xdp command line: attach, detach, show, stats. */
+/* wg-xdp command line: attach, detach, show, stats, agent. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +15,7 @@
 #include "control/ctl.h"
 #include "control/daemon.h"
 #include "lib/log.h"
+#include "cli/agent.h"
 #include "cli/show.h"
 #include "cli/uapi_client.h"
 
@@ -35,6 +36,8 @@ static const char usage[] =
 	"  detach NAME         stop NAME's daemon and remove everything it created\n"
 	"  show [NAME]         like `wg show`, plus mode and drop counters\n"
 	"  stats NAME [--json] counters per drop reason and per peer\n"
+	"  agent --interface NAME --dir DIR   keep NAME's peers equal to DIR/NAME.conf\n"
+	"                      (a mounted ConfigMap) by difference; `agent --help`\n"
 	"  --version, --help\n";
 
 static int cmd_attach(int argc, char **argv)
@@ -214,6 +217,8 @@ int main(int argc, char **argv)
 		return cmd_detach(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "show"))
 		return cmd_show(argc - 1, argv + 1, false);
+	if (!strcmp(argv[1], "agent"))
+		return wgx_agent_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stats") && argc >= 3)
 		return show_one(argv[2], argc == 4 && !strcmp(argv[3], "--json"));
 	fprintf(stderr, "wg-xdp: unknown command '%s'\n\n%s", argv[1], usage);

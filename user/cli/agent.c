@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/* `wg-xdp agent`: options and the event loop around agent_reload.c (agent.h). */
+#include "cli/agent.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/agent_reload.h"
+#include "cli/uapi_client.h"
+#include "lib/log.h"
+
+#define RETRY_S 1.0	/* missing directory, file or daemon */
+#define DEBOUNCE_MAX_S 1.0
+
+static const char usage[] =
+	"Usage: wg-xdp agent --interface NAME --dir DIR [--file F] [--status-file S]\n"
+	"                    [--metrics-file M] [--interval SECONDS] [--debounce-ms MS]\n"
+	"                    [--once] [--verbose]\n"
+	"  Keep NAME's peers equal to DIR/F (default NAME.conf, `wg setconf` format),\n"
+	"  applying only differences (never replace_peers). S: JSON status; M: Prometheus\n"
+	"  text (default: beside S, NAME.prom). --once: one reload, exit status 0 if applied.\n";
+
+struct agent {
+	struct wgx_agent_reloader r;
+	const char *dir, *status_file;
+	char *metrics_file;
+	char sock_dir[PATH_MAX], sock_name[NAME_MAX + 1];
+	double interval, debounce;
+	int ino, sig, wd_dir, wd_sock;
+	double pending_first, pending_last; /* 0 = no reload pending */
+	double next_resync, next_retry;
+	bool retry;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void write_status(struct agent *a)
+{
+	int ret = wgx_agent_status_write(&a->r.status, a->status_file, a->metrics_file);
+
+	if (ret)
+		pr_warn("agent: %s: writing the status: %s\n", a->r.interface, strerror(-ret));
+}
+
+static void do_reload(struct agent *a, double t_event)
+{
+	int ret = wgx_agent_reload(&a->r, t_event);
+
+	/* Anything not about the file's content is worth retrying soon. */
+	a->retry = ret && ret != -EINVAL && ret != -E2BIG;
+	a->next_retry = now() + RETRY_S;
+	a->next_resync = now() + a->interval;
+	write_status(a);
+}
+
+/* (Re)arm the watches that are missing; a new watch on DIR means it may have changed. */
+static void arm_watches(struct agent *a)
+{
+	if (a->wd_dir < 0) {
+		a->wd_dir = inotify_add_watch(a->ino, a->dir,
+					      IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
+						      IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF |
+						      IN_MOVE_SELF | IN_ONLYDIR);
+		if (a->wd_dir >= 0 && !a->pending_first)
+			a->pending_first = a->pending_last = now();
+	}
+	if (a->wd_sock < 0)
+		a->wd_sock = inotify_add_watch(a->ino, a->sock_dir,
+					       IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR);
+}
+
+static void on_inotify(struct agent *a)
+{
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(a->ino, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			bool hit = false;
+
+			if (ev->mask & IN_IGNORED) {
+				if (ev->wd == a->wd_dir) {
+					pr_warn("agent: %s: %s went away; the running configuration is kept\n",
+						a->r.interface, a->dir);
+					a->wd_dir = -1;
+				} else if (ev->wd == a->wd_sock) {
+					a->wd_sock = -1;
+				}
+			} else if (ev->wd == a->wd_dir) {
+				hit = true;
+			} else if (ev->wd == a->wd_sock && ev->len &&
+				   !strcmp(ev->name, a->sock_name)) {
+				pr_info("agent: %s: UAPI socket appeared; re-applying\n",
+					a->r.interface);
+				hit = true;
+			}
+			if (hit) {
+				a->pending_last = now();
+				if (!a->pending_first)
+					a->pending_first = a->pending_last;
+			}
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+/* Milliseconds until the next thing to do (poll's timeout). */
+static int next_timeout(const struct agent *a)
+{
+	double t = a->next_resync, n = now();
+
+	if (a->pending_first) {
+		double due = a->pending_last + a->debounce;
+
+		if (due > a->pending_first + DEBOUNCE_MAX_S)
+			due = a->pending_first + DEBOUNCE_MAX_S;
+		if (due < t)
+			t = due;
+	}
+	if ((a->retry || a->wd_dir < 0 || a->wd_sock < 0) && a->next_retry < t)
+		t = a->next_retry;
+	return t <= n ? 0 : (int)((t - n) * 1000.0) + 1;
+}
+
+static int run(struct agent *a)
+{
+	struct pollfd pfd[2] = { { .fd = a->ino, .events = POLLIN }, { .fd = a->sig, .events = POLLIN } };
+
+	for (;;) {
+		double t;
+
+		if (poll(pfd, 2, next_timeout(a)) < 0 && errno != EINTR)
+			return -errno;
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(a->sig, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo != SIGHUP) {
+					pr_info("agent: %s: signal %u, exiting\n", a->r.interface,
+						si.ssi_signo);
+					return 0;
+				}
+				a->pending_first = a->pending_last = now() - a->debounce;
+			}
+		}
+		if (pfd[0].revents & POLLIN)
+			on_inotify(a);
+		t = now();
+		if ((a->wd_dir < 0 || a->wd_sock < 0) && t >= a->next_retry) {
+			arm_watches(a);
+			a->next_retry = t + RETRY_S;
+		}
+		if (a->pending_first && (t >= a->pending_last + a->debounce ||
+					 t >= a->pending_first + DEBOUNCE_MAX_S)) {
+			double first = a->pending_first;
+
+			a->pending_first = a->pending_last = 0;
+			do_reload(a, first);
+		} else if (t >= a->next_resync || (a->retry && t >= a->next_retry)) {
+			do_reload(a, t);
+		}
+	}
+}
+
+static int setup(struct agent *a, const char *file)
+{
+	static char path[PATH_MAX];
+	char sock[PATH_MAX];
+	sigset_t mask;
+
+	if (snprintf(path, sizeof(path), "%s/%s", a->dir, file) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	a->r.path = path;
+	wgx_uapi_sock_path(a->r.interface, sock, sizeof(sock));
+	snprintf(a->sock_name, sizeof(a->sock_name), "%s", basename(sock));
+	snprintf(a->sock_dir, sizeof(a->sock_dir), "%s", dirname(sock));
+	if (a->status_file && !a->metrics_file) {
+		char tmp[PATH_MAX];
+
+		snprintf(tmp, sizeof(tmp), "%s", a->status_file);
+		if (asprintf(&a->metrics_file, "%s/%s.prom", dirname(tmp), a->r.interface) < 0)
+			return -ENOMEM;
+	}
+	a->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (a->ino < 0)
+		return -errno;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	a->sig = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (a->sig < 0)
+		return -errno;
+	a->wd_dir = a->wd_sock = -1;
+	arm_watches(a);
+	if (a->wd_dir < 0)
+		pr_warn("agent: %s: %s: %s; waiting for it\n", a->r.interface, a->dir, strerror(errno));
+	return 0;
+}
+
+int wgx_agent_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "status-file", required_argument, NULL, 's' },
+		{ "metrics-file", required_argument, NULL, 'm' },
+		{ "interval", required_argument, NULL, 't' },
+		{ "debounce-ms", required_argument, NULL, 'D' },
+		{ "once", no_argument, NULL, '1' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ 0 },
+	};
+	struct agent a = { .interval = 30, .debounce = 0.2 };
+	char file[NAME_MAX + 1] = "";
+	bool once = false;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "i:d:F:s:m:t:D:1v", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			a.r.interface = optarg;
+			break;
+		case 'd':
+			a.dir = optarg;
+			break;
+		case 'F':
+			snprintf(file, sizeof(file), "%s", optarg);
+			break;
+		case 's':
+			a.status_file = optarg;
+			break;
+		case 'm':
+			a.metrics_file = strdup(optarg);
+			break;
+		case 't':
+			a.interval = strtod(optarg, NULL);
+			if (!(a.interval >= 0.1 && a.interval <= 86400))
+				goto bad;
+			break;
+		case 'D':
+			a.debounce = strtod(optarg, NULL) / 1000.0;
+			if (!(a.debounce >= 0 && a.debounce <= DEBOUNCE_MAX_S))
+				goto bad;
+			break;
+		case '1':
+			once = true;
+			break;
+		case 'v':
+			wgx_log_level = WGX_LOG_DEBUG;
+			break;
+		default:
+			goto bad;
+		}
+	}
+	if (optind != argc || !a.r.interface || !a.dir || strchr(a.r.interface, '/'))
+		goto bad;
+	if (!file[0])
+		snprintf(file, sizeof(file), "%s.conf", a.r.interface);
+	ret = setup(&a, file);
+	if (ret) {
+		pr_err("agent: %s: %s\n", a.r.interface, strerror(-ret));
+		return 1;
+	}
+	pr_info("agent: %s: reconciling from %s every %.0f s and on change\n", a.r.interface,
+		a.r.path, a.interval);
+	if (once) {
+		ret = wgx_agent_reload(&a.r, now());
+		write_status(&a);
+	} else {
+		do_reload(&a, now());
+		ret = run(&a);
+	}
+	wgx_agent_endpoints_free(&a.r.applied);
+	free(a.metrics_file);
+	return ret ? 1 : 0;
+bad:
+	fputs(usage, stderr);
+	return 2;
+}

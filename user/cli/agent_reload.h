@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* One reload of `wg-xdp agent`: read, get, diff, set (agent.h has the loop). */
+#ifndef WGX_AGENT_RELOAD_H
+#define WGX_AGENT_RELOAD_H
+
+#include "cli/agent_diff.h"
+#include "cli/agent_status.h"
+
+struct wgx_agent_reloader {
+	const char *interface;
+	const char *path; /* the desired-state file */
+	struct wgx_agent_endpoints applied; /* of the last successful reload */
+	struct wgx_agent_status status;
+};
+
+/*
+ * Reconcile once; t_event is the CLOCK_MONOTONIC second of the first change
+ * event this reload answers (for the latency figure). Fills r->status.
+ * Returns 0 (applied or already in sync), -ENOENT (no file), -EINVAL (file
+ * rejected), -ECONNREFUSED/-ENOENT-like errors of the UAPI socket as
+ * -EHOSTDOWN, or another -errno.
+ */
+int wgx_agent_reload(struct wgx_agent_reloader *r, double t_event);
+
+#endif

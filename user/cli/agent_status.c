@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/* The agent's status file (JSON, json-c) and metrics (Prometheus text). */
+#include "cli/agent_status.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Write text to path atomically: path.tmp, fsync-free rename (a status file, not data). */
+static int replace_file(const char *path, const char *text)
+{
+	char tmp[4096];
+	FILE *f;
+	int ret = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (fputs(text, f) == EOF)
+		ret = -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+static int write_json(const struct wgx_agent_status *st, const char *path)
+{
+	json_object *o = json_object_new_object(), *applied = json_object_new_object();
+	int ret;
+
+	json_object_object_add(o, "interface", json_object_new_string(st->interface));
+	json_object_object_add(o, "last_reload", json_object_new_double(st->last_reload));
+	json_object_object_add(o, "last_success", json_object_new_double(st->last_success));
+	json_object_object_add(o, "success", json_object_new_boolean(st->success));
+	json_object_object_add(o, "daemon_up", json_object_new_boolean(st->daemon_up));
+	json_object_object_add(o, "error",
+			       st->error[0] ? json_object_new_string(st->error) : NULL);
+	json_object_object_add(o, "peers", json_object_new_int64((int64_t)st->desired_peers));
+	json_object_object_add(applied, "added", json_object_new_int64((int64_t)st->counts.added));
+	json_object_object_add(applied, "removed",
+			       json_object_new_int64((int64_t)st->counts.removed));
+	json_object_object_add(applied, "updated",
+			       json_object_new_int64((int64_t)st->counts.updated));
+	json_object_object_add(applied, "device", json_object_new_boolean(st->counts.device));
+	json_object_object_add(o, "applied", applied);
+	json_object_object_add(o, "latency_ms", json_object_new_double(st->latency_ms));
+	json_object_object_add(o, "duration_ms", json_object_new_double(st->duration_ms));
+	json_object_object_add(o, "reloads", json_object_new_int64((int64_t)st->reloads));
+	json_object_object_add(o, "failures", json_object_new_int64((int64_t)st->failures));
+	json_object_object_add(o, "changes", json_object_new_int64((int64_t)st->changes));
+	ret = replace_file(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return ret;
+}
+
+size_t wgx_agent_status_prom(const struct wgx_agent_status *st, char *buf, size_t size)
+{
+	const char *i = st->interface;
+	int n = snprintf(buf, size,
+		"# HELP wgx_agent_last_reload_success 1 if the last reload applied the desired state.\n"
+		"# TYPE wgx_agent_last_reload_success gauge\n"
+		"wgx_agent_last_reload_success{interface=\"%s\"} %d\n"
+		"# HELP wgx_agent_last_reload_timestamp_seconds End of the last reload attempt.\n"
+		"# TYPE wgx_agent_last_reload_timestamp_seconds gauge\n"
+		"wgx_agent_last_reload_timestamp_seconds{interface=\"%s\"} %.3f\n"
+		"# HELP wgx_agent_last_success_timestamp_seconds End of the last successful reload.\n"
+		"# TYPE wgx_agent_last_success_timestamp_seconds gauge\n"
+		"wgx_agent_last_success_timestamp_seconds{interface=\"%s\"} %.3f\n"
+		"# HELP wgx_agent_daemon_up 1 if the daemon's UAPI socket answered.\n"
+		"# TYPE wgx_agent_daemon_up gauge\n"
+		"wgx_agent_daemon_up{interface=\"%s\"} %d\n"
+		"# HELP wgx_agent_desired_peers Peers in the last valid desired file.\n"
+		"# TYPE wgx_agent_desired_peers gauge\n"
+		"wgx_agent_desired_peers{interface=\"%s\"} %zu\n"
+		"# HELP wgx_agent_last_reload_latency_seconds First change event to applied.\n"
+		"# TYPE wgx_agent_last_reload_latency_seconds gauge\n"
+		"wgx_agent_last_reload_latency_seconds{interface=\"%s\"} %.6f\n"
+		"# HELP wgx_agent_reloads_total Reload attempts.\n"
+		"# TYPE wgx_agent_reloads_total counter\n"
+		"wgx_agent_reloads_total{interface=\"%s\"} %" PRIu64 "\n"
+		"# HELP wgx_agent_reload_failures_total Reload attempts that failed.\n"
+		"# TYPE wgx_agent_reload_failures_total counter\n"
+		"wgx_agent_reload_failures_total{interface=\"%s\"} %" PRIu64 "\n"
+		"# HELP wgx_agent_changes_total Reloads that sent a change to the daemon.\n"
+		"# TYPE wgx_agent_changes_total counter\n"
+		"wgx_agent_changes_total{interface=\"%s\"} %" PRIu64 "\n",
+		i, st->success, i, st->last_reload, i, st->last_success, i, st->daemon_up, i,
+		st->desired_peers, i, st->latency_ms / 1000.0, i, st->reloads, i, st->failures, i,
+		st->changes);
+
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+int wgx_agent_status_write(const struct wgx_agent_status *st, const char *json_path,
+			   const char *prom_path)
+{
+	char prom[4096];
+	int ret = 0, r;
+
+	if (json_path) {
+		r = write_json(st, json_path);
+		ret = ret ? ret : r;
+	}
+	if (prom_path) {
+		wgx_agent_status_prom(st, prom, sizeof(prom));
+		r = replace_file(prom_path, prom);
+		ret = ret ? ret : r;
+	}
+	return ret;
+}
