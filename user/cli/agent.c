@@ -56,7 +56,7 @@ static void write_status(struct agent *a)
 	int ret = wgx_agent_status_write(&a->r.status, a->status_file, a->metrics_file);
 
 	if (ret)
-		pr_warn("agent: %s: writing the status: %s\n", a->r.interface, strerror(-ret));
+		pr_warn("agent: %s: writing the status: %s", a->r.interface, strerror(-ret));
 }
 
 static void do_reload(struct agent *a, double t_event)
@@ -98,7 +98,7 @@ static void on_inotify(struct agent *a)
 
 			if (ev->mask & IN_IGNORED) {
 				if (ev->wd == a->wd_dir) {
-					pr_warn("agent: %s: %s went away; the running configuration is kept\n",
+					pr_warn("agent: %s: %s went away; the running configuration is kept",
 						a->r.interface, a->dir);
 					a->wd_dir = -1;
 				} else if (ev->wd == a->wd_sock) {
@@ -108,7 +108,7 @@ static void on_inotify(struct agent *a)
 				hit = true;
 			} else if (ev->wd == a->wd_sock && ev->len &&
 				   !strcmp(ev->name, a->sock_name)) {
-				pr_info("agent: %s: UAPI socket appeared; re-applying\n",
+				pr_info("agent: %s: UAPI socket appeared; re-applying",
 					a->r.interface);
 				hit = true;
 			}
@@ -154,7 +154,7 @@ static int run(struct agent *a)
 
 			if (read(a->sig, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo != SIGHUP) {
-					pr_info("agent: %s: signal %u, exiting\n", a->r.interface,
+					pr_info("agent: %s: signal %u, exiting", a->r.interface,
 						si.ssi_signo);
 					return 0;
 				}
@@ -213,7 +213,7 @@ static int setup(struct agent *a, const char *file)
 	a->wd_dir = a->wd_sock = -1;
 	arm_watches(a);
 	if (a->wd_dir < 0)
-		pr_warn("agent: %s: %s: %s; waiting for it\n", a->r.interface, a->dir, strerror(errno));
+		pr_warn("agent: %s: %s: %s; waiting for it", a->r.interface, a->dir, strerror(errno));
 	return 0;
 }
 
@@ -279,10 +279,10 @@ int wgx_agent_main(int argc, char **argv)
 		snprintf(file, sizeof(file), "%s.conf", a.r.interface);
 	ret = setup(&a, file);
 	if (ret) {
-		pr_err("agent: %s: %s\n", a.r.interface, strerror(-ret));
+		pr_err("agent: %s: %s", a.r.interface, strerror(-ret));
 		return 1;
 	}
-	pr_info("agent: %s: reconciling from %s every %.0f s and on change\n", a.r.interface,
+	pr_info("agent: %s: reconciling from %s every %.0f s and on change", a.r.interface,
 		a.r.path, a.interval);
 	if (once) {
 		ret = wgx_agent_reload(&a.r, now());

@@ -100,7 +100,7 @@ static void log_change(const struct wgx_agent_reloader *r, const struct wgx_agen
 		const char *name = want ? d->names[want - d->set.peers]
 					: wgx_agent_endpoints_name(&r->applied, p->public_key);
 
-		pr_info("agent: %s: %s peer %s%s%s%s%s\n", r->interface,
+		pr_info("agent: %s: %s peer %s%s%s%s%s", r->interface,
 			p->remove ? "remove" : p->update_only ? "update" : "add",
 			peer_label(label, name, p->public_key),
 			p->replace_allowed_ips && p->update_only ? " allowed-ips" : "",
@@ -121,7 +121,7 @@ static int fail(struct wgx_agent_reloader *r, int ret, const char *fmt, ...)
 	va_end(ap);
 	r->status.success = false;
 	r->status.failures++;
-	pr_err("agent: %s: %s\n", r->interface, r->status.error);
+	pr_err("agent: %s: %s", r->interface, r->status.error);
 	return ret;
 }
 
@@ -209,11 +209,11 @@ static int reload(struct wgx_agent_reloader *r, double t_event)
 	r->status.latency_ms = (now_mono() - t_event) * 1000.0;
 	if (counts.added || counts.removed || counts.updated || counts.device)
 		pr_info("agent: %s: applied %zu added, %zu removed, %zu updated%s; %zu peers desired; "
-			"%.1f ms after the change\n", r->interface, counts.added, counts.removed,
+			"%.1f ms after the change", r->interface, counts.added, counts.removed,
 			counts.updated, counts.device ? ", interface keys" : "",
 			r->status.desired_peers, r->status.latency_ms);
 	else
-		pr_debug("agent: %s: in sync (%zu peers)\n", r->interface, r->status.desired_peers);
+		pr_debug("agent: %s: in sync (%zu peers)", r->interface, r->status.desired_peers);
 	return 0;
 }
 
