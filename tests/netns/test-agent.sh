@@ -216,6 +216,7 @@ check "ConfigMap directory back with a change: applied" reload_ok
 # The daemon killed and restarted: the agent re-applies everything.
 pkill_pid=$(ip netns pids $A | xargs -r ps -o pid=,args= -p | awk -v n="$IFA" '$0 ~ "attach" && $0 ~ n {print $1}')
 kill -9 $pkill_pid
+wait "${PIDS[0]}" 2>/dev/null  # reap it quietly (the "Killed" notice)
 sleep 0.3
 PUBLISHED=$(date +%s.%N)
 check "daemon A restarted" start_wg wg-xdp $A $IFA socket
@@ -223,7 +224,7 @@ ip -n $A addr add 100.64.0.1/24 dev $IFA 2>/dev/null
 ip -n $A link set $IFA up
 check "daemon restarted: the agent re-applied all $(gen expect | wc -l) peers" reload_ok
 diag "re-applied $(latency_ms) ms after the restart began"
-check "daemon restarted: tunnel up again" tunnel_up $B 100.64.0.1
+check "daemon restarted: tunnel up again (A initiates)" tunnel_up $A 100.64.0.2
 
 # Reload latency by size: a full load and a 1 % change, rename of ..data to applied.
 for n in 10 1000 10000; do
