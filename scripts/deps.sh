@@ -12,7 +12,7 @@ PKGS=(
 	wireguard-tools wireguard-go iperf3 socat
 	perl coreutils kmod python3 xxd gnuplot-nox linux-perf
 	qemu-system-x86 busybox-static xz-utils zstd cpio file
-	libjson-c-dev libcap2-bin python3-yaml mmdebstrap podman
+	libjson-c-dev libmicrohttpd-dev libcap2-bin python3-yaml mmdebstrap podman
 )
 
 missing=()

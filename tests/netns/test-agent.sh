@@ -32,6 +32,7 @@ A=wgx-k8s-a$$ B=wgx-k8s-b$$ IFA=wgxk8sa$$ IFB=wgxk8sb$$
 IFA=${IFA:0:15} IFB=${IFB:0:15}
 CM=$LOGDIR/cm STATUS=$LOGDIR/status/status.json PROM=$LOGDIR/status/$IFA.prom
 STATE=$LOGDIR/state.json GEN=$LOGDIR/gen.py
+METRICS_PORT=9586	# inside namespace A: no clash with other runs
 mkdir -p "$LOGDIR/status"
 
 # The desired state as JSON ($STATE) and what a test needs from it.
@@ -153,12 +154,17 @@ gen init 1000 "$KA" "$PB"
 gen conf >"$LOGDIR/desired.conf"
 publish "$LOGDIR/desired.conf"
 ip netns exec $A "$WGX" agent --interface $IFA --dir "$CM" --status-file "$STATUS" \
-	--interval 30 >"$LOGDIR/agent.log" 2>&1 &
+	--metrics-port $METRICS_PORT --interval 30 >"$LOGDIR/agent.log" 2>&1 &
 AGENT=$!
 PIDS+=($AGENT)
 check "agent applies the initial 1,000 peers" reload_ok
 diag "initial 1,000 peers applied $(latency_ms) ms after the ..data swap (agent: $(status latency_ms | cut -d. -f1) ms)"
 check "tunnel A <-> B up through the agent's peer" tunnel_up $B 100.64.0.1
+ip netns exec $A curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" >"$LOGDIR/metrics.out" 2>&1
+ok "$(grep -q "^wgx_agent_last_reload_success{interface=\"$IFA\"} 1$" "$LOGDIR/metrics.out" &&
+	grep -q "^wgx_daemon_up{interface=\"$IFA\"} 1$" "$LOGDIR/metrics.out" &&
+	grep -q '^wgx_reason_packets_total{' "$LOGDIR/metrics.out"; echo $?)" \
+	"GET /metrics on :$METRICS_PORT: reload success 1, daemon up 1, per-reason counters"
 HS0=$(hs_b)
 HS_AT=$(date +%s)
 ip netns exec $B ping -i 0.05 100.64.0.1 >"$LOGDIR/ping.out" 2>&1 &

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/agent_http.h"
 #include "cli/agent_reload.h"
 #include "cli/uapi_client.h"
 #include "lib/log.h"
@@ -25,14 +26,16 @@
 
 static const char usage[] =
 	"Usage: wg-xdp agent --interface NAME --dir DIR [--file F] [--status-file S]\n"
-	"                    [--metrics-file M] [--interval SECONDS] [--debounce-ms MS]\n"
-	"                    [--once] [--verbose]\n"
+	"                    [--metrics-file M] [--metrics-port P] [--interval SECONDS]\n"
+	"                    [--debounce-ms MS] [--once] [--verbose]\n"
 	"  Keep NAME's peers equal to DIR/F (default NAME.conf, `wg setconf` format),\n"
 	"  applying only differences (never replace_peers). S: JSON status; M: Prometheus\n"
-	"  text (default: beside S, NAME.prom). --once: one reload, exit status 0 if applied.\n";
+	"  text (default: beside S, NAME.prom); P: serve GET /metrics on that TCP port.\n"
+	"  --once: one reload, exit status 0 if applied.\n";
 
 struct agent {
 	struct wgx_agent_reloader r;
+	struct wgx_agent_http *http;
 	const char *dir, *status_file;
 	char *metrics_file;
 	char sock_dir[PATH_MAX], sock_name[NAME_MAX + 1];
@@ -54,6 +57,8 @@ static double now(void)
 static void write_status(struct agent *a)
 {
 	int ret = wgx_agent_status_write(&a->r.status, a->status_file, a->metrics_file);
+
+	wgx_agent_http_update(a->http, &a->r.status);
 
 	if (ret)
 		pr_warn("agent: %s: writing the status: %s", a->r.interface, strerror(-ret));
@@ -225,6 +230,7 @@ int wgx_agent_main(int argc, char **argv)
 		{ "file", required_argument, NULL, 'F' },
 		{ "status-file", required_argument, NULL, 's' },
 		{ "metrics-file", required_argument, NULL, 'm' },
+		{ "metrics-port", required_argument, NULL, 'p' },
 		{ "interval", required_argument, NULL, 't' },
 		{ "debounce-ms", required_argument, NULL, 'D' },
 		{ "once", no_argument, NULL, '1' },
@@ -234,9 +240,10 @@ int wgx_agent_main(int argc, char **argv)
 	struct agent a = { .interval = 30, .debounce = 0.2 };
 	char file[NAME_MAX + 1] = "";
 	bool once = false;
+	long port = 0;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "i:d:F:s:m:t:D:1v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:d:F:s:m:p:t:D:1v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			a.r.interface = optarg;
@@ -252,6 +259,11 @@ int wgx_agent_main(int argc, char **argv)
 			break;
 		case 'm':
 			a.metrics_file = strdup(optarg);
+			break;
+		case 'p':
+			port = strtol(optarg, NULL, 10);
+			if (port < 1 || port > 65535)
+				goto bad;
 			break;
 		case 't':
 			a.interval = strtod(optarg, NULL);
@@ -282,6 +294,14 @@ int wgx_agent_main(int argc, char **argv)
 		pr_err("agent: %s: %s", a.r.interface, strerror(-ret));
 		return 1;
 	}
+	if (port && !once) {
+		a.http = wgx_agent_http_start((uint16_t)port, a.r.interface);
+		if (!a.http) {
+			pr_err("agent: %s: cannot serve metrics on port %ld: %s", a.r.interface, port,
+			       strerror(errno));
+			return 1;
+		}
+	}
 	pr_info("agent: %s: reconciling from %s every %.0f s and on change", a.r.interface,
 		a.r.path, a.interval);
 	if (once) {
@@ -291,6 +311,7 @@ int wgx_agent_main(int argc, char **argv)
 		do_reload(&a, now());
 		ret = run(&a);
 	}
+	wgx_agent_http_stop(a.http);
 	wgx_agent_endpoints_free(&a.r.applied);
 	free(a.metrics_file);
 	return ret ? 1 : 0;
