@@ -47,7 +47,7 @@ NETNS_TESTS := $(sort $(wildcard tests/netns/test-*.sh))
 
 PROVE := prove --exec '' --verbose --timer
 
-.PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core profile clean vmtest
+.PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core profile clean vmtest image
 .DEFAULT_GOAL := all
 # Skeletons are intermediate files make would delete, forcing user/ to rebuild every time.
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
@@ -123,6 +123,11 @@ check: deps-quiet $(BUILD)/wg-xdp $(CHECK_BINS) $(BPF_OBJS)
 # Suites inside Debian kernels under QEMU plus the host kernel: vmtest/run.sh.
 vmtest: deps-quiet $(BUILD)/wg-xdp $(UNIT_BINS) $(BPFT_BINS) $(BPF_OBJS)
 	$(Q)bash vmtest/run.sh $(VMTEST_ARGS)
+
+# Container image from Debian packages (scripts/image.sh; cached by its inputs, ~1.5-3 min
+# when they change). make check does not build it: test-k8s-image.sh SKIPs without it.
+image: deps-quiet $(BUILD)/wg-xdp
+	$(Q)bash scripts/image.sh $(BUILD)
 
 demo: deps-quiet $(BUILD)/wg-xdp
 	$(Q)bash scripts/demo.sh

@@ -7,7 +7,8 @@
 # into an image tagged localhost/wg-xdp:VERSION, and `podman save` writes an
 # OCI archive beside it for `ctr import` / `skopeo copy` on a cluster.
 #
-# Usage: scripts/image.sh [BUILD_DIR]   (default build; make image calls it)
+# Usage: scripts/image.sh [--check] [BUILD_DIR]   (default build; make image calls it)
+#        --check: exit 0 if the image is built and up to date, 1 (saying why) if not
 # Cache: the image is rebuilt only when its inputs change. The key is the
 # sha256 of build/wg-xdp, this script and the package list; it is written to
 # BUILD/image/key, and an unchanged key with the image present is a no-op.
@@ -16,6 +17,8 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+CHECK=0
+[ "${1:-}" = --check ] && { CHECK=1; shift; }
 BUILD=${1:-$TOP/build}
 OUT=$BUILD/image
 BIN=$BUILD/wg-xdp
@@ -40,6 +43,7 @@ if [ -f "$OUT/key" ] && [ "$(cat "$OUT/key")" = "$key" ] && [ -f "$OUT/wg-xdp-oc
 	log "up to date: $REF (key ${key:0:12})"
 	exit 0
 fi
+[ $CHECK = 0 ] || { log "$REF not built or older than its inputs (make image)"; exit 1; }
 rm -f "$OUT/key"
 t0=$(date +%s)
 log "mmdebstrap $SUITE + ${PKGS[*]}"
