@@ -3,6 +3,7 @@
 #include "cli/agent_diff.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -28,23 +29,14 @@ bool wgx_agent_endpoint_equal(const struct sockaddr_storage *a, const struct soc
 	return false;
 }
 
+_Static_assert(offsetof(struct wgx_agent_endpoint, public_key) == 0, "key first: bsearch");
+
 static const struct wgx_agent_endpoint *prev_find(const struct wgx_agent_endpoints *prev,
 						  const uint8_t key[WGX_KEY_LEN])
 {
-	size_t lo = 0, hi = prev ? prev->n : 0;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = memcmp(key, prev->v[mid].public_key, WGX_KEY_LEN);
-
-		if (!r)
-			return &prev->v[mid];
-		if (r < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	if (!prev || !prev->n)
+		return NULL;
+	return bsearch(key, prev->v, prev->n, sizeof(*prev->v), wgx_agent_key_cmp);
 }
 
 static bool cidrs_equal(const struct wgx_uapi_peer_change *a, const struct wgx_uapi_peer_change *b)

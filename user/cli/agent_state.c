@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,23 +62,20 @@ void wgx_agent_set_sort(struct wgx_uapi_set *s)
 		qsort(s->peers, s->n_peers, sizeof(*s->peers), peer_qsort_cmp);
 }
 
+_Static_assert(offsetof(struct wgx_uapi_peer_change, public_key) == 0, "key first: bsearch");
+
+/* bsearch() comparator: elements begin with their public key. */
+int wgx_agent_key_cmp(const void *key, const void *elem)
+{
+	return memcmp(key, elem, WGX_KEY_LEN);
+}
+
 struct wgx_uapi_peer_change *wgx_agent_set_find(const struct wgx_uapi_set *s,
 						const uint8_t key[WGX_KEY_LEN])
 {
-	size_t lo = 0, hi = s->n_peers;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = memcmp(key, s->peers[mid].public_key, WGX_KEY_LEN);
-
-		if (!r)
-			return &s->peers[mid];
-		if (r < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	if (!s->n_peers)
+		return NULL;
+	return bsearch(key, s->peers, s->n_peers, sizeof(*s->peers), wgx_agent_key_cmp);
 }
 
 /* ---- desired state ---- */

@@ -56,6 +56,9 @@ void wgx_agent_set_sort(struct wgx_uapi_set *s);
 struct wgx_uapi_peer_change *wgx_agent_set_find(const struct wgx_uapi_set *s,
 						const uint8_t key[WGX_KEY_LEN]);
 
+/* bsearch() comparator of a key against a struct whose first member is the key. */
+int wgx_agent_key_cmp(const void *key, const void *elem);
+
 /* Total order on prefixes (family, address, length); 0 = equal. */
 int wgx_agent_cidr_cmp(const struct wgx_uapi_cidr *a, const struct wgx_uapi_cidr *b);
 
