@@ -235,6 +235,7 @@ int wgx_agent_main(int argc, char **argv)
 		{ "debounce-ms", required_argument, NULL, 'D' },
 		{ "once", no_argument, NULL, '1' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct agent a = { .interval = 30, .debounce = 0.2 };
@@ -243,7 +244,7 @@ int wgx_agent_main(int argc, char **argv)
 	long port = 0;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "i:d:F:s:m:p:t:D:1v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:d:F:s:m:p:t:D:1vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			a.r.interface = optarg;
@@ -281,6 +282,9 @@ int wgx_agent_main(int argc, char **argv)
 		case 'v':
 			wgx_log_level = WGX_LOG_DEBUG;
 			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
 		default:
 			goto bad;
 		}
