@@ -37,7 +37,7 @@ for tool in mmdebstrap podman; do
 done
 mkdir -p "$OUT"
 rm -rf "$OUT/rootfs.tar.tmp"
-key=$( { sha256sum "$BIN" "$0"; echo "${PKGS[*]} $SUITE $MIRROR $VERSION"; } | sha256sum | cut -d' ' -f1)
+key=$( { sha256sum <"$BIN"; sha256sum <"$0"; echo "${PKGS[*]} $SUITE $MIRROR $VERSION"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$OUT/key" ] && [ "$(cat "$OUT/key")" = "$key" ] && [ -f "$OUT/wg-xdp-oci.tar" ] &&
 	podman image exists "$REF"; then
 	log "up to date: $REF (key ${key:0:12})"
@@ -54,7 +54,7 @@ mmdebstrap --quiet --format=tar --variant=essential --include="$(IFS=,; echo "${
 	--dpkgopt='path-include=/usr/share/doc/*/copyright' \
 	--dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
 	--customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
-	--customize-hook='mkdir -p "$1"/var/run/wireguard "$1"/var/run/wg-xdp "$1"/sys/fs/bpf' \
+	--customize-hook='mkdir -p "$1"/run/wireguard "$1"/run/wg-xdp "$1"/sys/fs/bpf' \
 	--customize-hook="upload $BIN /usr/bin/wg-xdp" \
 	--customize-hook='chmod 0755 "$1"/usr/bin/wg-xdp' \
 	"$SUITE" "$OUT/rootfs.tar.tmp" "$MIRROR"

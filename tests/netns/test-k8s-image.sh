@@ -51,11 +51,13 @@ else
 	HOW="chroot into the image's rootfs (podman mount), bounding set NET_ADMIN only"
 	all_caps=$(capsh --print | sed -n 's/^Bounding set =//p' | tr -d ' ')
 	drop=$(echo "$all_caps" | tr ',' '\n' | grep -vx cap_net_admin | paste -sd,)
-	# A private mount namespace: /dev, /proc and the run directories as a runtime gives them.
+	# A private mount namespace: /dev, /proc and the run directories as a runtime gives them
+	# (onto run/: the image's /var/run is an absolute symlink, resolved outside the chroot here).
 	ip netns exec $A unshare -m bash -c "
+		mkdir -p '$MNT/run/wireguard' '$MNT/run/wg-xdp' &&
 		mount --rbind /dev '$MNT/dev' && mount -t proc proc '$MNT/proc' &&
-		mount --bind /var/run/wireguard '$MNT/var/run/wireguard' &&
-		mount --bind /var/run/wg-xdp '$MNT/var/run/wg-xdp' &&
+		mount --bind /var/run/wireguard '$MNT/run/wireguard' &&
+		mount --bind /var/run/wg-xdp '$MNT/run/wg-xdp' &&
 		exec capsh --drop=$drop --chroot='$MNT' -- -c \
 			'exec /usr/bin/wg-xdp attach veth0 --name $IFA --mode socket --foreground'" \
 		>"$LOGDIR/$IFA.log" 2>&1 &
