@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "cli/show.h"
 #include "cli/uapi_client.h"
+#include "control/env.h"
 
 static const char usage[] =
 	"Usage: wg-xdp <command> [options]\n"
@@ -192,6 +193,8 @@ static int cmd_show(int argc, char **argv, bool json)
 
 int main(int argc, char **argv)
 {
+	char err[128];
+
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;
@@ -203,6 +206,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return 0;
+	}
+	if (wgx_env_load(err, sizeof(err))) {
+		fprintf(stderr, "wg-xdp: %s\n", err);
+		return 2;
 	}
 	if (wgx_crypto_init()) {
 		fputs("wg-xdp: crypto library initialisation failed\n", stderr);

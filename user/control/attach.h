@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "core/device.h"
+enum wgx_mode { WGX_MODE_SOCKET, WGX_MODE_XDP };
 
 struct wgx_attach_opts {
 	const char *underlay;	/* the NIC (XDP mode attaches to it) */

@@ -11,14 +11,22 @@
 #include <stddef.h>
 
 struct wgx_device;
+struct wgx_rtprio;
+
+/* What a statistics answer reports. */
+struct wgx_ctl {
+	int fd;				/* listening, from wgx_ctl_open */
+	struct wgx_device *dev;
+	const struct wgx_rtprio *rt;	/* the control thread's priority */
+};
 
 /* Listen on NAME.ctl; returns the listening fd or -errno. */
 int wgx_ctl_open(const char *name);
 void wgx_ctl_close(int fd, const char *name);
-/* The fd is readable: answer one client (bounded by a short send timeout). */
-void wgx_ctl_handle(int fd, struct wgx_device *dev);
-/* The statistics of @dev as JSON (malloc'd). */
-char *wgx_ctl_stats_json(struct wgx_device *dev);
+/* c->fd is readable: answer one client (bounded by a short send timeout). */
+void wgx_ctl_handle(const struct wgx_ctl *c);
+/* The statistics as JSON (malloc'd). */
+char *wgx_ctl_stats_json(const struct wgx_ctl *c);
 /* Client: fetch NAME's statistics JSON (malloc'd) or NULL with errno set. */
 char *wgx_ctl_fetch(const char *name);
 

@@ -100,8 +100,6 @@ int wgx_aead_select(const char *name)
 	const struct wgx_aead_backend *best = NULL;
 	double best_rate = 0;
 
-	if (!name)
-		name = getenv("WGX_AEAD");
 	if (name) {
 		best = wgx_aead_backend_find(name);
 		if (!best)

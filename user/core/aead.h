@@ -75,9 +75,8 @@ extern const struct wgx_aead_backend *const wgx_aead_backends[];
 extern const size_t wgx_aead_backend_count;
 
 /*
- * Choose the backend used by wgx_aead_seal/open. name NULL: the environment
- * variable WGX_AEAD if set, otherwise the fastest backend by a short
- * calibration (~30 ms). Returns 0, or -ENOENT for an unknown name. Call from
+ * Choose the backend used by wgx_aead_seal/open. name NULL: the fastest
+ * backend by a short calibration (~30 ms). Returns 0, or -ENOENT for an unknown name. Call from
  * the main thread at startup, after wgx_crypto_init() and before workers run
  * (the switch is an atomic store, but packets in flight could use either).
  * Until called, libsodium is used.
