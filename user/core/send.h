@@ -12,6 +12,8 @@
 
 #include "core/plane.h"
 #include "lib/udp.h"
+#include "wgx_consts.h"
+#include "wgx_wire.h"
 
 struct wgx_device;
 struct wgx_peer;
