@@ -36,7 +36,14 @@ static const char usage[] =
 	"  detach NAME         stop NAME's daemon and remove everything it created\n"
 	"  show [NAME]         like `wg show`, plus mode and drop counters\n"
 	"  stats NAME [--json] counters per drop reason and per peer\n"
-	"  --version, --help\n";
+	"  --version, --help\n"
+	"\n"
+	"Environment (read once at start-up):\n"
+	"  WGX_AEAD=sodium|openssl  force the ChaCha20-Poly1305 backend (default: the faster)\n"
+	"  WGX_RUN_DIR=DIR          pid files and statistics sockets (/var/run/wg-xdp)\n"
+	"  WGX_UAPI_DIR=DIR         UAPI sockets (/var/run/wireguard)\n"
+	"  WGX_TEST_TIME_SCALE=N    tests only: protocol timers divided by N\n"
+	"  WGX_TEST_UNDER_LOAD=1    tests only: always ask for cookies\n";
 
 static int cmd_attach(int argc, char **argv)
 {
