@@ -140,6 +140,8 @@ static int op_set_fwmark(void *plane, uint32_t fwmark)
 {
 	struct wgx_xdp_plane *p = plane;
 
+	/* Next hops are resolved with the mark (wg-quick's full tunnel): again. */
+	wgx_xdp_nh_invalidate(p);
 	return wgx_udp_port_set_fwmark(&p->udp, fwmark);
 }
 

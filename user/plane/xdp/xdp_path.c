@@ -521,7 +521,7 @@ void wgx_xdp_nh_refresh(struct wgx_xdp_plane *p, uint64_t now)
 			continue;
 		e->checked_ns = now;
 		ret = wgx_route_nexthop(e->family, e->addr, memcmp(e->src, nh_no_src, 16) ? e->src : NULL,
-					&e->nh);
+					p->dev->fwmark, &e->nh);
 		if (!ret)
 			e->state = e->nh.ifindex == p->nic_ifindex ? NH_VALID : NH_NOT_OURS;
 		else
