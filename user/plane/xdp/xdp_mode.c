@@ -162,6 +162,7 @@ static void op_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx, 
 	uint64_t nic_rx = p->nic_closed.rx, nic_tx = p->nic_closed.tx;
 	uint64_t kicks = p->nic_closed.kicks + p->tun.kicks;
 	uint64_t busy = p->nic_closed.busy + p->tun.kicks_busy;
+	unsigned int tx_queues = 0;
 
 	if (!wgx_bpf_stats_read(p->bpf, bpf))
 		for (unsigned int r = 0; r < WGX_REASON_MAX; r++)
@@ -171,6 +172,7 @@ static void op_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx, 
 		nic_tx += p->nic[q].tx_packets;
 		kicks += p->nic[q].kicks;
 		busy += p->nic[q].kicks_busy;
+		tx_queues += p->nic[q].tx_packets > 0;
 	}
 	v->str(ctx, "iface", p->nic_name);
 	v->str(ctx, "xdp_mode", p->nic_gone ? "gone" : wgx_xdp_mode_name(p->rx_xdp_mode));
@@ -188,6 +190,7 @@ static void op_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx, 
 	v->str(ctx, "tun_dev", p->dp_name);
 	v->num(ctx, "xsk_nic_rx", nic_rx);
 	v->num(ctx, "xsk_nic_tx", nic_tx);
+	v->num(ctx, "xsk_nic_tx_queues", tx_queues);
 	v->num(ctx, "xsk_tun_rx", p->tun.rx_packets);
 	v->num(ctx, "xsk_tun_tx", p->tun.tx_packets);
 	v->num(ctx, "tx_kicks", kicks);

@@ -402,6 +402,29 @@ static const struct wgx_xdp_nh *nh_lookup(struct wgx_xdp_plane *p, const struct 
 	return NULL;
 }
 
+/*
+ * The NIC queue whose socket sends to @a: one per endpoint (address and
+ * port), so a peer's packets keep their order and peers spread over every
+ * queue's XSK.
+ */
+static struct wgx_xsk *tx_queue(struct wgx_xdp_plane *p, const union wgx_sockaddr *a)
+{
+	bool v6 = a->sa.sa_family == AF_INET6;
+	const uint8_t *addr = v6 ? a->in6.sin6_addr.s6_addr : (const uint8_t *)&a->in4.sin_addr;
+	uint16_t port = v6 ? a->in6.sin6_port : a->in4.sin_port;
+	uint32_t h = 2166136261u;
+
+	h = (h ^ (port & 0xff)) * 16777619u;
+	h = (h ^ (port >> 8)) * 16777619u;
+	for (size_t i = 0; i < (v6 ? 16u : 4u); i++)
+		h = (h ^ addr[i]) * 16777619u;
+	/* FNV's low bits depend on the inputs' low bits only: mix before the modulo. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return &p->nic[h % p->n_nic];
+}
+
 /* Outer Ethernet + IP + UDP in front of the @len-byte message at @msg. Returns the frame start. */
 static uint8_t *outer_build(struct wgx_xdp_plane *p, const struct wgx_xdp_nh *e,
 			    const union wgx_sockaddr *dst, uint8_t *msg, size_t len, size_t *frame_len)
@@ -477,8 +500,8 @@ int wgx_xdp_send(struct wgx_xdp_plane *p, struct wgx_udp_msg *msgs, int n)
 			p->fallback[n_fb++] = *m;
 			continue;
 		}
-		if (!tx_frame(&p->nic_pool, &p->nic[0], wgx_xsk_addr_of(&p->nic_pool, frame),
-			      (uint32_t)flen)) {
+		if (!tx_frame(&p->nic_pool, tx_queue(p, &m->ep.addr),
+			      wgx_xsk_addr_of(&p->nic_pool, frame), (uint32_t)flen)) {
 			wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
 			wgx_xsk_frame_put(&p->nic_pool, wgx_xsk_addr_of(&p->nic_pool, frame));
 			continue;
