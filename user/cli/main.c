@@ -23,6 +23,9 @@ static const char usage[] =
 	"Usage: wg-xdp <command> [options]\n"
 	"\n"
 	"  attach IFACE [--name NAME] [--config FILE] [--mode xdp|socket] [--mtu N]\n"
+	"               [--path auto|xsk|socket]   XDP mode's data path: AF_XDP sockets, or\n"
+	"               the kernel socket with offloads (wgx_rx still classifying at the\n"
+	"               driver); auto: AF_XDP where the NIC binds zero-copy\n"
 	"               [--workers N] [--busy-poll]   XDP mode: N crypto threads, all used\n"
 	"               (default: one per CPU it may run on, used while the data plane\n"
 	"               is saturated and CPUs idle; 0: inline), poll the rings without\n"
@@ -51,6 +54,7 @@ static int cmd_attach(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "path", required_argument, NULL, 'p' },
 		{ "mtu", required_argument, NULL, 'M' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "busy-poll", no_argument, NULL, 'b' },
@@ -59,11 +63,11 @@ static int cmd_attach(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 },
 	};
-	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .mtu = WGX_DEFAULT_MTU,
-				      .workers = -1 };
+	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .path = WGX_PATH_XSK,
+				      .mtu = WGX_DEFAULT_MTU, .workers = -1 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:c:m:M:w:bRfv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:c:m:p:M:w:bRfv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o.name = optarg;
@@ -76,6 +80,16 @@ static int cmd_attach(int argc, char **argv)
 				o.mode = WGX_MODE_SOCKET;
 			else if (!strcmp(optarg, "xdp"))
 				o.mode = WGX_MODE_XDP;
+			else
+				goto bad;
+			break;
+		case 'p':
+			if (!strcmp(optarg, "auto"))
+				o.path = WGX_PATH_AUTO;
+			else if (!strcmp(optarg, "xsk"))
+				o.path = WGX_PATH_XSK;
+			else if (!strcmp(optarg, "socket"))
+				o.path = WGX_PATH_SOCKET;
 			else
 				goto bad;
 			break;

@@ -29,6 +29,7 @@
 #include "lib/log.h"
 #include "plane/socket/socket_plane.h"
 #include "plane/xdp/xdp_mode.h"
+#include "plane/xdp/xdp_xsk.h"
 
 #define CONFIG_MAX (64u << 20)
 
@@ -160,6 +161,8 @@ struct session {
 	struct wgx_device *dev;
 	struct wgx_socket_plane *socket_plane;
 	struct wgx_xdp_plane *xdp_plane;
+	enum wgx_xdp_path xdp_path;
+	const char *path_why;
 	struct wgx_uapi_server uapi;
 	bool uapi_open;
 	struct wgx_ctl ctl;
@@ -221,22 +224,77 @@ static int timers_turn(void *ctx)
 	return ms > WGX_LOOP_MAX_SLEEP_MS ? WGX_LOOP_MAX_SLEEP_MS : (int)ms;
 }
 
-/* The plane comes before the configuration, so that the XDP plane mirrors it into its maps. */
+/*
+ * XDP mode's path: XSK where the NIC binds AF_XDP zero-copy; on a copy-mode
+ * NIC (veth, most virtio) the kernel socket with the socket plane's
+ * offloads moved more (README "Performance"), so that one.
+ */
+static enum wgx_xdp_path choose_path(struct session *s)
+{
+	const struct wgx_attach_opts *o = s->o;
+	int zc;
+
+	if (o->path == WGX_PATH_XSK) {
+		s->path_why = "asked for (--path xsk)";
+		return WGX_XDP_PATH_XSK;
+	}
+	if (o->path == WGX_PATH_SOCKET) {
+		s->path_why = "asked for (--path socket)";
+		return WGX_XDP_PATH_SOCKET;
+	}
+	zc = wgx_xsk_probe_zero_copy(o->underlay);
+	if (zc > 0) {
+		s->path_why = "auto: the NIC binds AF_XDP zero-copy";
+		return WGX_XDP_PATH_XSK;
+	}
+	s->path_why = zc == 0 ? "auto: the NIC binds AF_XDP in copy mode only, where the "
+				"kernel socket with offloads is faster" :
+				"auto: no AF_XDP socket could be bound on the NIC";
+	return WGX_XDP_PATH_SOCKET;
+}
+
+/*
+ * The plane comes before the configuration, so that the XDP plane mirrors it
+ * into its maps. XDP mode on the socket path: the socket plane carries the
+ * data, the XDP plane classifies at the driver and keeps the maps.
+ */
 static int create_plane(struct session *s)
 {
 	const struct wgx_attach_opts *o = s->o;
 
-	if (o->mode == WGX_MODE_XDP)
+	if (o->mode == WGX_MODE_XDP) {
+		s->xdp_path = choose_path(s);
 		s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop);
-	else
-		s->socket_plane = wgx_socket_plane_create(s->dev, s->loop, o->mtu);
-	return s->xdp_plane || s->socket_plane ? 0 : -ENODEV;
+		if (!s->xdp_plane)
+			return -ENODEV;
+		if (s->xdp_path == WGX_XDP_PATH_XSK)
+			return 0;
+		s->ctl.classifier = s->xdp_plane;
+	}
+	s->socket_plane = wgx_socket_plane_create(s->dev, s->loop, o->mtu);
+	return s->socket_plane ? 0 : -ENODEV;
+}
+
+static int start_xdp(struct session *s)
+{
+	const struct wgx_attach_opts *o = s->o;
+
+	if (!s->xdp_plane)
+		return 0;
+	if (s->xdp_path == WGX_XDP_PATH_SOCKET)
+		return wgx_xdp_plane_start_classifier(s->xdp_plane, o->underlay, s->path_why);
+	wgx_xdp_plane_set_path_reason(s->xdp_plane, s->path_why);
+	return wgx_xdp_plane_start(s->xdp_plane, o->underlay,
+				   o->workers >= 0 ? (unsigned int)o->workers : default_workers(),
+				   o->workers < 0, o->busy_poll);
 }
 
 static void destroy_plane(struct session *s)
 {
-	wgx_xdp_plane_destroy(s->xdp_plane);
 	wgx_socket_plane_destroy(s->socket_plane);
+	wgx_xdp_plane_destroy(s->xdp_plane);
+	s->socket_plane = NULL;
+	s->xdp_plane = NULL;
 }
 
 static int register_control(struct session *s)
@@ -258,6 +316,7 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 	char dir[256];
 
 	s.ctl.rt = &s.rt;
+	s.ctl.mode = o->mode == WGX_MODE_XDP ? "xdp" : "socket";
 	s.sigfd = block_signals();
 	s.loop = wgx_loop_create();
 	s.dev = wgx_device_create(o->name, o->mtu, wgx_env.time_scale);
@@ -280,10 +339,8 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 	}
 	/* Before the crypto workers start (they opt out of inheriting it). */
 	wgx_rtprio_start(&s.rt, o->name, !o->realtime || o->busy_poll);
-	if (s.xdp_plane &&
-	    (ret = wgx_xdp_plane_start(s.xdp_plane, o->underlay,
-				       o->workers >= 0 ? (unsigned int)o->workers : default_workers(),
-				       o->workers < 0, o->busy_poll)))
+	ret = start_xdp(&s);
+	if (ret)
 		goto out;
 	wgx_uapi_sock_path(o->name, dir, sizeof(dir));
 	*strrchr(dir, '/') = '\0';
@@ -306,9 +363,10 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 		pr_err("%s: event loop: %s", o->name, strerror(-ret));
 		goto out_pid;
 	}
-	pr_info("%s: up, mode %s, UDP port %u, MTU %u, AEAD %s, %s", o->name,
-		s.dev->plane_ops->name, s.dev->port, o->mtu, wgx_aead_backend_name(),
-		s.rt.on ? "SCHED_FIFO 1" : "normal priority");
+	pr_info("%s: up, mode %s%s%s, UDP port %u, MTU %u, AEAD %s, %s", o->name, s.ctl.mode,
+		s.xdp_plane ? ", path " : "",
+		!s.xdp_plane ? "" : s.xdp_path == WGX_XDP_PATH_XSK ? "xsk" : "socket", s.dev->port,
+		o->mtu, wgx_aead_backend_name(), s.rt.on ? "SCHED_FIFO 1" : "normal priority");
 	initiate_to_known_endpoints(s.dev, now);
 	wgx_daemon_ready(0);
 	ret = wgx_loop_run(s.loop);

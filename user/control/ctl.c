@@ -15,6 +15,7 @@
 #include "core/keys.h"
 #include "core/peer.h"
 #include "control/rtprio.h"
+#include "plane/xdp/xdp_mode.h"
 
 static void ctl_path(const char *name, struct sockaddr_un *sun)
 {
@@ -111,7 +112,7 @@ char *wgx_ctl_stats_json(const struct wgx_ctl *c)
 	memcpy(reasons, dev->stats, sizeof(reasons));
 	fprintf(f, "{\"name\":\"%s\",\"mode\":\"%s\",\"listen_port\":%u,\"mtu\":%u,\"peers\":%u,"
 		   "\"realtime\":%s,\"realtime_demotions\":%llu,",
-		dev->name, ops ? ops->name : "none", dev->port, dev->mtu, dev->n_peers,
+		dev->name, c->mode, dev->port, dev->mtu, dev->n_peers,
 		c->rt->on ? "true" : "false", (unsigned long long)c->rt->demotions);
 	/* The plane's own state (XDP mode: its BPF counters merged into the reasons). */
 	if (ops && ops->stats) {
@@ -119,6 +120,13 @@ char *wgx_ctl_stats_json(const struct wgx_ctl *c)
 
 		fprintf(f, "\"%s\":{", ops->name);
 		ops->stats(dev->plane, &json_visitor, &o, reasons);
+		fputs("},", f);
+	}
+	if (c->classifier) {
+		struct json_obj o = { .f = f, .sep = "" };
+
+		fputs("\"xdp\":{", f);
+		wgx_xdp_plane_stats(c->classifier, &json_visitor, &o, reasons);
 		fputs("},", f);
 	}
 	fputs("\"reasons\":{", f);

@@ -13,11 +13,17 @@
 struct wgx_device;
 struct wgx_rtprio;
 
+struct wgx_xdp_plane;
+
 /* What a statistics answer reports. */
 struct wgx_ctl {
 	int fd;				/* listening, from wgx_ctl_open */
 	struct wgx_device *dev;
+	const char *mode;		/* "xdp" or "socket", as asked for */
 	const struct wgx_rtprio *rt;	/* the control thread's priority */
+	/* XDP mode on the socket path: the XDP plane classifies but is not the
+	 * device's plane; its figures are reported as well. */
+	struct wgx_xdp_plane *classifier;
 };
 
 /* Listen on NAME.ctl; returns the listening fd or -errno. */

@@ -75,7 +75,8 @@ static void netlink_readable(void *ctx, uint32_t events)
 	if (!wgx_route_monitor_drain(p->nl_fd))
 		return;
 	wgx_xdp_nh_invalidate(p);
-	wgx_xdp_follow_tunnel_mtu(p);
+	if (p->path == WGX_XDP_PATH_XSK)
+		wgx_xdp_follow_tunnel_mtu(p);
 	if (wgx_xdp_follow_nic(p))
 		wgx_xdp_watch_nic(p);
 }
@@ -109,8 +110,11 @@ static int turn(void *ctx)
 
 int wgx_xdp_watch(struct wgx_xdp_plane *p)
 {
-	int ret = wgx_loop_watch(p->loop, p->tun.fd, tun_readable, p);
+	int ret = 0;
 
+	if (p->path == WGX_XDP_PATH_SOCKET)
+		return p->nl_fd >= 0 ? wgx_loop_watch(p->loop, p->nl_fd, netlink_readable, p) : 0;
+	ret = wgx_loop_watch(p->loop, p->tun.fd, tun_readable, p);
 	if (!ret && p->done_fd >= 0)
 		ret = wgx_loop_watch(p->loop, p->done_fd, done_readable, p);
 	if (!ret && p->nl_fd >= 0)
@@ -157,7 +161,12 @@ static void op_peer_removed(void *plane, struct wgx_peer *peer)
 
 static void op_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx, uint64_t *reasons)
 {
-	struct wgx_xdp_plane *p = plane;
+	wgx_xdp_plane_stats(plane, v, ctx, reasons);
+}
+
+void wgx_xdp_plane_stats(struct wgx_xdp_plane *p, const struct wgx_stats_visitor *v, void *ctx,
+			 uint64_t *reasons)
+{
 	struct wgx_stat bpf[WGX_REASON_MAX];
 	uint64_t nic_rx = p->nic_closed.rx, nic_tx = p->nic_closed.tx;
 	uint64_t kicks = p->nic_closed.kicks + p->tun.kicks;
@@ -175,10 +184,14 @@ static void op_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx, 
 		tx_queues += p->nic[q].tx_packets > 0;
 	}
 	v->str(ctx, "iface", p->nic_name);
+	v->str(ctx, "path", p->path == WGX_XDP_PATH_SOCKET ? "socket" : "xsk");
+	v->str(ctx, "path_reason", p->path_why ? p->path_why : "");
 	v->str(ctx, "xdp_mode", p->nic_gone ? "gone" : wgx_xdp_mode_name(p->rx_xdp_mode));
 	v->str(ctx, "tun_xdp_mode", wgx_xdp_mode_name(p->tun_xdp_mode));
-	v->str(ctx, "xsk_mode", p->nic_pool.zero_copy ? "zero-copy" : "copy");
-	v->str(ctx, "tun_xsk_mode", p->tun_pool.zero_copy ? "zero-copy" : "copy");
+	v->str(ctx, "xsk_mode", p->path == WGX_XDP_PATH_SOCKET ? "none" :
+				 p->nic_pool.zero_copy ? "zero-copy" : "copy");
+	v->str(ctx, "tun_xsk_mode", p->path == WGX_XDP_PATH_SOCKET ? "none" :
+				     p->tun_pool.zero_copy ? "zero-copy" : "copy");
 	v->num(ctx, "queues", p->n_nic);
 	v->num(ctx, "workers", p->n_workers);
 	v->num(ctx, "workers_active", p->scale.active);

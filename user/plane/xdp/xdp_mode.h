@@ -12,10 +12,23 @@
 #define WGX_XDP_MODE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct wgx_device;
 struct wgx_loop;
+struct wgx_stats_visitor;
 struct wgx_xdp_plane;
+
+/*
+ * Where data crosses between the underlay and the daemon. XSK: AF_XDP
+ * sockets on every NIC queue and a veth tunnel with one of its own (the
+ * XDP plane is the device's plane). SOCKET: wgx_rx still classifies at the
+ * driver (garbage and unknown indices dropped, transit and handshakes
+ * passed, handshakes rate-limited) but passes data to the kernel's UDP
+ * socket, and another plane (plane/socket, with its TUN offloads and UDP
+ * GSO/GRO) is the device's: the XDP plane is then its table mirror only.
+ */
+enum wgx_xdp_path { WGX_XDP_PATH_XSK, WGX_XDP_PATH_SOCKET };
 
 /* Remove what a killed XDP-mode daemon left: pins and the tunnel veth. */
 void wgx_xdp_cleanup_stale(const char *name, const char *underlay);
@@ -38,6 +51,21 @@ struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_lo
  */
 int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned int workers,
 			bool auto_workers, bool busy_poll);
+
+/* Why the XSK path was chosen, for the stats (before wgx_xdp_plane_start). */
+void wgx_xdp_plane_set_path_reason(struct wgx_xdp_plane *p, const char *why);
+
+/*
+ * The SOCKET path instead: only wgx_rx on @underlay (followed when the
+ * interface goes and comes back) and the pinned maps. @why: the reason for
+ * the choice, reported in the stats. 0 or -errno (reported).
+ */
+int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay,
+				   const char *why);
+
+/* The XDP figures (and its BPF counters into @reasons), for control's stats. */
+void wgx_xdp_plane_stats(struct wgx_xdp_plane *p, const struct wgx_stats_visitor *v, void *ctx,
+			 uint64_t *reasons);
 
 /* Undo everything: workers, sockets, XDP programs, pins, veth; @dev forgets the plane. NULL-safe. */
 void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p);

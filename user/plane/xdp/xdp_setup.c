@@ -158,7 +158,8 @@ static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
 
 /*
  * wgx_rx on the underlay interface (by name: at start, or when an interface
- * of that name came back) and an AF_XDP socket on each of its RX queues.
+ * of that name came back) and, on the XSK path, an AF_XDP socket on each of
+ * its RX queues.
  */
 static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
@@ -177,6 +178,8 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 		return ret;
 	}
 	p->rx_xdp_mode = mode;
+	if (p->path == WGX_XDP_PATH_SOCKET)
+		return 0;
 	if (nq > p->max_nic)
 		nq = p->max_nic;
 	for (unsigned int q = 0; q < nq && !ret; q++) {
@@ -221,6 +224,9 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 	int ret;
 
 	p->busy_poll = busy_poll;
+	p->path = WGX_XDP_PATH_XSK;
+	if (!p->path_why)
+		p->path_why = "asked for (--path xsk)";
 	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
 	dp_name(dev->name, p->dp_name);
 	if (wgx_link_index(underlay) < 0) {
@@ -253,6 +259,37 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 	return ret;
 }
 
+void wgx_xdp_plane_set_path_reason(struct wgx_xdp_plane *p, const char *why)
+{
+	p->path_why = why;
+}
+
+int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay,
+				   const char *why)
+{
+	struct wgx_device *dev = p->dev;
+	int ret;
+
+	p->path = WGX_XDP_PATH_SOCKET;
+	p->path_why = why;
+	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
+	if ((ret = attach_nic(p, dev)))
+		return ret;
+	ret = wgx_bpf_pin(p->bpf);
+	if (ret) {
+		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
+		return ret;
+	}
+	p->nl_fd = wgx_route_monitor_open();
+	if (p->nl_fd < 0)
+		pr_warn("%s: no interface events (%s): %s is not followed if it is re-created",
+			dev->name, strerror(-p->nl_fd), underlay);
+	ret = wgx_xdp_watch(p);
+	if (ret)
+		pr_err("%s: cannot watch netlink: %s", dev->name, strerror(-ret));
+	return ret;
+}
+
 void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p)
 {
 	struct wgx_device *dev;
@@ -275,7 +312,8 @@ void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p)
 		wgx_loop_unwatch(p->loop, p->nic[q].fd);
 		wgx_xsk_close(&p->nic[q]);
 	}
-	wgx_loop_unwatch(p->loop, p->tun.fd);
+	if (p->tun.fd >= 0)
+		wgx_loop_unwatch(p->loop, p->tun.fd);
 	wgx_xsk_close(&p->tun);
 	wgx_xsk_pool_free(&p->nic_pool);
 	wgx_xsk_pool_free(&p->tun_pool);
