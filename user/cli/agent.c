@@ -19,6 +19,7 @@
 #include "cli/agent_http.h"
 #include "cli/agent_reload.h"
 #include "cli/uapi_client.h"
+#include "control/env.h"
 #include "lib/log.h"
 
 #define RETRY_S 1.0	/* missing directory, file or daemon */
