@@ -324,8 +324,12 @@ static int send_run(struct wgx_udp *u, int fd, bool *gso, struct wgx_udp_msg *ms
 				msgs[k].ep.src_ifindex = 0;
 			return sent + send_run(u, fd, gso, msgs + i0, n - i0);
 		}
-		if (multi && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP)) {
-			/* EIO: the device cannot checksum what it segments. Plain sends from now on. */
+		if (multi && (errno == EIO || errno == EINVAL || errno == EMSGSIZE || errno == EOPNOTSUPP)) {
+			/*
+			 * EIO: the device cannot checksum what it segments (older kernels);
+			 * EMSGSIZE/EINVAL: a segment does not fit the route's MTU, where a
+			 * plain send would be fragmented. Plain sends from now on.
+			 */
 			pr_warn("UDP_SEGMENT refused (%s): sending datagram by datagram", strerror(errno));
 			*gso = false;
 			u->gso_off++;
@@ -334,8 +338,7 @@ static int send_run(struct wgx_udp *u, int fd, bool *gso, struct wgx_udp_msg *ms
 		}
 		if (errno == EAGAIN)
 			break;
-		sent += first[done + 1] - i0; /* unreachable destination and friends: drop these, go on */
-		done++;
+		done++; /* unreachable destination and friends: drop these (not sent), go on */
 	}
 	return sent;
 }

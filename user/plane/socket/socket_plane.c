@@ -188,6 +188,8 @@ static void op_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx, 
 	v->flag(ctx, "udp_gso", u->gso[0] || u->gso[1]);
 	v->flag(ctx, "udp_gro", u->gro[0] || u->gro[1]);
 	v->num(ctx, "udp_gso_sends", u->gso_sends);
+	if (u->gso_off)
+		v->str(ctx, "udp_gso_off_why", strerror(u->gso_off_errno));
 	reasons[WGX_R_DP_UDP_GSO_OFF] += u->gso_off;
 	reasons[WGX_R_DP_TUN_RING_FULL] += tun_tx_dropped(p->dev->name);
 }
