@@ -49,6 +49,26 @@ static inline uint64_t wgx_csum_add(uint64_t sum, const void *data, size_t len)
 	return sum;
 }
 
+/* Copy @len bytes from @src to @dst and add them to @sum: one pass over the data. */
+static inline uint64_t wgx_csum_copy(void *dst, const void *src, size_t len, uint64_t sum)
+{
+	uint8_t *d = dst;
+	const uint8_t *p = src;
+
+	while (len >= 16) {
+		uint32_t v[4];
+
+		memcpy(v, p, 16);
+		memcpy(d, v, 16);
+		sum += (uint64_t)v[0] + v[1] + v[2] + v[3];
+		p += 16;
+		d += 16;
+		len -= 16;
+	}
+	memcpy(d, p, len);
+	return wgx_csum_add(sum, p, len);
+}
+
 /* @sum folded to 16 bits, not complemented. */
 static inline uint16_t wgx_csum_fold(uint64_t sum)
 {

@@ -90,15 +90,20 @@ int wgx_gso_parse(const uint8_t *pkt, size_t len, struct wgx_l4_info *info)
 	return 0;
 }
 
-/* Full L4 checksum of the IP packet at @pkt whose L4 header starts at @l4_off. */
-static void l4_csum_fill(uint8_t *pkt, size_t len, size_t l4_off, uint8_t proto)
+/*
+ * Full L4 checksum of the IP packet at @pkt whose L4 header starts at
+ * @l4_off and ends at @hdr_len, with @payload_sum the sum of what follows
+ * (the L4 header length is even, so the payload's words line up).
+ */
+static void l4_csum_fill(uint8_t *pkt, size_t len, size_t l4_off, size_t hdr_len, uint8_t proto,
+			 uint64_t payload_sum)
 {
 	uint8_t *field = pkt + l4_off + (proto == IPPROTO_TCP ? 16 : 6);
-	uint64_t sum = wgx_csum_pseudo(pkt, proto, (uint32_t)(len - l4_off));
+	uint64_t sum = wgx_csum_pseudo(pkt, proto, (uint32_t)(len - l4_off)) + payload_sum;
 	uint16_t c;
 
 	field[0] = field[1] = 0;
-	c = (uint16_t)~wgx_csum_fold(wgx_csum_add(sum, pkt + l4_off, len - l4_off));
+	c = (uint16_t)~wgx_csum_fold(wgx_csum_add(sum, pkt + l4_off, hdr_len - l4_off));
 	if (proto == IPPROTO_UDP && c == 0)
 		c = 0xffff;	/* 0 means "no checksum" in UDP */
 	wgx_csum_store(field, c);
@@ -171,8 +176,10 @@ int wgx_gso_split(const uint8_t *pkt, size_t len, const struct wgx_vnet_hdr *vh,
 		size_t seg_len = in.hdr_len + chunk;
 		uint8_t *o = outs[i], *l4 = o + in.l4_off;
 
+		uint64_t payload_sum;
+
 		memcpy(o, pkt, in.hdr_len);
-		memcpy(o + in.hdr_len, pkt + off, chunk);
+		payload_sum = wgx_csum_copy(o + in.hdr_len, pkt + off, chunk, 0);
 		if (in.ipv6) {
 			wr16(o + 4, (uint16_t)(seg_len - 40));
 		} else {
@@ -189,7 +196,7 @@ int wgx_gso_split(const uint8_t *pkt, size_t len, const struct wgx_vnet_hdr *vh,
 		} else {
 			wr16(l4 + 4, (uint16_t)(seg_len - in.l4_off));
 		}
-		l4_csum_fill(o, seg_len, in.l4_off, in.proto);
+		l4_csum_fill(o, seg_len, in.l4_off, in.hdr_len, in.proto, payload_sum);
 		out_lens[i] = seg_len;
 		off += chunk;
 	}
