@@ -21,8 +21,13 @@
 #define PKT_MAX 65536
 #define BUF_SIZE (WGX_SEND_HEADROOM + PKT_MAX + WGX_SEND_TAILROOM)
 #define VNET_LEN sizeof(struct wgx_vnet_hdr)
-/* Segments of super-packets waiting to be sealed: a few 64 KB super-packets' worth. */
+/*
+ * Segments of super-packets waiting to be sealed, laid out back to back in
+ * an arena, each with the sealing's head- and tailroom: several 64 KB
+ * super-packets' worth at any MTU, at most SEG_POOL segments per batch.
+ */
 #define SEG_POOL 256
+#define SEG_ARENA (1u << 20)
 
 struct wgx_socket_plane {
 	struct wgx_device *dev;
@@ -32,8 +37,7 @@ struct wgx_socket_plane {
 	unsigned int gro_features;	/* what the TUN takes back: WGX_GRO_TCP, WGX_GRO_UDP */
 	struct wgx_udp_port udp;
 	unsigned char *bufs[WGX_SOCKET_BATCH];	/* TUN reads; a plain packet is sealed in place */
-	unsigned char *segs;		/* SEG_POOL slots of seg_slot bytes */
-	size_t seg_slot;
+	unsigned char *segs;		/* SEG_ARENA bytes */
 	uint64_t tun_super_in, tun_super_out;	/* super-packets read from / written to TUN */
 	/* Scratch of one batch, here rather than on the stack (~40 KB). */
 	struct wgx_pkt pkts[WGX_SOCKET_BATCH + SEG_POOL];
@@ -43,23 +47,19 @@ struct wgx_socket_plane {
 	struct iovec iov[WGX_GRO_BATCH_MAX + 1];
 };
 
-static unsigned char *seg_data(struct wgx_socket_plane *p, int i)
-{
-	return p->segs + (size_t)i * p->seg_slot + WGX_SEND_HEADROOM;
-}
-
 /*
  * The TUN is readable: read up to a batch of packets, each after its vnet
  * header. A plain packet (its checksum completed if the kernel left it
  * partial) is sealed where it was read; a super-packet is cut into the
- * segment pool (lib/gso), its read buffer reused at once. The batch goes to
- * the core when the buffers or the pool run out, and at the end.
+ * segment arena (lib/gso), its read buffer reused at once. The batch goes
+ * to the core when the buffers or the arena run out, and at the end.
  */
 static void tun_readable(void *ctx, uint32_t events)
 {
 	struct wgx_socket_plane *p = ctx;
 	struct wgx_device *dev = p->dev;
 	int nbuf = 0, nseg = 0, npkt = 0, reads = 0;
+	size_t used = 0;	/* bytes of the arena */
 
 	(void)events;
 	while (reads++ < WGX_SOCKET_BATCH) {
@@ -89,20 +89,33 @@ static void tun_readable(void *ctx, uint32_t events)
 			if (++nbuf < WGX_SOCKET_BATCH)
 				continue;
 		} else {
-			for (int again = 0; again < 2; again++) {
-				for (int i = 0; i < SEG_POOL - nseg; i++)
-					outs[i] = seg_data(p, nseg + i);
+			struct wgx_l4_info in;
+			size_t stride = 0, need = 0, segs = 0;
+
+			n = wgx_gso_parse(buf, len, &in);
+			if (!n && !vh.gso_size)
+				n = -EINVAL;
+			if (!n) {
+				segs = (len - in.hdr_len + vh.gso_size - 1) / vh.gso_size;
+				segs += !segs;
+				stride = (WGX_SEND_HEADROOM + in.hdr_len + vh.gso_size +
+					  WGX_SEND_TAILROOM + 15) & ~(size_t)15;
+				need = segs * stride;
+				if (segs > SEG_POOL || need > SEG_ARENA)
+					n = -EMSGSIZE;
+				else if (used + need > SEG_ARENA || nseg + (int)segs > SEG_POOL) {
+					/* Full: send what we have (not this buffer, bufs[nbuf]). */
+					wgx_send_tunnel_batch(dev, p->pkts, npkt, wgx_clock_mono_ns());
+					npkt = nbuf = nseg = 0;
+					used = 0;
+				}
+			}
+			if (!n) {
+				for (size_t i = 0; i < segs; i++)
+					outs[i] = p->segs + used + i * stride + WGX_SEND_HEADROOM;
 				n = wgx_gso_split(buf, len, &vh, outs,
-						  p->seg_slot - WGX_SEND_HEADROOM - WGX_SEND_TAILROOM,
-						  lens, SEG_POOL - nseg);
-				if (n != -ENOSPC || !npkt)
-					break;
-				/*
-				 * The pool is full: send what we have (not this buffer,
-				 * bufs[nbuf]), then cut into an empty pool.
-				 */
-				wgx_send_tunnel_batch(dev, p->pkts, npkt, wgx_clock_mono_ns());
-				npkt = nbuf = nseg = 0;
+						  stride - WGX_SEND_HEADROOM - WGX_SEND_TAILROOM, lens,
+						  (int)segs);
 			}
 			if (n < 0) {
 				wgx_device_count(dev, WGX_R_DP_GSO_REFUSED);
@@ -112,11 +125,13 @@ static void tun_readable(void *ctx, uint32_t events)
 			for (int i = 0; i < n; i++)
 				p->pkts[npkt++] = (struct wgx_pkt){ .data = outs[i], .len = lens[i] };
 			nseg += n;
-			if (nseg + 64 <= SEG_POOL)
+			used += (size_t)n * stride;
+			if (nseg + 64 <= SEG_POOL && used + 2 * PKT_MAX <= SEG_ARENA)
 				continue;
 		}
 		wgx_send_tunnel_batch(dev, p->pkts, npkt, wgx_clock_mono_ns());
 		npkt = nbuf = nseg = 0;
+		used = 0;
 	}
 	if (npkt)
 		wgx_send_tunnel_batch(dev, p->pkts, npkt, wgx_clock_mono_ns());
@@ -233,9 +248,7 @@ struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct 
 	for (int i = 0; i < WGX_SOCKET_BATCH; i++)
 		if (!(p->bufs[i] = malloc(BUF_SIZE)))
 			goto err;
-	/* A segment is at most an MTU; an MTU raised later than this is refused (dp_gso_refused). */
-	p->seg_slot = (WGX_SEND_HEADROOM + (mtu > 1500 ? mtu : 1500) + WGX_SEND_TAILROOM + 63) & ~(size_t)63;
-	p->segs = malloc(SEG_POOL * p->seg_slot);
+	p->segs = malloc(SEG_ARENA);
 	if (!p->segs)
 		goto err;
 	p->udp.offload = WGX_UDP_GSO | WGX_UDP_GRO;
