@@ -30,6 +30,7 @@ struct pb {
 	uint16_t id, frag, win, sport, dport;
 	uint32_t seq, ack;
 	uint8_t src_last;	/* last byte of the source address: another flow */
+	uint8_t opt_salt;	/* changes the TCP option bytes alone */
 };
 
 static inline uint32_t ref_words(const uint8_t *p, size_t n, uint32_t acc)
@@ -202,7 +203,7 @@ static inline size_t pb_build(const struct pb *s, const uint8_t *payload, size_t
 		o[off + 13] = s->flags;
 		pb_w16(o + off + 14, s->win ? s->win : 501);
 		for (size_t i = 20; i < thl; i++)	/* NOP padding around a timestamp-like option */
-			o[off + i] = (i - 20) % 10 < 2 ? 1 : (uint8_t)(s->ack + i);
+			o[off + i] = (i - 20) % 10 < 2 ? 1 : (uint8_t)(s->ack + i + s->opt_salt);
 		memcpy(o + off + thl, payload, plen);
 	}
 	len = off + l4len;

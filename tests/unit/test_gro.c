@@ -116,6 +116,39 @@ static int alone_untouched(void)
 #define RUN(what, feat, ...) \
 	run(what, feat, (const int[]){ __VA_ARGS__ }, sizeof((int[]){ __VA_ARGS__ }) / sizeof(int))
 #define TCP WGX_GRO_TCP
+
+/* One header field that differs between two runs of a flow. */
+enum change { CH_ECE, CH_ACK, CH_OPTS, CH_WINDOW, CH_TTL, CH_TOS, CH_IP_ID, CH_DF, CHANGES };
+
+/* Two segments, then @c changes, two more: two runs of two (the kernel's GRO rules). */
+static void change_ends_run(const struct pb *s0, enum change c)
+{
+	static const char *const what[CHANGES] = {
+		"ECE flag", "ack number (and option bytes)", "TCP option bytes", "window", "TTL", "TOS (DSCP)",
+		"IP ID jump", "DF bit",
+	};
+	struct pb s = *s0;
+	char name[80];
+
+	npkt = 0;
+	add(&s, 1388);
+	add(&s, 1388);
+	switch (c) {
+	case CH_ECE: s.flags |= PB_ECE; break;
+	case CH_ACK: s.ack++; break;
+	case CH_OPTS: s.opt_salt = 1; break;
+	case CH_WINDOW: s.win = 1000; break;
+	case CH_TTL: s.ttl = 63; break;
+	case CH_TOS: s.tos = 0x20; break;
+	case CH_IP_ID: s.id += 5; break;
+	case CH_DF: s.frag ^= 0x4000; break;
+	case CHANGES: break;
+	}
+	add(&s, 1388);
+	add(&s, 1388);
+	snprintf(name, sizeof(name), "%s change ends the run", what[c]);
+	RUN(name, TCP, 2, 2);
+}
 #define BOTH (WGX_GRO_TCP | WGX_GRO_UDP)
 
 static void tcp_fixtures(void)
@@ -157,40 +190,8 @@ static void tcp_fixtures(void)
 	if (RUN("CWR leads a run, never joins one", TCP, 3, 1))
 		ok(check_run(0, &s0, 3 * 1388, PB_ACK | PB_CWR, 1388), "CWR kept, gso_type has ECN");
 
-	npkt = 0;
-	s = s0;
-	add(&s, 1388);
-	s.flags = PB_ACK | PB_ECE;
-	add(&s, 1388);
-	s.flags = PB_ACK;
-	add(&s, 1388);
-	RUN("flag change (ECE) ends the run", TCP, 1, 1, 1);
-
-	npkt = 0;
-	s = s0;
-	add(&s, 1388);
-	add(&s, 1388);
-	s.ack++;	/* new ack: other timestamp-like option bytes in the builder, and ack differs */
-	add(&s, 1388);
-	add(&s, 1388);
-	RUN("ack / option change ends the run", TCP, 2, 2);
-
-	npkt = 0;
-	s = s0;
-	add(&s, 1388);
-	s.win = 1000;
-	add(&s, 1388);
-	RUN("window change ends the run", TCP, 1, 1);
-
-	npkt = 0;
-	s = s0;
-	add(&s, 1388);
-	s.ttl = 63;
-	add(&s, 1388);
-	s.ttl = 0;
-	s.id += 5;
-	add(&s, 1388);
-	RUN("TTL change and IP ID jump end the run", TCP, 1, 1, 1);
+	for (int c = 0; c < CHANGES; c++)
+		change_ends_run(&s0, c);
 
 	npkt = 0;
 	s = s0;

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "lib/be.h"
 #include "lib/csum.h"
 
 #define TCP_FIN 0x01
@@ -28,22 +29,6 @@ struct pinfo {
 	struct wgx_l4_info in;
 	uint16_t payload;
 };
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 int wgx_gro_csum_valid(const uint8_t *pkt, size_t len, const struct wgx_l4_info *in)
 {
@@ -103,7 +88,7 @@ static int can_lead(const uint8_t *p, size_t len, const struct pinfo *pi)
 	if (pi->in.proto == IPPROTO_TCP &&
 	    (p[pi->in.l4_off + 13] & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG)))
 		return 0;
-	if (pi->in.proto == IPPROTO_UDP && rd16(p + pi->in.l4_off + 4) != len - pi->in.l4_off)
+	if (pi->in.proto == IPPROTO_UDP && wgx_rd16(p + pi->in.l4_off + 4) != len - pi->in.l4_off)
 		return 0;
 	return wgx_gro_csum_valid(p, len, &pi->in);
 }
@@ -124,13 +109,13 @@ static int can_append(const struct flow *f, const struct wgx_gro_out *o, const u
 	} else {
 		/* TOS, DF, TTL, options; the ID must count up. */
 		if (h[1] != c[1] || h[6] != c[6] || h[7] != c[7] || h[8] != c[8] ||
-		    memcmp(h + 20, c + 20, (size_t)l4 - 20) || rd16(c + 4) != f->next_id)
+		    memcmp(h + 20, c + 20, (size_t)l4 - 20) || wgx_rd16(c + 4) != f->next_id)
 			return 0;
 	}
 	if (hi->in.proto == IPPROTO_TCP) {
 		const uint8_t *th = h + l4, *tc = c + l4;
 
-		if (rd32(tc + 4) != f->next_seq || memcmp(th + 8, tc + 8, 5) ||
+		if (wgx_rd32(tc + 4) != f->next_seq || memcmp(th + 8, tc + 8, 5) ||
 		    (tc[13] & (uint8_t)~TCP_PSH) != (th[13] & (uint8_t)~(TCP_PSH | TCP_CWR)) ||
 		    memcmp(th + 14, tc + 14, 2) ||
 		    memcmp(th + 20, tc + 20, (size_t)hi->in.hdr_len - l4 - 20))
@@ -146,9 +131,9 @@ static void finish_run(struct wgx_gro_out *o, uint8_t *h, const struct pinfo *hi
 	int tcp = hi->in.proto == IPPROTO_TCP;
 
 	if (hi->in.ipv6) {
-		wr16(h + 4, (uint16_t)(o->len - 40));
+		wgx_wr16(h + 4, (uint16_t)(o->len - 40));
 	} else {
-		wr16(h + 2, (uint16_t)o->len);
+		wgx_wr16(h + 2, (uint16_t)o->len);
 		wgx_csum_ipv4_header(h, l4);
 	}
 	if (tcp) {
@@ -158,7 +143,7 @@ static void finish_run(struct wgx_gro_out *o, uint8_t *h, const struct pinfo *hi
 		if (h[l4 + 13] & TCP_CWR)
 			o->vnet.gso_type |= WGX_VNET_GSO_ECN;
 	} else {
-		wr16(h + l4 + 4, (uint16_t)(o->len - l4));
+		wgx_wr16(h + l4 + 4, (uint16_t)(o->len - l4));
 		o->vnet.gso_type = WGX_VNET_GSO_UDP_L4;
 	}
 	/* NEEDS_CSUM: the field carries the pseudo-header sum, the kernel adds the rest. */
@@ -235,9 +220,9 @@ int wgx_gro_coalesce(struct wgx_gro_pkt *pkts, int n, unsigned int features,
 			f->out = (uint16_t)nout;
 			f->tail = (uint16_t)i;
 			f->seg = pi->payload;
-			f->next_id = (uint16_t)(rd16(p + 4) + 1);
+			f->next_id = (uint16_t)(wgx_rd16(p + 4) + 1);
 			if (pi->in.proto == IPPROTO_TCP) {
-				f->next_seq = rd32(p + pi->in.l4_off + 4) + pi->payload;
+				f->next_seq = wgx_rd32(p + pi->in.l4_off + 4) + pi->payload;
 				if (p[pi->in.l4_off + 13] & TCP_PSH)
 					f->out = WGX_GRO_NONE;
 			}

@@ -5,34 +5,13 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "lib/be.h"
 #include "lib/csum.h"
 
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
 #define IPV6_EXT_MAX 8
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
 
 int wgx_gso_parse(const uint8_t *pkt, size_t len, struct wgx_l4_info *info)
 {
@@ -45,16 +24,16 @@ int wgx_gso_parse(const uint8_t *pkt, size_t len, struct wgx_l4_info *info)
 		if (len < 20)
 			return -EINVAL;
 		off = (size_t)(pkt[0] & 0x0f) * 4;
-		if (off < 20 || off > len || rd16(pkt + 2) != len)
+		if (off < 20 || off > len || wgx_rd16(pkt + 2) != len)
 			return -EINVAL;
-		if (rd16(pkt + 6) & 0x3fff)	/* MF or a fragment offset */
+		if (wgx_rd16(pkt + 6) & 0x3fff)	/* MF or a fragment offset */
 			return -EINVAL;
 		proto = pkt[9];
 		info->ipv6 = 0;
 	} else if (pkt[0] >> 4 == 6) {
 		int n = 0;
 
-		if (len < 40 || (size_t)rd16(pkt + 4) + 40 != len)
+		if (len < 40 || (size_t)wgx_rd16(pkt + 4) + 40 != len)
 			return -EINVAL;
 		proto = pkt[6];
 		off = 40;
@@ -167,9 +146,9 @@ int wgx_gso_split(const uint8_t *pkt, size_t len, const struct wgx_vnet_hdr *vh,
 		return -ENOSPC;
 	if (in.hdr_len + (payload < mss ? payload : mss) > out_cap)
 		return -EMSGSIZE;
-	ip_id = in.ipv6 ? 0 : rd16(pkt + 4);
+	ip_id = in.ipv6 ? 0 : wgx_rd16(pkt + 4);
 	if (in.proto == IPPROTO_TCP)
-		seq = rd32(pkt + in.l4_off + 4);
+		seq = wgx_rd32(pkt + in.l4_off + 4);
 	off = in.hdr_len;
 	for (size_t i = 0; i < nseg; i++) {
 		size_t chunk = payload - (off - in.hdr_len) < mss ? payload - (off - in.hdr_len) : mss;
@@ -181,20 +160,20 @@ int wgx_gso_split(const uint8_t *pkt, size_t len, const struct wgx_vnet_hdr *vh,
 		memcpy(o, pkt, in.hdr_len);
 		payload_sum = wgx_csum_copy(o + in.hdr_len, pkt + off, chunk, 0);
 		if (in.ipv6) {
-			wr16(o + 4, (uint16_t)(seg_len - 40));
+			wgx_wr16(o + 4, (uint16_t)(seg_len - 40));
 		} else {
-			wr16(o + 2, (uint16_t)seg_len);
-			wr16(o + 4, (uint16_t)(ip_id + i));
+			wgx_wr16(o + 2, (uint16_t)seg_len);
+			wgx_wr16(o + 4, (uint16_t)(ip_id + i));
 			wgx_csum_ipv4_header(o, in.l4_off);
 		}
 		if (in.proto == IPPROTO_TCP) {
-			wr32(l4 + 4, seq + (uint32_t)(off - in.hdr_len));
+			wgx_wr32(l4 + 4, seq + (uint32_t)(off - in.hdr_len));
 			if (i + 1 < nseg)
 				l4[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
 			if (i > 0)
 				l4[13] &= (uint8_t)~TCP_CWR;
 		} else {
-			wr16(l4 + 4, (uint16_t)(seg_len - in.l4_off));
+			wgx_wr16(l4 + 4, (uint16_t)(seg_len - in.l4_off));
 		}
 		l4_csum_fill(o, seg_len, in.l4_off, in.hdr_len, in.proto, payload_sum);
 		out_lens[i] = seg_len;
