@@ -16,7 +16,8 @@
 #
 # wg-xdp <-> wg-xdp: TCP over inner IPv4 and IPv6 (sha256), counters proving
 # the path (TUN super-packets in and out, UDP_SEGMENT sends, no TUN queue
-# overflow); a UDP_SEGMENT application sender through the tunnel; every
+# overflow); a UDP_SEGMENT application sender through the tunnel; A's UDP
+# receive-buffer overflow while A is stopped, counted; every
 # datagram leaving B's veth0 an ordinary WireGuard packet <= the tunnel MTU
 # while B's UDP_SEGMENT sends are segmented by the kernel (B's veth0 without
 # UDP segmentation offload); with B's underlay MTU below the datagram size the
@@ -88,6 +89,15 @@ if pair_up wg-xdp; then
 	got=$(tail -1 "$LOGDIR/udp.out")
 	ok "$([ "${got:-0}" -ge 1980 ]; echo $?)" "UDP_SEGMENT sender through the tunnel: $got of 2000 datagrams intact"
 	check "B read UDP super-packets from its TUN (USO)" gt "$(stat $B $IFB tun_super_in)" "$before"
+
+	# A stopped daemon: its UDP socket's receive buffer overflows, and the
+	# kernel's drop count (SO_RXQ_OVFL) is counted once A runs again.
+	kill -STOP "${PIDS[0]}"
+	ip netns exec $B $TOOL udp-send 100.64.0.1 6001 12000 1200
+	kill -CONT "${PIDS[0]}"
+	ping_ok $B 100.64.0.1 >/dev/null
+	n=$(stat $A $IFA dp_udp_rcvbuf_full)
+	ok "$([ "$n" -gt 0 ]; echo $?)" "A's receive-buffer overflow while stopped counted: dp_udp_rcvbuf_full $n"
 
 	# The wire: B's UDP_SEGMENT sends segmented in software before B's veth0
 	# (a veth passes GSO packets whole, and A's GRO would merge them again),

@@ -18,7 +18,7 @@
 #define UDP_SOCKET_BUFFER (7 << 20)
 #define CMSG_SPACE_PKTINFO CMSG_SPACE(sizeof(struct in6_pktinfo))
 /* Received: pktinfo and the UDP_GRO segment size; sent: pktinfo and UDP_SEGMENT. */
-#define CMSG_SPACE_RECV (CMSG_SPACE_PKTINFO + CMSG_SPACE(sizeof(int)))
+#define CMSG_SPACE_RECV (CMSG_SPACE_PKTINFO + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(uint32_t)))
 #define CMSG_SPACE_SEND (CMSG_SPACE_PKTINFO + CMSG_SPACE(sizeof(uint16_t)))
 /* Bytes of one UDP_SEGMENT send: the UDP length field's limit, minus headers. */
 #define GSO_MAX_BYTES 65000
@@ -52,6 +52,8 @@ static int open_one(int family, uint16_t port, uint32_t fwmark)
 		a.in4.sin_family = AF_INET;
 		a.in4.sin_port = htons(port);
 	}
+	/* Receive-buffer drops counted by the kernel, reported with the next datagram. */
+	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0)
 		goto err;
 	set_buffers(fd);
@@ -82,6 +84,7 @@ int wgx_udp_open(struct wgx_udp *u, uint16_t port, uint32_t fwmark)
 	u->fwmark = fwmark;
 	u->gso[0] = u->gso[1] = u->gro[0] = u->gro[1] = false;
 	u->gso_sends = u->gso_off = 0;
+	u->rx_overflow[0] = u->rx_overflow[1] = 0;
 	u->gso_off_errno = 0;
 	/* With port 0 the kernel picks the v4 port; the v6 bind may find it taken: retry. */
 	while (attempts--) {
@@ -168,7 +171,8 @@ int wgx_udp_set_fwmark(struct wgx_udp *u, uint32_t fwmark)
 	return 0;
 }
 
-static void read_pktinfo(struct msghdr *mh, struct wgx_endpoint *ep, uint16_t *gso_size)
+static void read_pktinfo(struct msghdr *mh, struct wgx_endpoint *ep, uint16_t *gso_size,
+			 uint32_t *rx_overflow)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -186,11 +190,18 @@ static void read_pktinfo(struct msghdr *mh, struct wgx_endpoint *ep, uint16_t *g
 
 			memcpy(&size, CMSG_DATA(c), sizeof(size));
 			*gso_size = (uint16_t)size;
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL && rx_overflow) {
+			memcpy(rx_overflow, CMSG_DATA(c), sizeof(*rx_overflow));
 		}
 	}
 }
 
 int wgx_udp_recv_batch(int fd, struct wgx_udp_msg *msgs, int n)
+{
+	return wgx_udp_recv_batch_ovfl(fd, msgs, n, NULL);
+}
+
+int wgx_udp_recv_batch_ovfl(int fd, struct wgx_udp_msg *msgs, int n, uint32_t *rx_overflow)
 {
 	struct mmsghdr mh[UDP_BATCH_MAX];
 	struct iovec iov[UDP_BATCH_MAX];
@@ -214,7 +225,7 @@ int wgx_udp_recv_batch(int fd, struct wgx_udp_msg *msgs, int n)
 	for (int i = 0; i < got; i++) {
 		msgs[i].len = mh[i].msg_len;
 		msgs[i].gso_size = 0;
-		read_pktinfo(&mh[i].msg_hdr, &msgs[i].ep, &msgs[i].gso_size);
+		read_pktinfo(&mh[i].msg_hdr, &msgs[i].ep, &msgs[i].gso_size, rx_overflow);
 		if (msgs[i].gso_size >= msgs[i].len)
 			msgs[i].gso_size = 0;
 		wgx_sockaddr_normalize(&msgs[i].ep.addr);

@@ -27,6 +27,11 @@ struct wgx_udp {
 	uint64_t gso_sends;	/* sendmmsg entries that carried more than one datagram */
 	uint64_t gso_off;
 	int gso_off_errno;
+	/*
+	 * Datagrams the kernel dropped because a socket's receive buffer was
+	 * full (SO_RXQ_OVFL: the count rides on the next datagram received).
+	 */
+	uint32_t rx_overflow[2];
 };
 
 #define WGX_UDP_GSO 1u
@@ -59,8 +64,12 @@ int wgx_udp_open_offload(struct wgx_udp *u, uint16_t port, uint32_t fwmark, unsi
 int wgx_udp_split_gro(const struct wgx_udp_msg *m, struct wgx_udp_msg *out, int max);
 void wgx_udp_close(struct wgx_udp *u);
 int wgx_udp_set_fwmark(struct wgx_udp *u, uint32_t fwmark);
-/* Receive up to @n datagrams from @fd without blocking. Returns count (0 = none) or -errno. */
+/*
+ * Receive up to @n datagrams from @fd without blocking. Returns count (0 = none) or -errno.
+ * The socket's drop count, when the kernel reports one, lands in *rx_overflow (may be NULL).
+ */
 int wgx_udp_recv_batch(int fd, struct wgx_udp_msg *msgs, int n);
+int wgx_udp_recv_batch_ovfl(int fd, struct wgx_udp_msg *msgs, int n, uint32_t *rx_overflow);
 /*
  * Send @n datagrams, each to its msgs[i].ep. A pinned source address that is
  * no longer valid is cleared (in @msgs) and the send retried from any address.

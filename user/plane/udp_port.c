@@ -47,7 +47,7 @@ static void readable(struct wgx_udp_port *u, int fd)
 		u->msgs[i].buf = u->bufs[i];
 		u->msgs[i].len = UDP_BUF;
 	}
-	n = wgx_udp_recv_batch(fd, u->msgs, WGX_UDP_PORT_BATCH);
+	n = wgx_udp_recv_batch_ovfl(fd, u->msgs, WGX_UDP_PORT_BATCH, &u->udp.rx_overflow[fd == u->udp.fd6]);
 	if (n <= 0)
 		return;
 	if (!u->udp.gro[fd == u->udp.fd6]) {
