@@ -39,7 +39,7 @@ struct wgx_socket_plane {
 	unsigned char *bufs[WGX_SOCKET_BATCH];	/* TUN reads; a plain packet is sealed in place */
 	unsigned char *segs;		/* SEG_ARENA bytes */
 	uint64_t tun_super_in, tun_super_out;	/* super-packets read from / written to TUN */
-	/* Scratch of one batch, here rather than on the stack (~40 KB). */
+	/* Scratch of one batch, here rather than on the stack (~20 KB). */
 	struct wgx_pkt pkts[WGX_SOCKET_BATCH + SEG_POOL];
 	struct wgx_gro_pkt gro_in[WGX_GRO_BATCH_MAX];
 	struct wgx_gro_out gro_out[WGX_GRO_BATCH_MAX];
