@@ -9,7 +9,7 @@
 
 #include "lib/log.h"
 
-#define UDP_BATCH_MAX 64
+#define UDP_BATCH_MAX 128
 /*
  * wireguard-go's socket buffer size: the default (rmem_default, ~208 KB)
  * overflows under a single bulk TCP flow and drops ~10% of the datagrams
