@@ -6,6 +6,10 @@
   udp-recv ADDR PORT SECS     count datagrams whose payload is intact, print the count
   udp-send ADDR PORT N SIZE   send N numbered datagrams of SIZE bytes in bursts of 16
   garbage ADDR PORT N         send N of each kind of malformed WireGuard message
+  udp-gso-send ADDR PORT N SIZE SEGS
+                              udp-send's datagrams, SEGS per send with UDP_SEGMENT SIZE
+  wire-check PCAP MAXLEN      every UDP datagram in PCAP an ordinary WireGuard message with
+                              an IP length <= MAXLEN; prints "COUNT MAX", exit 1 otherwise
 """
 import os
 import socket
@@ -77,6 +81,55 @@ def udp_send(addr, port, n, size):
                 time.sleep(0.001)
 
 
+def udp_gso_send(addr, port, n, size, segs):
+    # One sendmsg per SEGS datagrams: the kernel builds one UDP super-packet
+    # (USO), which reaches the tunnel's TUN whole. Paced like udp_send.
+    s = sock_for(addr)
+    s.setsockopt(socket.SOL_UDP, 103, size)  # UDP_SEGMENT
+    for first in range(0, n, segs):
+        buf = b"".join(payload(seq, size) for seq in range(first, min(n, first + segs)))
+        time.sleep(0.002)
+        while True:
+            try:
+                s.sendto(buf, (addr, port))
+                break
+            except BlockingIOError:
+                time.sleep(0.001)
+
+
+def wire_check(path, maxlen):
+    # pcap (tcpdump -w) of Ethernet frames: every UDP datagram must carry an
+    # ordinary WireGuard message (type 1-4, three zero bytes) in an IP packet
+    # no longer than maxlen: what the kernel made of our UDP_SEGMENT sends.
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    off, count, biggest, bad = 24, 0, 0, 0
+    while off + 16 <= len(data):
+        incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
+        pkt = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        eth = struct.unpack("!H", pkt[12:14])[0]
+        if eth == 0x0800:
+            iplen, l4 = struct.unpack("!H", pkt[16:18])[0], 14 + (pkt[14] & 15) * 4
+            if pkt[23] != 17:
+                continue
+        elif eth == 0x86DD:
+            iplen, l4 = 40 + struct.unpack("!H", pkt[18:20])[0], 14 + 40
+            if pkt[20] != 17:
+                continue
+        else:
+            continue
+        msg = pkt[l4 + 8:l4 + 12]
+        count += 1
+        biggest = max(biggest, iplen)
+        if iplen > maxlen or len(msg) < 4 or msg[0] not in (1, 2, 3, 4) or msg[1:4] != b"\0\0\0":
+            bad += 1
+    print(count, biggest)
+    sys.exit(1 if bad or not count else 0)
+
+
 def garbage(addr, port, n):
     """Each kind N times; the wg-xdp reason that must count it is in the comment."""
     s = sock_for(addr)
@@ -105,6 +158,10 @@ def main(argv):
         udp_send(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
     elif cmd == "garbage":
         garbage(argv[2], int(argv[3]), int(argv[4]))
+    elif cmd == "udp-gso-send":
+        udp_gso_send(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]))
+    elif cmd == "wire-check":
+        wire_check(argv[2], int(argv[3]))
     else:
         sys.exit(__doc__)
 
