@@ -465,5 +465,7 @@ machine_json >"$WORK/machine.json"	# again: wggo-up's version once it is built
 measure_control
 took=$(($(date +%s) - START))
 log "done in $took s"
+[ $QUICK -eq 0 ] || [ $took -le 150 ] ||
+	log "--quick took $took s, more than its ~2 minutes: every data-path figure runs pinned and unpinned (--pinned-only halves it)"
 python3 "$TOP/tests/bench/report.py" "$RAW" "$NA" "$WORK/machine.json" "$OUT" $((QUICK)) \
 	"$WORK/na-metrics.tsv" "$WORK/offloads.tsv" "$took"
