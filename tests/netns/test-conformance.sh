@@ -5,6 +5,15 @@
 # mode and in xdp mode (wg-xdp on the left is the side in the mode under test;
 # a missing XDP feature makes the scenarios SKIP with the reason). Kernel pairs run
 # in the vmtest VM: `tests/netns/run.sh --right kernel`.
+#
+#   run.sh --left wg-xdp --right wireguard-go|wg-xdp --mode socket|xdp, each
+#   scenario in namespaces of its own (scenarios/*.sh draw theirs), e.g.:
+#
+#   wgx-SCEN-aPID (LEFT: wg-xdp)           wgx-SCEN-bPID (RIGHT)
+#  +------------------------------+       +------------------------------+
+#  | wgxSCENaPID 100.64.0.1       |       | wgxSCENbPID 100.64.0.2       |
+#  | veth0 198.18.0.1 2001:2::1   +-------+ veth0 198.18.0.2 2001:2::2   |
+#  +------------------------------+       +------------------------------+
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 require_root
