@@ -65,7 +65,7 @@ config_right() {	# even instances reach LEFT over the IPv4 underlay, odd ones ov
 	local i ep
 	for i in $(seq 0 $((REAL - 1))); do
 		ep=198.18.0.1:51820
-		[ $((i % 2)) = 1 ] && ep=[2001:2::1]:51820
+		[ $((i % 2)) = 1 ] && ep="[2001:2::1]:51820"
 		ip netns exec $B wg set wgxm${i}b$$ listen-port $((31000 + i)) private-key "$LOGDIR/k$i" \
 			peer "$PA" endpoint $ep allowed-ips 100.64.0.1/32,fd00::1/128 \
 			persistent-keepalive 1 || return 1
