@@ -17,6 +17,10 @@ JSON (the one reader the shell scripts use):
 Benchmark:
   ping-stats FILE             p50 and p99 of the time= values in ping output, ms
   gen-peers N CHUNK BASE      wg setconf files BASE.0.conf.. with N random peers
+Netns tests:
+  many-peers-conf PRIVKEY N REAL_PUBS   a wg setconf file on stdout: N peers, the
+                              keys of REAL_PUBS (one a line) first, then random ones;
+                              peer i allowed 100.65.(i/250).(i%250+1)/32, fd00:1::(i+1)/128
   machine-json QUICK REPS PINNING   the machine description of a bench run
 """
 import base64
@@ -200,6 +204,15 @@ def gen_peers(n, chunk, base):
             f.write("\n".join(out) + "\n")
 
 
+def many_peers_conf(priv, n, real_pubs):
+    real = open(real_pubs).read().split()
+    print("[Interface]\nPrivateKey = %s\nListenPort = 51820" % priv)
+    for i in range(n):
+        key = real[i] if i < len(real) else base64.b64encode(os.urandom(32)).decode()
+        print("\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.65.%d.%d/32, fd00:1::%x/128"
+              % (key, i // 250, i % 250 + 1, i + 1))
+
+
 def machine_json(quick, reps, pinning):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                 if l.startswith("model name")), "?")
@@ -234,6 +247,7 @@ COMMANDS = {
     "json": (json_eval, [str, str, str]),
     "ping-stats": (ping_stats, [str]),
     "gen-peers": (gen_peers, [int, int, str]),
+    "many-peers-conf": (many_peers_conf, [str, int, str]),
     "machine-json": (machine_json, [str, str, str]),
 }
 

@@ -48,5 +48,11 @@ tcp_transfer() {
 
 # transfer_sha MB DST TIMEOUT: MB megabytes from $B to $A over TCP inside the
 # tunnel (B connects to DST), sha256 compared; the time taken goes to
-# $LOGDIR/transfer.time.
-transfer_sha() { tcp_transfer "$B" "$A" "$2" "$1" "$3"; }
+# $LOGDIR/transfer.time as "# MB MB in S s".
+transfer_sha() {
+	local rc
+	tcp_transfer "$B" "$A" "$2" "$1" "$3"
+	rc=$?
+	sed -i '1s/^/# /' "$LOGDIR/transfer.time" 2>/dev/null
+	return $rc
+}

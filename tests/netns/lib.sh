@@ -14,6 +14,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$TOP/tests/lib/traffic.sh"
 topo_init netns
 
+cleanup() { topo_exit; }	# the EXIT trap's work (older name)
+
 require_root() {
 	[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces)"
 	ip netns add wgx-probe-$$ 2>/dev/null || skip_all "cannot create network namespaces"
