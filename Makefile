@@ -44,10 +44,11 @@ BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
 NETNS_TESTS := $(sort $(wildcard tests/netns/test-*.sh))
+LINT_TESTS  := $(sort $(wildcard tests/lint/test-*.sh))
 
 PROVE := prove --exec '' --verbose --timer
 
-.PHONY: all deps check check-unit check-bpf check-netns demo bench bench-core profile clean vmtest
+.PHONY: all deps check check-lint check-unit check-bpf check-netns demo bench bench-core profile clean vmtest
 .DEFAULT_GOAL := all
 # Skeletons are intermediate files make would delete, forcing user/ to rebuild every time.
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
@@ -108,6 +109,9 @@ $(BUILD)/.deps-ok: scripts/deps.sh
 # ---- test suites: everything runs through one prove, one closing summary ----
 CHECK_BINS := $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS)
 
+check-lint:
+	$(Q)$(PROVE) $(LINT_TESTS)
+
 check-unit: $(UNIT_BINS) $(ASAN_BINS)
 	$(Q)$(PROVE) $^
 
@@ -118,7 +122,7 @@ check-netns: $(BUILD)/wg-xdp
 	$(Q)$(PROVE) $(NETNS_TESTS)
 
 check: deps-quiet $(BUILD)/wg-xdp $(CHECK_BINS) $(BPF_OBJS)
-	$(Q)$(PROVE) $(CHECK_BINS) $(NETNS_TESTS)
+	$(Q)$(PROVE) $(LINT_TESTS) $(CHECK_BINS) $(NETNS_TESTS)
 
 # Suites inside Debian kernels under QEMU plus the host kernel: vmtest/run.sh.
 vmtest: deps-quiet $(BUILD)/wg-xdp $(UNIT_BINS) $(BPFT_BINS) $(BPF_OBJS)

@@ -67,7 +67,10 @@ enum wgx_reason {
 	WGX_R_DP_SOCKET_FALLBACK = 78,	 /* sent through the kernel UDP socket (no neighbour) */
 	WGX_R_DP_CODEL_TX = 79,		 /* tunnel ring: standing queue, dropped before sealing */
 	WGX_R_DP_CODEL_RX = 80,		 /* underlay ring: standing queue, dropped before opening */
-	/* 81..95 free */
+	WGX_R_DP_UDP_SEND_FAILED = 81,	 /* the kernel UDP socket refused the datagram */
+	WGX_R_DP_TUN_WRITE_FAILED = 82,	 /* the TUN device refused the packet (queue full) */
+	WGX_R_DP_NO_MEMORY = 83,	 /* no memory to keep the packet (staging) */
+	/* 84..95 free */
 
 	/* userspace control path */
 	WGX_R_CP_BAD_MAC1 = 96,		 /* handshake MAC1 invalid */
@@ -128,6 +131,9 @@ static inline const char *wgx_reason_name(unsigned int reason)
 		[WGX_R_DP_SOCKET_FALLBACK] = "dp_socket_fallback",
 		[WGX_R_DP_CODEL_TX] = "dp_codel_tx",
 		[WGX_R_DP_CODEL_RX] = "dp_codel_rx",
+		[WGX_R_DP_UDP_SEND_FAILED] = "dp_udp_send_failed",
+		[WGX_R_DP_TUN_WRITE_FAILED] = "dp_tun_write_failed",
+		[WGX_R_DP_NO_MEMORY] = "dp_no_memory",
 		[WGX_R_CP_BAD_MAC1] = "cp_bad_mac1",
 		[WGX_R_CP_COOKIE_SENT] = "cp_cookie_sent",
 		[WGX_R_CP_HS_RATELIMIT] = "cp_hs_ratelimit",

@@ -390,7 +390,7 @@ machine_json() {
 
 # ---- profile (make profile) ----
 # Folded stacks on stdin -> % of samples per the 3 frames under the event
-# loop $1 (wgx_socket_mode_run, wgx_xdp_mode_run or a crypto worker_main).
+# loop $1 (wgx_loop_run, or a crypto worker_main).
 by_step() {
 	awk -v loop="$1" '{ n = $NF; t += n; k = "(outside the event loop)"
 	       m = split($1, a, ";")
@@ -423,7 +423,7 @@ profile_system() {
 			sort -t' ' -k2,2nr >"$name.folded"
 		{
 			echo "# $side side: share of samples by the daemon's call below its event loop"
-			by_step "wgx_${sys#wgx-}_mode_run" <"$name.folded"
+			by_step wgx_loop_run <"$name.folded"
 			echo "# self time by symbol"
 			perf report -i "$data" --stdio --no-children --sort dso,symbol --percent-limit 1 -g none 2>/dev/null |
 				grep -v '^#' | grep -v '^$' | head -40

@@ -17,11 +17,15 @@
 #include "lib/log.h"
 #include "cli/show.h"
 #include "cli/uapi_client.h"
+#include "control/env.h"
 
 static const char usage[] =
 	"Usage: wg-xdp <command> [options]\n"
 	"\n"
 	"  attach IFACE [--name NAME] [--config FILE] [--mode xdp|socket] [--mtu N]\n"
+	"               [--path auto|xsk|socket]   XDP mode's data path: AF_XDP sockets, or\n"
+	"               the kernel socket with offloads (wgx_rx still classifying at the\n"
+	"               driver); auto: AF_XDP where the NIC binds zero-copy\n"
 	"               [--workers N] [--busy-poll]   XDP mode: N crypto threads, all used\n"
 	"               (default: one per CPU it may run on, used while the data plane\n"
 	"               is saturated and CPUs idle; 0: inline), poll the rings without\n"
@@ -35,7 +39,14 @@ static const char usage[] =
 	"  detach NAME         stop NAME's daemon and remove everything it created\n"
 	"  show [NAME]         like `wg show`, plus mode and drop counters\n"
 	"  stats NAME [--json] counters per drop reason and per peer\n"
-	"  --version, --help\n";
+	"  --version, --help\n"
+	"\n"
+	"Environment (read once at start-up):\n"
+	"  WGX_AEAD=sodium|openssl  force the ChaCha20-Poly1305 backend (default: the faster)\n"
+	"  WGX_RUN_DIR=DIR          pid files and statistics sockets (/var/run/wg-xdp)\n"
+	"  WGX_UAPI_DIR=DIR         UAPI sockets (/var/run/wireguard)\n"
+	"  WGX_TEST_TIME_SCALE=N    tests only: protocol timers divided by N\n"
+	"  WGX_TEST_UNDER_LOAD=1    tests only: always ask for cookies\n";
 
 static int cmd_attach(int argc, char **argv)
 {
@@ -43,6 +54,7 @@ static int cmd_attach(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "path", required_argument, NULL, 'p' },
 		{ "mtu", required_argument, NULL, 'M' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "busy-poll", no_argument, NULL, 'b' },
@@ -51,11 +63,11 @@ static int cmd_attach(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 },
 	};
-	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .mtu = WGX_DEFAULT_MTU,
-				      .workers = -1 };
+	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .path = WGX_PATH_XSK,
+				      .mtu = WGX_DEFAULT_MTU, .workers = -1 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:c:m:M:w:bRfv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:c:m:p:M:w:bRfv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o.name = optarg;
@@ -68,6 +80,16 @@ static int cmd_attach(int argc, char **argv)
 				o.mode = WGX_MODE_SOCKET;
 			else if (!strcmp(optarg, "xdp"))
 				o.mode = WGX_MODE_XDP;
+			else
+				goto bad;
+			break;
+		case 'p':
+			if (!strcmp(optarg, "auto"))
+				o.path = WGX_PATH_AUTO;
+			else if (!strcmp(optarg, "xsk"))
+				o.path = WGX_PATH_XSK;
+			else if (!strcmp(optarg, "socket"))
+				o.path = WGX_PATH_SOCKET;
 			else
 				goto bad;
 			break;
@@ -192,6 +214,8 @@ static int cmd_show(int argc, char **argv, bool json)
 
 int main(int argc, char **argv)
 {
+	char err[128];
+
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;
@@ -203,6 +227,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return 0;
+	}
+	if (wgx_env_load(err, sizeof(err))) {
+		fprintf(stderr, "wg-xdp: %s\n", err);
+		return 2;
 	}
 	if (wgx_crypto_init()) {
 		fputs("wg-xdp: crypto library initialisation failed\n", stderr);

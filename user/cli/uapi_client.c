@@ -9,15 +9,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control/env.h"
+
 #define REPLY_MAX (256u << 20)
-
-const char *wgx_uapi_sock_path(const char *name, char *buf, size_t len)
-{
-	const char *dir = getenv("WGX_UAPI_DIR");
-
-	snprintf(buf, len, "%s/%s.sock", dir && *dir ? dir : "/var/run/wireguard", name);
-	return buf;
-}
 
 static int write_all(int fd, const char *p, size_t len)
 {

@@ -5,8 +5,6 @@
 
 #include <stddef.h>
 
-/* Path of NAME's UAPI socket ($WGX_UAPI_DIR or /var/run/wireguard). */
-const char *wgx_uapi_sock_path(const char *name, char *buf, size_t len);
 /*
  * Send @request (e.g. "get=1\n\n") to NAME's socket and read the reply up to
  * its terminating blank line. *reply is malloc'd and NUL-terminated. 0 or -errno.

@@ -13,20 +13,23 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "core/aead.h"
-#include "lib/clock.h"
 #include "control/config.h"
 #include "control/ctl.h"
 #include "control/daemon.h"
-#include "lib/log.h"
+#include "control/env.h"
+#include "control/rtprio.h"
+#include "control/uapi.h"
+#include "control/uapi_server.h"
+#include "core/aead.h"
+#include "core/device.h"
 #include "core/peer.h"
 #include "core/send.h"
-#include "plane/socket/socket_mode.h"
-#include "lib/tun.h"
-#include "control/uapi.h"
-#include "cli/uapi_client.h"
-#include "control/uapi_server.h"
+#include "lib/clock.h"
+#include "lib/evloop.h"
+#include "lib/log.h"
+#include "plane/socket/socket_plane.h"
 #include "plane/xdp/xdp_mode.h"
+#include "plane/xdp/xdp_xsk.h"
 
 #define CONFIG_MAX (64u << 20)
 
@@ -151,106 +154,244 @@ static unsigned int default_workers(void)
 	return n > 1 ? (unsigned int)n : 0;
 }
 
-/* The tunnel side: a TUN device (socket mode) or the veth + AF_XDP plane (XDP mode). */
-static int open_tunnel(const struct wgx_attach_opts *o, struct wgx_device *dev)
-{
-	int ret;
+/* What the daemon runs: the device, its plane, and what control registers in the loop. */
+struct session {
+	const struct wgx_attach_opts *o;
+	struct wgx_loop *loop;
+	struct wgx_device *dev;
+	struct wgx_socket_plane *socket_plane;
+	struct wgx_xdp_plane *xdp_plane;
+	enum wgx_xdp_path xdp_path;
+	const char *path_why;
+	struct wgx_uapi_server uapi;
+	bool uapi_open;
+	struct wgx_ctl ctl;
+	struct wgx_rtprio rt;
+	int sigfd;
+	uint64_t last_gc;
+};
 
-	if (o->mode == WGX_MODE_XDP)
-		return wgx_xdp_start(dev, o->underlay,
-				     o->workers >= 0 ? (unsigned int)o->workers : default_workers(),
-				     o->workers < 0, o->busy_poll);
-	ret = wgx_tun_open(o->name, o->mtu);
-	if (ret < 0) {
-		pr_err("%s: cannot create TUN device: %s", o->name, strerror(-ret));
-		return ret;
-	}
-	dev->tun_fd = ret;
-	return 0;
+static void signal_readable(void *ctx, uint32_t events)
+{
+	struct session *s = ctx;
+
+	(void)events;
+	pr_info("%s: signal received, shutting down", s->dev->name);
+	wgx_loop_stop(s->loop);
 }
 
-static void close_tunnel(struct wgx_device *dev)
+static void uapi_readable(void *ctx, uint32_t events)
 {
-	if (dev->tun_fd >= 0)
-		close(dev->tun_fd);
-	wgx_xdp_stop(dev);
+	struct session *s = ctx;
+
+	(void)events;
+	wgx_uapi_server_handle(&s->uapi);
+}
+
+static void ctl_readable(void *ctx, uint32_t events)
+{
+	struct session *s = ctx;
+
+	(void)events;
+	wgx_ctl_handle(&s->ctl);
+}
+
+static void woke(void *ctx, uint64_t slept_ns, int n, uint64_t now_ktime)
+{
+	struct session *s = ctx;
+
+	wgx_rtprio_after_wait(&s->rt, slept_ns, n, now_ktime);
+}
+
+/* Control's turn: the protocol timers, and the rate limiter's GC once a second. */
+static int timers_turn(void *ctx)
+{
+	struct session *s = ctx;
+	uint64_t now = wgx_clock_mono_ns(), next, ms;
+
+	wgx_device_expire_timers(s->dev, now);
+	if (now - s->last_gc >= WGX_NS_PER_SEC) {
+		wgx_ratelimiter_gc(&s->dev->ratelimiter, now);
+		s->last_gc = now;
+	}
+	next = wgx_timerq_next(&s->dev->timerq);
+	if (!next)
+		return -1;
+	now = wgx_clock_mono_ns();
+	if (next <= now)
+		return 0;
+	ms = (next - now + 999999) / 1000000;
+	return ms > WGX_LOOP_MAX_SLEEP_MS ? WGX_LOOP_MAX_SLEEP_MS : (int)ms;
+}
+
+/*
+ * XDP mode's path: XSK where the NIC binds AF_XDP zero-copy; on a copy-mode
+ * NIC (veth, most virtio) the kernel socket with the socket plane's
+ * offloads moved more (README "Performance"), so that one.
+ */
+static enum wgx_xdp_path choose_path(struct session *s)
+{
+	const struct wgx_attach_opts *o = s->o;
+	int zc;
+
+	if (o->path == WGX_PATH_XSK) {
+		s->path_why = "asked for (--path xsk)";
+		return WGX_XDP_PATH_XSK;
+	}
+	if (o->path == WGX_PATH_SOCKET) {
+		s->path_why = "asked for (--path socket)";
+		return WGX_XDP_PATH_SOCKET;
+	}
+	zc = wgx_xsk_probe_zero_copy(o->underlay);
+	if (zc > 0) {
+		s->path_why = "auto: the NIC binds AF_XDP zero-copy";
+		return WGX_XDP_PATH_XSK;
+	}
+	s->path_why = zc == 0 ? "auto: the NIC binds AF_XDP in copy mode only, where the "
+				"kernel socket with offloads is faster" :
+				"auto: no AF_XDP socket could be bound on the NIC";
+	return WGX_XDP_PATH_SOCKET;
+}
+
+/*
+ * The plane comes before the configuration, so that the XDP plane mirrors it
+ * into its maps. XDP mode on the socket path: the socket plane carries the
+ * data, the XDP plane classifies at the driver and keeps the maps.
+ */
+static int create_plane(struct session *s)
+{
+	const struct wgx_attach_opts *o = s->o;
+
+	if (o->mode == WGX_MODE_XDP) {
+		s->xdp_path = choose_path(s);
+		s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop);
+		if (!s->xdp_plane)
+			return -ENODEV;
+		if (s->xdp_path == WGX_XDP_PATH_XSK)
+			return 0;
+		s->ctl.classifier = s->xdp_plane;
+	}
+	s->socket_plane = wgx_socket_plane_create(s->dev, s->loop, o->mtu);
+	return s->socket_plane ? 0 : -ENODEV;
+}
+
+static int start_xdp(struct session *s)
+{
+	const struct wgx_attach_opts *o = s->o;
+
+	if (!s->xdp_plane)
+		return 0;
+	if (s->xdp_path == WGX_XDP_PATH_SOCKET)
+		return wgx_xdp_plane_start_classifier(s->xdp_plane, o->underlay, s->path_why);
+	wgx_xdp_plane_set_path_reason(s->xdp_plane, s->path_why);
+	return wgx_xdp_plane_start(s->xdp_plane, o->underlay,
+				   o->workers >= 0 ? (unsigned int)o->workers : default_workers(),
+				   o->workers < 0, o->busy_poll);
+}
+
+static void destroy_plane(struct session *s)
+{
+	wgx_socket_plane_destroy(s->socket_plane);
+	wgx_xdp_plane_destroy(s->xdp_plane);
+	s->socket_plane = NULL;
+	s->xdp_plane = NULL;
+}
+
+static int register_control(struct session *s)
+{
+	struct wgx_loop *l = s->loop;
+
+	wgx_loop_on_wake(l, woke, s);
+	return wgx_loop_watch(l, s->sigfd, signal_readable, s) ?:
+	       wgx_loop_watch(l, wgx_uapi_server_fd(&s->uapi), uapi_readable, s) ?:
+	       (s->ctl.fd >= 0 ? wgx_loop_watch(l, s->ctl.fd, ctl_readable, s) : 0) ?:
+	       wgx_loop_add_turn(l, timers_turn, s);
 }
 
 static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *config)
 {
-	struct wgx_uapi_server uapi;
-	struct wgx_device *dev;
-	int ret, sigfd, ctlfd;
+	struct session s = { .o = o, .ctl = { .fd = -1 }, .sigfd = -1 };
+	int ret;
 	uint64_t now;
 	char dir[256];
 
-	sigfd = block_signals();
-	if (sigfd < 0)
-		return -errno;
-	dev = wgx_device_create(o->name, o->mode, o->mtu);
-	if (!dev) {
+	s.ctl.rt = &s.rt;
+	s.ctl.mode = o->mode == WGX_MODE_XDP ? "xdp" : "socket";
+	s.sigfd = block_signals();
+	s.loop = wgx_loop_create();
+	s.dev = wgx_device_create(o->name, o->mtu, wgx_env.time_scale);
+	if (s.sigfd < 0 || !s.loop || !s.dev) {
 		ret = -ENOMEM;
-		goto err_sig;
+		goto out;
 	}
-	if (o->mode == WGX_MODE_XDP && (ret = wgx_xdp_prepare(dev)))
-		goto err_dev;
+	s.dev->force_under_load = wgx_env.test_under_load;
+	s.ctl.dev = s.dev;
+	ret = create_plane(&s);
+	if (ret)
+		goto out;
 	now = wgx_clock_mono_ns();
-	ret = wgx_device_apply(dev, config, now);
+	ret = wgx_device_apply(s.dev, config, now);
 	if (!ret)
-		ret = wgx_device_bind(dev, now);
+		ret = wgx_device_bind(s.dev);
 	if (ret) {
-		pr_err("%s: cannot bind UDP port %u: %s", o->name, dev->listen_port, strerror(-ret));
-		goto err_tun;
+		pr_err("%s: cannot bind UDP port %u: %s", o->name, s.dev->listen_port, strerror(-ret));
+		goto out;
 	}
 	/* Before the crypto workers start (they opt out of inheriting it). */
-	wgx_rtprio_start(&dev->rt, o->name, !o->realtime || o->busy_poll);
-	ret = open_tunnel(o, dev);
+	wgx_rtprio_start(&s.rt, o->name, !o->realtime || o->busy_poll);
+	ret = start_xdp(&s);
 	if (ret)
-		goto err_tun;
+		goto out;
 	wgx_uapi_sock_path(o->name, dir, sizeof(dir));
 	*strrchr(dir, '/') = '\0';
-	ret = wgx_uapi_server_open_at(&uapi, dir, o->name, &uapi_ops, dev);
+	ret = wgx_uapi_server_open_at(&s.uapi, dir, o->name, &uapi_ops, s.dev);
 	if (ret) {
 		pr_err("%s: cannot create UAPI socket in %s: %s", o->name, dir, strerror(-ret));
-		goto err_tun;
+		goto out;
 	}
+	s.uapi_open = true;
 	ret = wgx_pidfile_create(o->name);
 	if (ret) {
 		pr_err("%s: pid file: %s", o->name, strerror(-ret));
-		goto err_uapi;
+		goto out;
 	}
-	ctlfd = wgx_ctl_open(o->name);
-	if (ctlfd < 0)
-		pr_warn("%s: no statistics socket: %s", o->name, strerror(-ctlfd));
-	dev->ctl_fd = ctlfd;
-	pr_info("%s: up, mode %s, UDP port %u, MTU %u, AEAD %s, %s", o->name,
-		o->mode == WGX_MODE_XDP ? "xdp" : "socket", dev->udp.port, o->mtu,
-		wgx_aead_backend_name(), dev->rt.on ? "SCHED_FIFO 1" : "normal priority");
-	initiate_to_known_endpoints(dev, now);
+	s.ctl.fd = wgx_ctl_open(o->name);
+	if (s.ctl.fd < 0)
+		pr_warn("%s: no statistics socket: %s", o->name, strerror(-s.ctl.fd));
+	ret = register_control(&s);
+	if (ret) {
+		pr_err("%s: event loop: %s", o->name, strerror(-ret));
+		goto out_pid;
+	}
+	pr_info("%s: up, mode %s%s%s, UDP port %u, MTU %u, AEAD %s, %s", o->name, s.ctl.mode,
+		s.xdp_plane ? ", path " : "",
+		!s.xdp_plane ? "" : s.xdp_path == WGX_XDP_PATH_XSK ? "xsk" : "socket", s.dev->port,
+		o->mtu, wgx_aead_backend_name(), s.rt.on ? "SCHED_FIFO 1" : "normal priority");
+	initiate_to_known_endpoints(s.dev, now);
 	wgx_daemon_ready(0);
-	if (o->mode == WGX_MODE_XDP)
-		ret = wgx_xdp_mode_run(dev, &uapi, sigfd);
-	else
-		ret = wgx_socket_mode_run(dev, &uapi, sigfd);
+	ret = wgx_loop_run(s.loop);
 	if (ret)
 		pr_err("%s: stopped: %s", o->name, strerror(-ret));
-	wgx_ctl_close(ctlfd, o->name);
-	wgx_uapi_server_close(&uapi);
-	close_tunnel(dev);
-	wgx_device_destroy(dev);
-	close(sigfd);
+out_pid:
+	wgx_ctl_close(s.ctl.fd, o->name);
+	wgx_uapi_server_close(&s.uapi);
+	s.uapi_open = false;
+	destroy_plane(&s);
+	wgx_device_destroy(s.dev);
+	s.dev = NULL;
 	/* Last: `wg-xdp detach` returns once the pid file is gone, and by then the
 	 * link, the UAPI socket and the UDP sockets must be gone too. */
 	wgx_pidfile_remove(o->name);
-	return ret;
-err_uapi:
-	wgx_uapi_server_close(&uapi);
-err_tun:
-	close_tunnel(dev);
-err_dev:
-	wgx_device_destroy(dev);
-err_sig:
-	close(sigfd);
+out:
+	if (s.uapi_open)
+		wgx_uapi_server_close(&s.uapi);
+	if (s.dev) {
+		destroy_plane(&s);
+		wgx_device_destroy(s.dev);
+	}
+	wgx_loop_destroy(s.loop);
+	if (s.sigfd >= 0)
+		close(s.sigfd);
 	return ret;
 }
 
@@ -270,7 +411,11 @@ int wgx_attach(const struct wgx_attach_opts *o)
 		wgx_xdp_cleanup_stale(o->name, o->underlay);
 	if (o->config && (ret = load_config(o->config, &config)))
 		goto out;
-	wgx_aead_select(NULL);
+	ret = wgx_aead_select(wgx_env.aead);
+	if (ret) {
+		pr_err("WGX_AEAD=%s: no such ChaCha20-Poly1305 backend", wgx_env.aead);
+		goto out;
+	}
 	if (!o->foreground && (ret = wgx_daemon_fork()))
 		goto out;
 	ret = serve(o, &config);

@@ -5,13 +5,16 @@
 
 #include <stdbool.h>
 
-#include "core/device.h"
+enum wgx_mode { WGX_MODE_SOCKET, WGX_MODE_XDP };
+/* XDP mode's data path (plane/xdp/xdp_mode.h); AUTO: XSK where the NIC binds zero-copy. */
+enum wgx_path { WGX_PATH_AUTO, WGX_PATH_XSK, WGX_PATH_SOCKET };
 
 struct wgx_attach_opts {
 	const char *underlay;	/* the NIC (XDP mode attaches to it) */
 	const char *name;	/* the WireGuard interface to create */
 	const char *config;	/* wg setconf file, or NULL */
 	enum wgx_mode mode;
+	enum wgx_path path;
 	unsigned int mtu;
 	int workers;		/* XDP mode crypto threads; -1: one per CPU, auto-scaled */
 	bool busy_poll;		/* XDP mode: poll the rings without sleeping */

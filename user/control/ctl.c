@@ -14,6 +14,7 @@
 #include "core/device.h"
 #include "core/keys.h"
 #include "core/peer.h"
+#include "control/rtprio.h"
 #include "plane/xdp/xdp_mode.h"
 
 static void ctl_path(const char *name, struct sockaddr_un *sun)
@@ -60,8 +61,46 @@ void wgx_ctl_close(int fd, const char *name)
 	unlink(sun.sun_path);
 }
 
-char *wgx_ctl_stats_json(struct wgx_device *dev)
+/* The plane's figures as the members of one JSON object. */
+struct json_obj {
+	FILE *f;
+	const char *sep;
+};
+
+static void json_num(void *ctx, const char *key, uint64_t v)
 {
+	struct json_obj *o = ctx;
+
+	fprintf(o->f, "%s\"%s\":%llu", o->sep, key, (unsigned long long)v);
+	o->sep = ",";
+}
+
+static void json_str(void *ctx, const char *key, const char *v)
+{
+	struct json_obj *o = ctx;
+
+	fprintf(o->f, "%s\"%s\":\"%s\"", o->sep, key, v);
+	o->sep = ",";
+}
+
+static void json_flag(void *ctx, const char *key, bool v)
+{
+	struct json_obj *o = ctx;
+
+	fprintf(o->f, "%s\"%s\":%s", o->sep, key, v ? "true" : "false");
+	o->sep = ",";
+}
+
+static const struct wgx_stats_visitor json_visitor = {
+	.num = json_num,
+	.str = json_str,
+	.flag = json_flag,
+};
+
+char *wgx_ctl_stats_json(const struct wgx_ctl *c)
+{
+	struct wgx_device *dev = c->dev;
+	const struct wgx_plane_ops *ops = dev->plane_ops;
 	char *out = NULL, key[WGX_KEY_B64_LEN + 1], ep[64];
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
@@ -73,11 +112,23 @@ char *wgx_ctl_stats_json(struct wgx_device *dev)
 	memcpy(reasons, dev->stats, sizeof(reasons));
 	fprintf(f, "{\"name\":\"%s\",\"mode\":\"%s\",\"listen_port\":%u,\"mtu\":%u,\"peers\":%u,"
 		   "\"realtime\":%s,\"realtime_demotions\":%llu,",
-		dev->name, dev->mode == WGX_MODE_XDP ? "xdp" : "socket", dev->udp.port, dev->mtu,
-		dev->n_peers, dev->rt.on ? "true" : "false",
-		(unsigned long long)dev->rt.demotions);
-	/* XDP mode: the data plane's state, and the XDP programs' counters merged in. */
-	wgx_xdp_stats_json(dev, f, reasons);
+		dev->name, c->mode, dev->port, dev->mtu, dev->n_peers,
+		c->rt->on ? "true" : "false", (unsigned long long)c->rt->demotions);
+	/* The plane's own state (XDP mode: its BPF counters merged into the reasons). */
+	if (ops && ops->stats) {
+		struct json_obj o = { .f = f, .sep = "" };
+
+		fprintf(f, "\"%s\":{", ops->name);
+		ops->stats(dev->plane, &json_visitor, &o, reasons);
+		fputs("},", f);
+	}
+	if (c->classifier) {
+		struct json_obj o = { .f = f, .sep = "" };
+
+		fputs("\"xdp\":{", f);
+		wgx_xdp_plane_stats(c->classifier, &json_visitor, &o, reasons);
+		fputs("},", f);
+	}
 	fputs("\"reasons\":{", f);
 	for (unsigned int r = 0; r < WGX_REASON_MAX; r++) {
 		if (!reasons[r] || !wgx_reason_name(r))
@@ -104,21 +155,21 @@ char *wgx_ctl_stats_json(struct wgx_device *dev)
 	return out;
 }
 
-void wgx_ctl_handle(int fd, struct wgx_device *dev)
+void wgx_ctl_handle(const struct wgx_ctl *c)
 {
 	struct timeval tv = { .tv_usec = 200000 };
-	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 	char *json;
 
-	if (c < 0)
+	if (fd < 0)
 		return;
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	json = wgx_ctl_stats_json(dev);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	json = wgx_ctl_stats_json(c);
 	if (json) {
 		size_t len = strlen(json), off = 0;
 
 		while (off < len) {
-			ssize_t w = write(c, json + off, len - off);
+			ssize_t w = write(fd, json + off, len - off);
 
 			if (w <= 0)
 				break;
@@ -126,7 +177,7 @@ void wgx_ctl_handle(int fd, struct wgx_device *dev)
 		}
 		free(json);
 	}
-	close(c);
+	close(fd);
 }
 
 char *wgx_ctl_fetch(const char *name)

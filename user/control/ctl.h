@@ -11,14 +11,28 @@
 #include <stddef.h>
 
 struct wgx_device;
+struct wgx_rtprio;
+
+struct wgx_xdp_plane;
+
+/* What a statistics answer reports. */
+struct wgx_ctl {
+	int fd;				/* listening, from wgx_ctl_open */
+	struct wgx_device *dev;
+	const char *mode;		/* "xdp" or "socket", as asked for */
+	const struct wgx_rtprio *rt;	/* the control thread's priority */
+	/* XDP mode on the socket path: the XDP plane classifies but is not the
+	 * device's plane; its figures are reported as well. */
+	struct wgx_xdp_plane *classifier;
+};
 
 /* Listen on NAME.ctl; returns the listening fd or -errno. */
 int wgx_ctl_open(const char *name);
 void wgx_ctl_close(int fd, const char *name);
-/* The fd is readable: answer one client (bounded by a short send timeout). */
-void wgx_ctl_handle(int fd, struct wgx_device *dev);
-/* The statistics of @dev as JSON (malloc'd). */
-char *wgx_ctl_stats_json(struct wgx_device *dev);
+/* c->fd is readable: answer one client (bounded by a short send timeout). */
+void wgx_ctl_handle(const struct wgx_ctl *c);
+/* The statistics as JSON (malloc'd). */
+char *wgx_ctl_stats_json(const struct wgx_ctl *c);
 /* Client: fetch NAME's statistics JSON (malloc'd) or NULL with errno set. */
 char *wgx_ctl_fetch(const char *name);
 

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "control/env.h"
+
 #include "lib/log.h"
 
 static int ready_fd = -1;
@@ -64,16 +66,9 @@ void wgx_daemon_ready(int status)
 	wgx_log_to_syslog("wg-xdp");
 }
 
-static const char *run_dir(void)
-{
-	const char *dir = getenv("WGX_RUN_DIR");
-
-	return dir && *dir ? dir : "/var/run/wg-xdp";
-}
-
 const char *wgx_pidfile_path(const char *name, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s.pid", run_dir(), name);
+	snprintf(buf, len, "%s/%s.pid", wgx_env.run_dir, name);
 	return buf;
 }
 
@@ -99,7 +94,7 @@ int wgx_pidfile_create(const char *name)
 	char path[256];
 	FILE *f;
 
-	if (mkdir(run_dir(), 0755) < 0 && errno != EEXIST)
+	if (mkdir(wgx_env.run_dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	if (wgx_pidfile_read(name) > 0)
 		return -EEXIST;

@@ -561,9 +561,3 @@ err:
 	wgx_uapi_server_close(s);
 	return ret;
 }
-
-int wgx_uapi_server_open(struct wgx_uapi_server *s, const char *ifname,
-			 const struct wgx_uapi_ops *ops, void *ctx)
-{
-	return wgx_uapi_server_open_at(s, WGX_UAPI_SOCK_DIR, ifname, ops, ctx);
-}

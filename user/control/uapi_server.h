@@ -17,7 +17,6 @@
 
 #include "control/uapi.h"
 
-#define WGX_UAPI_SOCK_DIR "/var/run/wireguard"
 /* Default bound on one buffered request: room for WGX_UAPI_MAX_ALLOWED_IPS. */
 #define WGX_UAPI_MAX_REQUEST (64U << 20)
 /* Connections served at once; a new one beyond it closes the oldest. */
@@ -60,13 +59,11 @@ struct wgx_uapi_server {
  * Create DIR/IFNAME.sock (DIR made with mode 0755 if missing, the socket
  * 0600) and start listening. A stale socket file nobody listens on is
  * replaced; a live one gives -EADDRINUSE; a non-socket file -EEXIST. ifname
- * must be 1..15 characters without '/'. Returns 0 or -errno.
- * wgx_uapi_server_open() uses WGX_UAPI_SOCK_DIR, where `wg` looks.
+ * must be 1..15 characters without '/'. Returns 0 or -errno. The daemon
+ * passes wgx_env.uapi_dir (control/env.h), where `wg` looks by default.
  */
 int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const char *ifname,
 			    const struct wgx_uapi_ops *ops, void *ctx);
-int wgx_uapi_server_open(struct wgx_uapi_server *s, const char *ifname,
-			 const struct wgx_uapi_ops *ops, void *ctx);
 
 /* The fd to watch for EPOLLIN (level-triggered) in the daemon's loop. */
 int wgx_uapi_server_fd(const struct wgx_uapi_server *s);

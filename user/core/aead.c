@@ -15,6 +15,7 @@
 const struct wgx_aead_backend *const wgx_aead_backends[] = {
 	&wgx_aead_sodium,
 	&wgx_aead_openssl,
+	&wgx_aead_avx512,
 };
 const size_t wgx_aead_backend_count = sizeof(wgx_aead_backends) / sizeof(wgx_aead_backends[0]);
 
@@ -61,7 +62,8 @@ int wgx_xaead_open(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8
 const struct wgx_aead_backend *wgx_aead_backend_find(const char *name)
 {
 	for (size_t i = 0; i < wgx_aead_backend_count; i++)
-		if (strcmp(wgx_aead_backends[i]->name, name) == 0)
+		if (strcmp(wgx_aead_backends[i]->name, name) == 0 &&
+		    wgx_aead_backend_usable(wgx_aead_backends[i]))
 			return wgx_aead_backends[i];
 	return NULL;
 }
@@ -100,15 +102,17 @@ int wgx_aead_select(const char *name)
 	const struct wgx_aead_backend *best = NULL;
 	double best_rate = 0;
 
-	if (!name)
-		name = getenv("WGX_AEAD");
 	if (name) {
 		best = wgx_aead_backend_find(name);
 		if (!best)
 			return -ENOENT;
 	} else {
 		for (size_t i = 0; i < wgx_aead_backend_count; i++) {
-			double rate = calibrate(wgx_aead_backends[i]);
+			double rate;
+
+			if (!wgx_aead_backend_usable(wgx_aead_backends[i]))
+				continue;
+			rate = calibrate(wgx_aead_backends[i]);
 
 			pr_debug("aead backend %s: %.2f Gbit/s at %d bytes",
 				 wgx_aead_backends[i]->name, rate * 8, CALIB_LEN);

@@ -12,6 +12,7 @@
 #ifndef WGX_AEAD_H
 #define WGX_AEAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,17 +68,25 @@ struct wgx_aead_backend {
 		       const uint8_t key[WGX_KEY_LEN]);
 	/* Wipe per-thread key state, NULL for stateless backends. */
 	void (*forget)(void);
+	/* Whether this CPU can run it (NULL: any). */
+	bool (*available)(void);
 };
+
+/* True when @b runs on this CPU. */
+static inline bool wgx_aead_backend_usable(const struct wgx_aead_backend *b)
+{
+	return !b->available || b->available();
+}
 
 extern const struct wgx_aead_backend wgx_aead_sodium;
 extern const struct wgx_aead_backend wgx_aead_openssl;
+extern const struct wgx_aead_backend wgx_aead_avx512;
 extern const struct wgx_aead_backend *const wgx_aead_backends[];
 extern const size_t wgx_aead_backend_count;
 
 /*
- * Choose the backend used by wgx_aead_seal/open. name NULL: the environment
- * variable WGX_AEAD if set, otherwise the fastest backend by a short
- * calibration (~30 ms). Returns 0, or -ENOENT for an unknown name. Call from
+ * Choose the backend used by wgx_aead_seal/open. name NULL: the fastest
+ * backend by a short calibration (~30 ms). Returns 0, or -ENOENT for an unknown name. Call from
  * the main thread at startup, after wgx_crypto_init() and before workers run
  * (the switch is an atomic store, but packets in flight could use either).
  * Until called, libsodium is used.

@@ -13,25 +13,17 @@
 #include "core/secret.h"
 #include "core/send.h"
 #include "core/uapi_set.h"
-#include "plane/xdp/xdp_sync.h"
 
-struct wgx_device *wgx_device_create(const char *name, enum wgx_mode mode, unsigned int mtu)
+struct wgx_device *wgx_device_create(const char *name, unsigned int mtu, uint32_t time_scale)
 {
 	struct wgx_device *dev = calloc(1, sizeof(*dev));
-	const char *force_load = getenv("WGX_TEST_UNDER_LOAD");
 
 	if (!dev)
 		return NULL;
 	snprintf(dev->name, sizeof(dev->name), "%s", name);
-	dev->mode = mode;
 	dev->mtu = mtu;
-	dev->tun_fd = -1;
-	dev->ctl_fd = -1;
-	dev->udp.fd4 = dev->udp.fd6 = -1;
+	dev->time_scale = time_scale;
 	dev->next_peer_id = 1;
-	dev->force_under_load = force_load && !strcmp(force_load, "1");
-	if (wgx_clock_time_scale(&dev->time_scale))
-		goto err;
 	dev->identity = wgx_secret_alloc(sizeof(*dev->identity));
 	dev->cookie_checker = wgx_secret_alloc(sizeof(*dev->cookie_checker));
 	if (!dev->identity || !dev->cookie_checker)
@@ -45,7 +37,6 @@ struct wgx_device *wgx_device_create(const char *name, enum wgx_mode mode, unsig
 		goto err_index;
 	wgx_allowedips_init(&dev->allowedips);
 	wgx_timerq_init(&dev->timerq);
-	pthread_rwlock_init(&dev->tables_lock, NULL);
 	return dev;
 
 err_index:
@@ -70,33 +61,40 @@ static void remove_all_peers(struct wgx_device *dev)
 void wgx_device_destroy(struct wgx_device *dev)
 {
 	remove_all_peers(dev);
-	wgx_udp_close(&dev->udp);
 	wgx_timerq_free(&dev->timerq);
 	wgx_allowedips_free(&dev->allowedips);
 	wgx_pubkey_table_free(&dev->pubkeys);
 	wgx_index_table_free(&dev->index);
 	wgx_ratelimiter_uninit(&dev->ratelimiter);
-	pthread_rwlock_destroy(&dev->tables_lock);
 	wgx_secret_free(dev->identity, sizeof(*dev->identity));
 	wgx_secret_free(dev->cookie_checker, sizeof(*dev->cookie_checker));
 	free(dev);
 }
 
-int wgx_device_bind(struct wgx_device *dev, uint64_t now)
+void wgx_device_set_plane(struct wgx_device *dev, const struct wgx_plane_ops *ops, void *plane)
 {
-	struct wgx_udp fresh;
-	int ret;
+	dev->plane_ops = ops;
+	dev->plane = plane;
+}
 
-	/* Open the new sockets before closing the old: a taken port changes nothing. */
-	ret = wgx_udp_open(&fresh, dev->listen_port, dev->fwmark);
-	if (ret)
-		return ret;
-	wgx_udp_close(&dev->udp);
-	dev->udp = fresh;
+void wgx_device_set_hooks(struct wgx_device *dev, const struct wgx_table_hooks *hooks, void *ctx)
+{
+	dev->hooks = hooks;
+	dev->hooks_ctx = ctx;
+}
+
+int wgx_device_bind(struct wgx_device *dev)
+{
+	int port;
+
+	if (!dev->plane_ops)
+		return -ENOTCONN;
+	port = dev->plane_ops->bind(dev->plane, dev->listen_port, dev->fwmark);
+	if (port < 0)
+		return port;
+	dev->port = (uint16_t)port;
 	dev->up = true;
-	if (dev->bpf)
-		wgx_xdp_sync_listen_port(dev->bpf, fresh.port);
-	(void)now;
+	wgx_device_hook(dev, listen_port, dev->port);
 	return 0;
 }
 
@@ -166,9 +164,7 @@ static int apply_peer(struct wgx_device *dev, const struct wgx_uapi_peer_change 
 	if (c->has_endpoint)
 		set_endpoint(peer, &c->endpoint);
 	if (c->replace_allowed_ips) {
-		if (dev->bpf)
-			wgx_allowedips_walk_by_peer(&dev->allowedips, peer, wgx_xdp_sync_aip_del_cb,
-						    dev->bpf);
+		wgx_peer_unmirror_allowedips(peer);
 		wgx_allowedips_remove_by_peer(&dev->allowedips, peer);
 	}
 	for (size_t i = 0; i < c->n_allowed_ips; i++) {
@@ -176,15 +172,14 @@ static int apply_peer(struct wgx_device *dev, const struct wgx_uapi_peer_change 
 
 		if (a->remove) {
 			if (!wgx_allowedips_remove(&dev->allowedips, a->family, a->addr, a->cidr,
-						   peer) && dev->bpf)
-				wgx_xdp_sync_aip(dev->bpf, a->family, a->addr, a->cidr, 0, false);
+						   peer))
+				wgx_device_hook(dev, aip, a->family, a->addr, a->cidr, 0, false);
 			continue;
 		}
 		ret = wgx_allowedips_insert(&dev->allowedips, a->family, a->addr, a->cidr, peer);
 		if (ret)
 			return ret;
-		if (dev->bpf)
-			wgx_xdp_sync_aip(dev->bpf, a->family, a->addr, a->cidr, peer->id, true);
+		wgx_device_hook(dev, aip, a->family, a->addr, a->cidr, peer->id, true);
 	}
 	if (c->has_keepalive) {
 		peer->persistent_keepalive = c->persistent_keepalive;
@@ -200,13 +195,12 @@ int wgx_device_apply(struct wgx_device *dev, const struct wgx_uapi_set *set, uin
 {
 	int ret = 0;
 
-	pthread_rwlock_wrlock(&dev->tables_lock);
 	if (set->has_listen_port && dev->up &&
-	    (set->listen_port != dev->udp.port || !set->listen_port)) {
+	    (set->listen_port != dev->port || !set->listen_port)) {
 		uint16_t old = dev->listen_port;
 
 		dev->listen_port = set->listen_port;
-		ret = wgx_device_bind(dev, now);
+		ret = wgx_device_bind(dev);
 		if (ret) {
 			dev->listen_port = old;
 			goto out;
@@ -220,13 +214,12 @@ int wgx_device_apply(struct wgx_device *dev, const struct wgx_uapi_set *set, uin
 		set_private_key(dev, set->private_key);
 	if (set->has_fwmark) {
 		dev->fwmark = set->fwmark;
-		if (dev->up && (ret = wgx_udp_set_fwmark(&dev->udp, set->fwmark)))
+		if (dev->up && (ret = dev->plane_ops->set_fwmark(dev->plane, set->fwmark)))
 			goto out;
 	}
 	for (size_t i = 0; i < set->n_peers && !ret; i++)
 		ret = apply_peer(dev, &set->peers[i], now);
 out:
-	pthread_rwlock_unlock(&dev->tables_lock);
 	return ret;
 }
 
@@ -267,9 +260,8 @@ int wgx_device_view(struct wgx_device *dev, struct wgx_uapi_device_view *v)
 	v->has_private_key = dev->identity->has_identity;
 	if (v->has_private_key)
 		memcpy(v->private_key, dev->identity->static_private, WGX_KEY_LEN);
-	v->listen_port = dev->up ? dev->udp.port : 0;
+	v->listen_port = dev->up ? dev->port : 0;
 	v->fwmark = dev->fwmark;
-	pthread_rwlock_rdlock(&dev->tables_lock);
 	for (peer = dev->peers; peer && !ret; peer = peer->next, i++) {
 		struct wgx_uapi_peer_view *pv = &v->peers[i];
 		struct view_walk w = { .pv = pv };
@@ -288,7 +280,6 @@ int wgx_device_view(struct wgx_device *dev, struct wgx_uapi_device_view *v)
 		pv->persistent_keepalive = peer->persistent_keepalive;
 		ret = wgx_allowedips_walk_by_peer(&dev->allowedips, peer, view_add_cidr, &w);
 	}
-	pthread_rwlock_unlock(&dev->tables_lock);
 	if (ret)
 		wgx_device_view_free(v);
 	return ret;

@@ -2,18 +2,16 @@
 /*
  * A WireGuard interface as the daemon runs it: identity, peers, the tables
  * that find them (receiver index, public key, allowed IPs), cookie checker,
- * rate limiter, the UDP sockets and the tunnel device.
+ * rate limiter, and the data plane it sends and delivers through (plane.h).
  *
- * Locking: the control thread owns everything here. In socket mode the data
- * path runs on that same thread, so nothing is locked; the XDP data plane's
- * workers only touch keypairs (atomic counters) and read the tables under
- * dev->tables_lock.
+ * Locking: the control thread owns everything here, and the planes call in
+ * on that thread, so nothing is locked. The XDP plane's crypto workers only
+ * touch keypairs (atomic counters, freed through keypair_retired).
  */
 #ifndef WGX_DEVICE_H
 #define WGX_DEVICE_H
 
 #include <net/if.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,18 +20,13 @@
 #include "lib/endpoint.h"
 #include "core/noise.h"
 #include "core/peerlookup.h"
+#include "core/plane.h"
 #include "core/ratelimiter.h"
-#include "control/rtprio.h"
 #include "core/timerq.h"
-#include "lib/udp.h"
 #include "wgx_reasons.h"
 
 struct wgx_uapi_set;
-struct wgx_bpf;
-struct wgx_xdp_plane;
 struct wgx_uapi_device_view;
-
-enum wgx_mode { WGX_MODE_SOCKET, WGX_MODE_XDP };
 
 /* Handshakes per second above which the device asks for cookies (wireguard-go: 1/8 of its queue). */
 #define WGX_UNDER_LOAD_HANDSHAKES_PER_SEC 1024
@@ -42,16 +35,13 @@ enum wgx_mode { WGX_MODE_SOCKET, WGX_MODE_XDP };
 
 struct wgx_device {
 	char name[IF_NAMESIZE];
-	enum wgx_mode mode;
 	unsigned int mtu;
 	uint32_t time_scale;	/* WGX_TEST_TIME_SCALE: 1 outside tests */
-	struct wgx_rtprio rt;	/* the control thread's priority (rtprio.h) */
 
 	struct wgx_static_identity *identity;	/* locked memory */
 	struct wgx_cookie_checker *cookie_checker; /* locked memory: holds the cookie secret */
 	struct wgx_ratelimiter ratelimiter;
 
-	pthread_rwlock_t tables_lock;
 	struct wgx_allowedips allowedips;
 	struct wgx_index_table index;
 	struct wgx_pubkey_table pubkeys;
@@ -62,27 +52,34 @@ struct wgx_device {
 	uint32_t next_peer_id;
 	struct wgx_timerq timerq;
 
-	struct wgx_udp udp;
 	uint16_t listen_port;		/* as configured (0: random) */
+	uint16_t port;			/* as bound, 0 while not */
 	uint32_t fwmark;
 	bool up;			/* sockets open: the device sends and receives */
-	int tun_fd;
-	int ctl_fd;			/* statistics socket, -1: none */
-	/* XDP mode only (NULL otherwise): the BPF maps the hooks in xdp_sync.h
-	 * keep in sync, and the AF_XDP data plane that delivers and transmits. */
-	struct wgx_bpf *bpf;
-	struct wgx_xdp_plane *xdp;
+	/* The data plane (wgx_device_set_plane) and the mirrors of the tables
+	 * it keeps, if any (wgx_device_set_hooks). */
+	const struct wgx_plane_ops *plane_ops;
+	void *plane;
+	const struct wgx_table_hooks *hooks;
+	void *hooks_ctx;
 
 	uint64_t handshakes_this_second, second_start, under_load_until;
 	bool force_under_load;		/* WGX_TEST_UNDER_LOAD=1: test-only, always ask for cookies */
 	uint64_t stats[WGX_REASON_MAX];
 };
 
-struct wgx_device *wgx_device_create(const char *name, enum wgx_mode mode, unsigned int mtu);
+/* @time_scale: the timers' test acceleration (timers.h), 1 outside tests. */
+struct wgx_device *wgx_device_create(const char *name, unsigned int mtu, uint32_t time_scale);
+/* Remove every peer (the plane still set sees peer_removed), then free. */
 void wgx_device_destroy(struct wgx_device *dev);
 
-/* Open the UDP sockets on the configured port; called at start and on port change. */
-int wgx_device_bind(struct wgx_device *dev, uint64_t now);
+/* The plane the device sends and delivers through, before wgx_device_bind. */
+void wgx_device_set_plane(struct wgx_device *dev, const struct wgx_plane_ops *ops, void *plane);
+/* Mirror the tables through @hooks from now on (before any peer exists). */
+void wgx_device_set_hooks(struct wgx_device *dev, const struct wgx_table_hooks *hooks, void *ctx);
+
+/* Open the plane's UDP sockets on the configured port; at start and on port change. */
+int wgx_device_bind(struct wgx_device *dev);
 
 /*
  * Apply a validated UAPI/config change set in the order documented in uapi.h.
@@ -104,5 +101,12 @@ static inline void wgx_device_count(struct wgx_device *dev, enum wgx_reason reas
 {
 	dev->stats[reason]++;
 }
+
+/* Tell the table mirror, if one is set and has @op. */
+#define wgx_device_hook(dev, op, ...)                                                      \
+	do {                                                                               \
+		if ((dev)->hooks && (dev)->hooks->op)                                      \
+			(dev)->hooks->op((dev)->hooks_ctx, __VA_ARGS__);                   \
+	} while (0)
 
 #endif

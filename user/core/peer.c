@@ -9,8 +9,6 @@
 #include "core/device.h"
 #include "lib/log.h"
 #include "core/secret.h"
-#include "plane/xdp/xdp_mode.h"
-#include "plane/xdp/xdp_sync.h"
 
 struct wgx_peer *wgx_peer_create(struct wgx_device *dev, const uint8_t public_key[WGX_KEY_LEN],
 				 uint64_t now)
@@ -44,8 +42,7 @@ struct wgx_peer *wgx_peer_create(struct wgx_device *dev, const uint8_t public_ke
 		dev->peers = peer;
 	dev->peers_tail = peer;
 	dev->n_peers++;
-	if (dev->bpf)
-		wgx_xdp_sync_peer(dev->bpf, peer->id, public_key, &peer->endpoint.addr.sa);
+	wgx_device_hook(dev, peer_set, peer->id, public_key, &peer->endpoint.addr.sa);
 	(void)now;
 	return peer;
 
@@ -59,11 +56,13 @@ err_peer:
 void wgx_peer_release_keypairs(struct wgx_peer *peer, struct wgx_keypair_drops *drops)
 {
 	for (unsigned int i = 0; i < drops->n; i++) {
-		wgx_index_remove(&peer->dev->index, drops->kp[i]->local_index);
-		if (peer->dev->bpf)
-			wgx_xdp_sync_index_del(peer->dev->bpf, drops->kp[i]->local_index);
-		/* A crypto worker may still hold it: XDP mode frees it later. */
-		if (!peer->dev->xdp || !wgx_xdp_retire_keypair(peer->dev->xdp, drops->kp[i]))
+		struct wgx_device *dev = peer->dev;
+
+		wgx_index_remove(&dev->index, drops->kp[i]->local_index);
+		wgx_device_hook(dev, index_del, drops->kp[i]->local_index);
+		/* A crypto worker may still hold it: then the plane frees it later. */
+		if (!dev->plane_ops || !dev->plane_ops->keypair_retired ||
+		    !dev->plane_ops->keypair_retired(dev->plane, drops->kp[i]))
 			wgx_noise_keypair_free(drops->kp[i]);
 	}
 	drops->n = 0;
@@ -93,8 +92,8 @@ int wgx_peer_handshake_index_to_keypair(struct wgx_peer *peer, struct wgx_keypai
 
 	if (!ret && peer->hs_index == kp->local_index)
 		peer->hs_index = 0;
-	if (!ret && peer->dev->bpf)
-		wgx_xdp_sync_index_add(peer->dev->bpf, kp->local_index, peer->id);
+	if (!ret)
+		wgx_device_hook(peer->dev, index_add, kp->local_index, peer->id);
 	return ret;
 }
 
@@ -115,18 +114,32 @@ void wgx_peer_zero_keys(struct wgx_peer *peer)
 	clear_handshake(peer);
 }
 
+static int unmirror_cidr(void *ctx, int family, const void *addr, uint8_t cidr)
+{
+	struct wgx_device *dev = ctx;
+
+	wgx_device_hook(dev, aip, family, addr, cidr, 0, false);
+	return 0;
+}
+
+void wgx_peer_unmirror_allowedips(struct wgx_peer *peer)
+{
+	struct wgx_device *dev = peer->dev;
+
+	if (dev->hooks && dev->hooks->aip)
+		wgx_allowedips_walk_by_peer(&dev->allowedips, peer, unmirror_cidr, dev);
+}
+
 void wgx_peer_remove(struct wgx_peer *peer)
 {
 	struct wgx_device *dev = peer->dev;
 
-	if (dev->xdp)
-		wgx_xdp_peer_removed(dev->xdp, peer);
+	if (dev->plane_ops && dev->plane_ops->peer_removed)
+		dev->plane_ops->peer_removed(dev->plane, peer);
 	wgx_timers_stop(&peer->timers);
 	wgx_timerq_update(&dev->timerq, peer, 0);
-	if (dev->bpf) {
-		wgx_allowedips_walk_by_peer(&dev->allowedips, peer, wgx_xdp_sync_aip_del_cb, dev->bpf);
-		wgx_xdp_sync_peer_del(dev->bpf, peer->id);
-	}
+	wgx_peer_unmirror_allowedips(peer);
+	wgx_device_hook(dev, peer_del, peer->id);
 	wgx_allowedips_remove_by_peer(&dev->allowedips, peer);
 	wgx_pubkey_remove(&dev->pubkeys, peer->public_key);
 	wgx_peer_zero_keys(peer);
@@ -177,7 +190,7 @@ void wgx_peer_stage(struct wgx_peer *peer, const void *pkt, size_t len)
 	peer->staged_len++;
 	return;
 drop:
-	wgx_device_count(peer->dev, WGX_R_DP_STAGED_FULL);
+	wgx_device_count(peer->dev, WGX_R_DP_NO_MEMORY);
 }
 
 void wgx_peer_purge_staged(struct wgx_peer *peer)
@@ -199,6 +212,5 @@ void wgx_peer_set_endpoint(struct wgx_peer *peer, const struct wgx_endpoint *ep)
 	    !memcmp(&peer->endpoint.src6, &ep->src6, sizeof(ep->src6)))
 		return;
 	peer->endpoint = *ep;
-	if (peer->dev->bpf)
-		wgx_xdp_sync_peer(peer->dev->bpf, peer->id, peer->public_key, &ep->addr.sa);
+	wgx_device_hook(peer->dev, peer_set, peer->id, peer->public_key, &ep->addr.sa);
 }

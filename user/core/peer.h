@@ -12,7 +12,6 @@
 #include "core/timers.h"
 
 struct wgx_device;
-struct wgx_xdp_peer_queues;
 
 /* Packets waiting for a session, bounded like the kernel's MAX_STAGED_PACKETS. */
 #define WGX_MAX_STAGED_PACKETS 128
@@ -46,7 +45,7 @@ struct wgx_peer {
 	/* ring of staged packets; allocated on first use, freed when drained */
 	struct wgx_staged_packet **staged;
 	uint16_t staged_head, staged_len;
-	struct wgx_xdp_peer_queues *xdp_queues;	/* XDP workers' ordered queues, or NULL */
+	void *plane_priv;		/* the plane's own per-peer state (plane/xdp: ordered queues) */
 };
 
 /* Create a peer with @public_key (not yet in any table but the pubkey one). Control thread. */
@@ -63,7 +62,7 @@ int wgx_peer_new_handshake_index(struct wgx_peer *peer);
 /* begin_session made @kp from the handshake: its index now names the keypair. */
 int wgx_peer_handshake_index_to_keypair(struct wgx_peer *peer, struct wgx_keypair *kp);
 
-/* Remove the dropped keypairs' indices and free them (single-threaded socket mode). */
+/* Remove the dropped keypairs' indices and free them, or hand them to the plane. */
 void wgx_peer_release_keypairs(struct wgx_peer *peer, struct wgx_keypair_drops *drops);
 /* Forget every session and handshake (key change, zero-keys timer). */
 void wgx_peer_zero_keys(struct wgx_peer *peer);
@@ -71,6 +70,9 @@ void wgx_peer_zero_keys(struct wgx_peer *peer);
 /* Queue a packet until a session exists; drops the oldest when full. */
 void wgx_peer_stage(struct wgx_peer *peer, const void *pkt, size_t len);
 void wgx_peer_purge_staged(struct wgx_peer *peer);
+
+/* Take the peer's allowed IPs out of the table mirror (before they leave the trie). */
+void wgx_peer_unmirror_allowedips(struct wgx_peer *peer);
 
 /* Learn the peer's address from an authenticated packet (roaming). */
 void wgx_peer_set_endpoint(struct wgx_peer *peer, const struct wgx_endpoint *ep);

@@ -11,8 +11,6 @@
 #include "lib/log.h"
 #include "core/peer.h"
 #include "core/send.h"
-#include "lib/tun.h"
-#include "plane/xdp/xdp_mode.h"
 
 int wgx_receive_classify(const uint8_t *msg, size_t len)
 {
@@ -193,7 +191,8 @@ struct wgx_keypair *wgx_receive_data_keypair(struct wgx_device *dev, const uint8
 
 void wgx_receive_data_opened(struct wgx_device *dev, struct wgx_peer *peer,
 			     struct wgx_keypair *kp, uint8_t *msg, size_t len, uint64_t counter,
-			     size_t plain_len, const struct wgx_endpoint *ep, uint64_t now)
+			     size_t plain_len, const struct wgx_endpoint *ep, uint64_t now,
+			     struct wgx_rx_batch *out)
 {
 	struct wgx_keypair_drops drops = { .n = 0 };
 	uint8_t *inner = msg + WGX_MSG_DATA_HEADER_LEN;
@@ -231,16 +230,20 @@ void wgx_receive_data_opened(struct wgx_device *dev, struct wgx_peer *peer,
 		goto out;
 	}
 	wgx_timers_data_received(&peer->timers, now);
-	if (dev->xdp)
-		wgx_xdp_deliver(dev->xdp, inner, inner_len, family);
-	else if (wgx_tun_write(dev->tun_fd, inner, inner_len) < 0)
-		wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
+	if (out) {
+		out->pkts[out->n++] = (struct wgx_pkt){ .data = inner, .len = inner_len,
+							.family = family };
+	} else {
+		struct wgx_pkt pkt = { .data = inner, .len = inner_len, .family = family };
+
+		dev->plane_ops->deliver(dev->plane, &pkt, 1);
+	}
 out:
 	wgx_peer_timers_changed(peer);
 }
 
-void wgx_receive_data(struct wgx_device *dev, uint8_t *msg, size_t len,
-		      const struct wgx_endpoint *ep, uint64_t now)
+static void receive_data(struct wgx_device *dev, uint8_t *msg, size_t len,
+			 const struct wgx_endpoint *ep, uint64_t now, struct wgx_rx_batch *out)
 {
 	size_t plain_len;
 	struct wgx_keypair *kp;
@@ -254,19 +257,27 @@ void wgx_receive_data(struct wgx_device *dev, uint8_t *msg, size_t len,
 		wgx_device_count(dev, WGX_R_DP_DECRYPT_FAILED);
 		return;
 	}
-	wgx_receive_data_opened(dev, peer, kp, msg, len, counter, plain_len, ep, now);
+	wgx_receive_data_opened(dev, peer, kp, msg, len, counter, plain_len, ep, now, out);
 }
 
 void wgx_receive_batch(struct wgx_device *dev, struct wgx_udp_msg *msgs, int n, uint64_t now)
 {
+	struct wgx_rx_batch out = { .n = 0 };
+
 	for (int i = 0; i < n; i++) {
 		int type = wgx_receive_classify(msgs[i].buf, msgs[i].len);
 
 		if (type < 0)
 			wgx_device_count(dev, (enum wgx_reason)-type);
 		else if (type == WGX_MSG_DATA)
-			wgx_receive_data(dev, msgs[i].buf, msgs[i].len, &msgs[i].ep, now);
+			receive_data(dev, msgs[i].buf, msgs[i].len, &msgs[i].ep, now, &out);
 		else
 			wgx_receive_handshake(dev, msgs[i].buf, msgs[i].len, &msgs[i].ep, now);
+		if (out.n == WGX_RX_BATCH) {
+			dev->plane_ops->deliver(dev->plane, out.pkts, out.n);
+			out.n = 0;
+		}
 	}
+	if (out.n)
+		dev->plane_ops->deliver(dev->plane, out.pkts, out.n);
 }

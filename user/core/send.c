@@ -10,13 +10,13 @@
 #include "core/device.h"
 #include "lib/log.h"
 #include "core/peer.h"
-#include "plane/xdp/xdp_mode.h"
 
 static void send_to_peer(struct wgx_peer *peer, void *buf, size_t len)
 {
+	struct wgx_device *dev = peer->dev;
 	struct wgx_udp_msg m = { .buf = buf, .len = len, .ep = peer->endpoint };
 
-	if (wgx_udp_send_batch(&peer->dev->udp, &m, 1) == 1)
+	if (dev->plane_ops->send(dev->plane, &m, 1) == 1)
 		peer->tx_bytes += len;
 	/* The send may have cleared a stale pinned source: keep that. */
 	peer->endpoint.src_ifindex = m.ep.src_ifindex;
@@ -92,7 +92,7 @@ void wgx_send_cookie_reply(struct wgx_device *dev, const void *msg, size_t len,
 
 	wgx_cookie_create_reply(&reply, dev->cookie_checker, msg, len, sender_index, addr, addr_len,
 				now);
-	wgx_udp_send_batch(&dev->udp, &m, 1);
+	dev->plane_ops->send(dev->plane, &m, 1);
 	wgx_device_count(dev, WGX_R_CP_COOKIE_SENT);
 }
 
@@ -190,17 +190,8 @@ void wgx_send_keepalive(struct wgx_peer *peer, uint64_t now)
 
 void wgx_send_flush(struct wgx_device *dev, struct wgx_tx_batch *batch)
 {
-	int sent;
-
-	if (!batch->n)
-		return;
-	if (dev->xdp) {
-		wgx_xdp_send_batch(dev->xdp, batch);
-		return;
-	}
-	sent = wgx_udp_send_batch(&dev->udp, batch->msgs, batch->n);
-	for (int i = sent; i < batch->n; i++)
-		wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
+	if (batch->n)
+		dev->plane_ops->send(dev->plane, batch->msgs, batch->n);
 	batch->n = 0;
 }
 
@@ -243,4 +234,45 @@ void wgx_send_data(struct wgx_peer *peer, unsigned char *buf, size_t len,
 	m->len = wgx_data_seal(kp, counter, buf, len, peer->dev->mtu);
 	m->ep = peer->endpoint;
 	peer->tx_bytes += m->len;
+}
+
+/* Destination of the IP packet at @pkt, or NULL when it is not one. */
+static const void *inner_dst(const uint8_t *pkt, size_t len, int *family)
+{
+	if (len >= 20 && pkt[0] >> 4 == 4) {
+		*family = AF_INET;
+		return pkt + 16;
+	}
+	if (len >= 40 && pkt[0] >> 4 == 6) {
+		*family = AF_INET6;
+		return pkt + 24;
+	}
+	return NULL;
+}
+
+void wgx_send_tunnel_batch(struct wgx_device *dev, struct wgx_pkt *pkts, int n, uint64_t now)
+{
+	struct wgx_tx_batch tx = { .n = 0 };
+
+	for (int i = 0; i < n; i++) {
+		const uint8_t *dst;
+		struct wgx_peer *peer;
+		int family;
+
+		dst = inner_dst(pkts[i].data, pkts[i].len, &family);
+		if (!dst) {
+			wgx_device_count(dev, WGX_R_TUN_MALFORMED);
+			continue;
+		}
+		peer = wgx_allowedips_lookup(&dev->allowedips, family, dst);
+		if (!peer) {
+			/* The kernel's own router solicitations and MLD reports go to ff02::/16. */
+			bool link_mcast = family == AF_INET6 && dst[0] == 0xff && (dst[1] & 0x0f) == 0x02;
+
+			wgx_device_count(dev, link_mcast ? WGX_R_TUN_ND_MLD : WGX_R_TUN_NO_ROUTE);
+			continue;
+		}
+		wgx_send_data(peer, pkts[i].data - WGX_SEND_HEADROOM, pkts[i].len, &tx, now);
+	}
+	wgx_send_flush(dev, &tx);
 }

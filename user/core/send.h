@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Everything the device sends: handshake messages, cookie replies,
- * keepalives, staged packets, and batches of data packets from the tunnel.
- * Control thread (socket mode runs its data path there too).
+ * keepalives, staged packets, and batches of data packets from the tunnel,
+ * all through the plane's send op (plane.h). Control thread.
  */
 #ifndef WGX_SEND_H
 #define WGX_SEND_H
@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/plane.h"
 #include "lib/udp.h"
+#include "wgx_consts.h"
+#include "wgx_wire.h"
 
 struct wgx_device;
 struct wgx_peer;
@@ -57,7 +60,15 @@ void wgx_send_data(struct wgx_peer *peer, unsigned char *buf, size_t len,
  */
 struct wgx_keypair *wgx_send_data_begin(struct wgx_peer *peer, unsigned char *buf, size_t len,
 					uint64_t *counter, uint64_t now);
-/* Send what @batch holds. */
+/* Send what @batch holds (the plane counts what it could not send). */
 void wgx_send_flush(struct wgx_device *dev, struct wgx_tx_batch *batch);
+
+/*
+ * A batch of inner packets read from the tunnel: each routed by allowed IPs
+ * (no peer: counted), sealed and sent. Each pkts[i].data has
+ * WGX_SEND_HEADROOM bytes before it and WGX_SEND_TAILROOM after it, which
+ * the sealing overwrites.
+ */
+void wgx_send_tunnel_batch(struct wgx_device *dev, struct wgx_pkt *pkts, int n, uint64_t now);
 
 #endif

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include <errno.h>
-#include <stdlib.h>
 #include <time.h>
 
 #include "lib/clock.h"
-#include "core/timers.h"
+
+#define WGX_NS_PER_SEC 1000000000ull
 
 static uint64_t read_ns(clockid_t id)
 {
@@ -28,22 +27,4 @@ uint64_t wgx_clock_ktime_ns(void)
 uint64_t wgx_clock_wall_ns(void)
 {
 	return read_ns(CLOCK_REALTIME);
-}
-
-int wgx_clock_time_scale(uint32_t *scale)
-{
-	const char *s = getenv("WGX_TEST_TIME_SCALE");
-	unsigned long v;
-	char *end;
-
-	if (!s) {
-		*scale = 1;
-		return 0;
-	}
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v == 0 || v > WGX_TIMERS_SCALE_MAX)
-		return -EINVAL;
-	*scale = (uint32_t)v;
-	return 0;
 }

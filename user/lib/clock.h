@@ -25,12 +25,4 @@ uint64_t wgx_clock_ktime_ns(void);
  * TAI64N handshake timestamp and the "last handshake" shown to users. */
 uint64_t wgx_clock_wall_ns(void);
 
-/*
- * The test-only timer acceleration (see timers.h): WGX_TEST_TIME_SCALE from
- * the environment into *scale, 1 when unset. Called once at daemon start.
- * Returns 0, or -EINVAL (and leaves *scale alone) when the value is not an
- * integer in 1..WGX_TIMERS_SCALE_MAX.
- */
-int wgx_clock_time_scale(uint32_t *scale);
-
 #endif

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -244,23 +243,4 @@ int wgx_udp_send_batch(struct wgx_udp *u, struct wgx_udp_msg *msgs, int n)
 		i = j;
 	}
 	return sent;
-}
-
-static void epoll_add(int epfd, int fd, uint32_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
-
-	if (fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-		pr_warn("cannot watch UDP socket: %s", strerror(errno));
-}
-
-void wgx_udp_epoll_follow(const struct wgx_udp *u, int epfd, int *fd4, int *fd6, uint32_t tag4,
-			  uint32_t tag6)
-{
-	if (u->fd4 == *fd4 && u->fd6 == *fd6)
-		return;
-	*fd4 = u->fd4;
-	*fd6 = u->fd6;
-	epoll_add(epfd, *fd4, tag4);
-	epoll_add(epfd, *fd6, tag6);
 }

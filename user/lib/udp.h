@@ -24,13 +24,6 @@ struct wgx_udp_msg {
 	struct wgx_endpoint ep;		/* recv: source + local dst; send: dst + src */
 };
 
-/*
- * Keep the sockets registered (EPOLLIN, data.u32 = @tag4/@tag6) in @epfd after
- * a listen-port change replaced them; *fd4 and *fd6 remember what is registered.
- * Closed fds left the epoll set by themselves. Control thread.
- */
-void wgx_udp_epoll_follow(const struct wgx_udp *u, int epfd, int *fd4, int *fd6, uint32_t tag4,
-			  uint32_t tag6);
 /* Bind both sockets to @port (0: a random port shared by both). 0 or -errno. */
 int wgx_udp_open(struct wgx_udp *u, uint16_t port, uint32_t fwmark);
 void wgx_udp_close(struct wgx_udp *u);

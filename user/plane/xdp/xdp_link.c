@@ -207,8 +207,9 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* RTM_GETROUTE for @dst (from @src when not NULL) into @r. */
-static int route_get(int family, const void *dst, const void *src, struct route_reply *r)
+/* RTM_GETROUTE for @dst (from @src when not NULL, as a socket marked @mark) into @r. */
+static int route_get(int family, const void *dst, const void *src, uint32_t mark,
+		     struct route_reply *r)
 {
 	size_t alen = family == AF_INET6 ? 16 : 4;
 	char buf[256];
@@ -227,6 +228,9 @@ static int route_get(int family, const void *dst, const void *src, struct route_
 		rtm->rtm_src_len = (unsigned char)(alen * 8);
 		mnl_attr_put(nlh, RTA_SRC, alen, src);
 	}
+	/* wg-quick's full tunnel routes everything but marked packets into the tunnel. */
+	if (mark)
+		mnl_attr_put_u32(nlh, RTA_MARK, mark);
 	*r = (struct route_reply){ .family = family };
 	ret = nl_talk(nlh, route_cb, r);
 	if (ret == -ENETUNREACH || ret == -EHOSTUNREACH || (!ret && !r->found))
@@ -239,10 +243,11 @@ static bool addr_is_local(int family, const void *addr)
 {
 	struct route_reply r;
 
-	return !route_get(family, addr, NULL, &r) && r.type == RTN_LOCAL;
+	return !route_get(family, addr, NULL, 0, &r) && r.type == RTN_LOCAL;
 }
 
-int wgx_route_nexthop(int family, const void *dst, const void *src, struct wgx_nexthop *nh)
+int wgx_route_nexthop(int family, const void *dst, const void *src, uint32_t mark,
+		      struct wgx_nexthop *nh)
 {
 	size_t alen = family == AF_INET6 ? 16 : 4;
 	struct route_reply r;
@@ -253,7 +258,7 @@ int wgx_route_nexthop(int family, const void *dst, const void *src, struct wgx_n
 
 	if (src && !addr_is_local(family, src))
 		src = NULL;
-	ret = route_get(family, dst, src, &r);
+	ret = route_get(family, dst, src, mark, &r);
 	if (ret)
 		return ret;
 	nh->ifindex = r.ifindex;

@@ -36,12 +36,14 @@ struct wgx_nexthop {
 
 /*
  * Route @dst (AF_INET/AF_INET6, network order) from the local address @src
- * and resolve its neighbour; nh->src is @src. With @src NULL, or not (any
- * longer) an address of this host, the route's preferred source is used, as
- * the kernel's WireGuard forgets a sticky source that went away.
+ * as the kernel routes a socket with fwmark @mark (0: none), and resolve its
+ * neighbour; nh->src is @src. With @src NULL, or not (any longer) an
+ * address of this host, the route's preferred source is used, as the
+ * kernel's WireGuard forgets a sticky source that went away.
  * 0, -EHOSTUNREACH (no route), -EAGAIN (neighbour not resolved yet), -errno.
  */
-int wgx_route_nexthop(int family, const void *dst, const void *src, struct wgx_nexthop *nh);
+int wgx_route_nexthop(int family, const void *dst, const void *src, uint32_t mark,
+		      struct wgx_nexthop *nh);
 
 /*
  * A netlink socket subscribed to route, address and neighbour changes

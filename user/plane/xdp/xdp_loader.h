@@ -70,8 +70,6 @@ int wgx_bpf_xsk_clear(struct wgx_bpf *b, enum wgx_bpf_prog which, uint32_t queue
 
 /* Counters summed over CPUs, indexed by enum wgx_reason. */
 int wgx_bpf_stats_read(struct wgx_bpf *b, struct wgx_stat out[WGX_REASON_MAX]);
-/* Same from the pinned map of a running daemon (for `wg-xdp stats NAME`). */
-int wgx_bpf_stats_read_pinned(const char *name, struct wgx_stat out[WGX_REASON_MAX]);
 
 /* For tests and the data plane: the skeleton (programs and maps by name). */
 struct wgx_xdp *wgx_bpf_skel(struct wgx_bpf *b);

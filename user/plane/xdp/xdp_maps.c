@@ -209,19 +209,3 @@ int wgx_bpf_stats_read(struct wgx_bpf *b, struct wgx_stat out[WGX_REASON_MAX])
 {
 	return stats_sum(map_fd(b->skel->maps.wgx_stats), out);
 }
-
-int wgx_bpf_stats_read_pinned(const char *name, struct wgx_stat out[WGX_REASON_MAX])
-{
-	char path[PATH_MAX];
-	int fd, err;
-
-	if (strchr(name, '/'))
-		return -EINVAL;
-	snprintf(path, sizeof(path), "%s/%s/wgx_stats", WGX_PIN_ROOT, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	err = stats_sum(fd, out);
-	close(fd);
-	return err;
-}

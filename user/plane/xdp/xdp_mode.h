@@ -1,68 +1,73 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * XDP mode: the AF_XDP data plane (xdp_mode.c: set-up, event loop, teardown;
- * xdp_path.c: the per-batch RX/TX paths; xdp_workers.c: parallel crypto with
- * per-peer order; xdp_xsk.c: sockets and UMEM; xdp_link.c: veth, route and
- * neighbour plumbing; xdp_sync.c: BPF map mirroring). Design notes at the
- * top of xdp_mode.c.
+ * The XDP plane, as control sees it: create, start, destroy. Inside it:
+ * xdp_mode.c (the plane ops, its fds and turn in the event loop, stats),
+ * xdp_setup.c (set-up, teardown, following the interfaces), xdp_path.c
+ * (the per-batch RX/TX paths), xdp_workers.c (parallel crypto with per-peer
+ * order), xdp_xsk.c (sockets and UMEM), xdp_link.c (veth, route and
+ * neighbour plumbing), xdp_sync.c (the table hooks into the BPF maps),
+ * xdp_loader.c/xdp_maps.c (the BPF object). Design notes atop xdp_mode.c.
  */
 #ifndef WGX_XDP_MODE_H
 #define WGX_XDP_MODE_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 struct wgx_device;
-struct wgx_uapi_server;
+struct wgx_loop;
+struct wgx_stats_visitor;
 struct wgx_xdp_plane;
-struct wgx_tx_batch;
+
+/*
+ * Where data crosses between the underlay and the daemon. XSK: AF_XDP
+ * sockets on every NIC queue and a veth tunnel with one of its own (the
+ * XDP plane is the device's plane). SOCKET: wgx_rx still classifies at the
+ * driver (garbage and unknown indices dropped, transit and handshakes
+ * passed, handshakes rate-limited) but passes data to the kernel's UDP
+ * socket, and another plane (plane/socket, with its TUN offloads and UDP
+ * GSO/GRO) is the device's: the XDP plane is then its table mirror only.
+ */
+enum wgx_xdp_path { WGX_XDP_PATH_XSK, WGX_XDP_PATH_SOCKET };
 
 /* Remove what a killed XDP-mode daemon left: pins and the tunnel veth. */
 void wgx_xdp_cleanup_stale(const char *name, const char *underlay);
 
-/* Load the BPF object (dev->bpf) before the configuration is applied, so that
- * the xdp_sync hooks mirror it from the start. 0 or -errno. */
-int wgx_xdp_prepare(struct wgx_device *dev);
+/*
+ * Load the BPF object and become @dev's plane and table mirror, before the
+ * configuration is applied (so the maps are mirrored from the start); the
+ * UDP sockets open at wgx_device_bind, everything else at
+ * wgx_xdp_plane_start. NULL on failure (logged).
+ */
+struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_loop *loop);
 
 /*
  * Create the tunnel veth NAME <-> its daemon end, attach wgx_rx to @underlay
  * and wgx_tun to the daemon end, pin the maps, open the AF_XDP sockets and
- * register them (dev->xdp), start @workers crypto threads (0: crypto inline
- * on the control thread; @auto_workers: as many of them used as the load and
- * the idle CPUs make worth it, xdp_scale.h). @busy_poll: never sleep in
- * epoll. Needs dev->udp bound. 0 or -errno (reported).
+ * watch them in the loop, start @workers crypto threads (0: crypto inline
+ * on the control thread; @auto_workers: as many of them used as the load
+ * and the idle CPUs make worth it, xdp_scale.h). @busy_poll: the loop never
+ * sleeps. After wgx_device_bind. 0 or -errno (reported).
  */
-int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int workers,
-		  bool auto_workers, bool busy_poll);
+int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned int workers,
+			bool auto_workers, bool busy_poll);
 
-/* Event loop until SIGTERM/SIGINT on @sigfd or the UAPI socket is removed. */
-int wgx_xdp_mode_run(struct wgx_device *dev, struct wgx_uapi_server *uapi, int sigfd);
-
-/* Undo wgx_xdp_start and wgx_xdp_prepare: sockets, XDP programs, pins, veth. */
-void wgx_xdp_stop(struct wgx_device *dev);
+/* Why the XSK path was chosen, for the stats (before wgx_xdp_plane_start). */
+void wgx_xdp_plane_set_path_reason(struct wgx_xdp_plane *p, const char *why);
 
 /*
- * Data-path hooks the protocol core calls in XDP mode (control thread):
- * deliver a decrypted inner packet into the tunnel veth (in place when @pkt
- * lies in the UMEM, else copied), and transmit a batch of sealed messages
- * (outer headers built in the frame's headroom; UDP socket fallback).
+ * The SOCKET path instead: only wgx_rx on @underlay (followed when the
+ * interface goes and comes back) and the pinned maps. @why: the reason for
+ * the choice, reported in the stats. 0 or -errno (reported).
  */
-void wgx_xdp_deliver(struct wgx_xdp_plane *p, uint8_t *pkt, size_t len, int family);
-void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch);
+int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay,
+				   const char *why);
 
-/*
- * Crypto workers (xdp_workers.c). retire: @kp left its peer; returns true when
- * the plane frees it once no queued job can reference it (false: free it now).
- * peer_removed: wait for @peer's jobs and drop them before the peer goes.
- */
-struct wgx_keypair;
-struct wgx_peer;
-bool wgx_xdp_retire_keypair(struct wgx_xdp_plane *p, struct wgx_keypair *kp);
-void wgx_xdp_peer_removed(struct wgx_xdp_plane *p, struct wgx_peer *peer);
+/* The XDP figures (and its BPF counters into @reasons), for control's stats. */
+void wgx_xdp_plane_stats(struct wgx_xdp_plane *p, const struct wgx_stats_visitor *v, void *ctx,
+			 uint64_t *reasons);
 
-/* `"xdp":{...},` for the stats JSON, and the BPF counters added to @reasons. */
-void wgx_xdp_stats_json(struct wgx_device *dev, FILE *f, uint64_t *reasons);
+/* Undo everything: workers, sockets, XDP programs, pins, veth; @dev forgets the plane. NULL-safe. */
+void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p);
 
 #endif

@@ -11,7 +11,7 @@
  *                TX ring.
  *   tunnel XSK rx: inner packet -> peer by allowed IPs -> wgx_send_data_begin
  *                (staging, handshake triggers, nonce) -> seal into a NIC
- *                frame (worker or inline) -> wgx_xdp_send_batch puts outer
+ *                frame (worker or inline) -> wgx_xdp_send puts outer
  *                headers in the frame's headroom and queues it on the NIC
  *                XSK; no next hop yet -> kernel UDP socket (counted fallback).
  *
@@ -40,7 +40,6 @@
 #include "core/receive.h"
 #include "lib/tun.h"
 #include "core/send.h"
-#include "plane/xdp/xdp_mode.h"
 #include "plane/xdp/xdp_plane.h"
 #include "plane/xdp/xdp_sync.h"
 
@@ -403,6 +402,29 @@ static const struct wgx_xdp_nh *nh_lookup(struct wgx_xdp_plane *p, const struct 
 	return NULL;
 }
 
+/*
+ * The NIC queue whose socket sends to @a: one per endpoint (address and
+ * port), so a peer's packets keep their order and peers spread over every
+ * queue's XSK.
+ */
+static struct wgx_xsk *tx_queue(struct wgx_xdp_plane *p, const union wgx_sockaddr *a)
+{
+	bool v6 = a->sa.sa_family == AF_INET6;
+	const uint8_t *addr = v6 ? a->in6.sin6_addr.s6_addr : (const uint8_t *)&a->in4.sin_addr;
+	uint16_t port = v6 ? a->in6.sin6_port : a->in4.sin_port;
+	uint32_t h = 2166136261u;
+
+	h = (h ^ (port & 0xff)) * 16777619u;
+	h = (h ^ (port >> 8)) * 16777619u;
+	for (size_t i = 0; i < (v6 ? 16u : 4u); i++)
+		h = (h ^ addr[i]) * 16777619u;
+	/* FNV's low bits depend on the inputs' low bits only: mix before the modulo. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return &p->nic[h % p->n_nic];
+}
+
 /* Outer Ethernet + IP + UDP in front of the @len-byte message at @msg. Returns the frame start. */
 static uint8_t *outer_build(struct wgx_xdp_plane *p, const struct wgx_xdp_nh *e,
 			    const union wgx_sockaddr *dst, uint8_t *msg, size_t len, size_t *frame_len)
@@ -415,7 +437,7 @@ static uint8_t *outer_build(struct wgx_xdp_plane *p, const struct wgx_xdp_nh *e,
 	memcpy(eth, e->nh.mac, 6);
 	memcpy(eth + 6, p->nic_mac, 6);
 	put16(eth + 12, v6 ? ETH_P_IPV6_ : ETH_P_IPV4);
-	put16(udp, p->dev->udp.port);
+	put16(udp, p->dev->port);
 	memcpy(udp + 2, &dst->in4.sin_port, 2);
 	put16(udp + 4, ulen);
 	put16(udp + 6, 0);
@@ -451,18 +473,24 @@ static uint8_t *outer_build(struct wgx_xdp_plane *p, const struct wgx_xdp_nh *e,
 	return eth;
 }
 
-void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
+int wgx_xdp_send(struct wgx_xdp_plane *p, struct wgx_udp_msg *msgs, int n)
 {
 	struct wgx_device *dev = p->dev;
-	int n_fb = 0;
+	int n_fb = 0, n_sent = 0;
 
-	for (int i = 0; i < batch->n; i++) {
-		struct wgx_udp_msg *m = &batch->msgs[i];
-		const struct wgx_xdp_nh *e = nh_lookup(p, &m->ep);
+	for (int i = 0; i < n; i++) {
+		struct wgx_udp_msg *m = &msgs[i];
+		const struct wgx_xdp_nh *e;
 		uint8_t *frame;
 		size_t flen;
 
-		if (!e || !p->n_nic || !wgx_xsk_owns(&p->nic_pool, m->buf)) {
+		if (!wgx_xsk_owns(&p->nic_pool, m->buf)) {
+			/* A handshake, cookie reply, keepalive or staged packet. */
+			n_sent += wgx_udp_port_send(&p->udp, m, 1);
+			continue;
+		}
+		e = nh_lookup(p, &m->ep);
+		if (!e || !p->n_nic) {
 			p->fallback[n_fb++] = *m;
 			continue;
 		}
@@ -472,24 +500,25 @@ void wgx_xdp_send_batch(struct wgx_xdp_plane *p, struct wgx_tx_batch *batch)
 			p->fallback[n_fb++] = *m;
 			continue;
 		}
-		if (!tx_frame(&p->nic_pool, &p->nic[0], wgx_xsk_addr_of(&p->nic_pool, frame),
-			      (uint32_t)flen)) {
+		if (!tx_frame(&p->nic_pool, tx_queue(p, &m->ep.addr),
+			      wgx_xsk_addr_of(&p->nic_pool, frame), (uint32_t)flen)) {
 			wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
 			wgx_xsk_frame_put(&p->nic_pool, wgx_xsk_addr_of(&p->nic_pool, frame));
+			continue;
 		}
+		n_sent++;
 	}
 	if (n_fb) {
 		/* No next hop yet: the kernel sends it (and resolves the neighbour). */
-		int sent = wgx_udp_send_batch(&dev->udp, p->fallback, n_fb);
+		int sent = wgx_udp_port_send(&p->udp, p->fallback, n_fb);
 
-		for (int i = 0; i < n_fb; i++) {
-			wgx_device_count(dev, i < sent ? WGX_R_DP_SOCKET_FALLBACK : WGX_R_DP_TX_RING_FULL);
-			if (wgx_xsk_owns(&p->nic_pool, p->fallback[i].buf))
-				wgx_xsk_frame_put(&p->nic_pool,
-						  wgx_xsk_addr_of(&p->nic_pool, p->fallback[i].buf));
-		}
+		for (int i = 0; i < sent; i++)
+			wgx_device_count(dev, WGX_R_DP_SOCKET_FALLBACK);
+		for (int i = 0; i < n_fb; i++)
+			wgx_xsk_frame_put(&p->nic_pool, wgx_xsk_addr_of(&p->nic_pool, p->fallback[i].buf));
+		n_sent += sent;
 	}
-	batch->n = 0;
+	return n_sent;
 }
 
 void wgx_xdp_nh_refresh(struct wgx_xdp_plane *p, uint64_t now)
@@ -515,7 +544,7 @@ void wgx_xdp_nh_refresh(struct wgx_xdp_plane *p, uint64_t now)
 			continue;
 		e->checked_ns = now;
 		ret = wgx_route_nexthop(e->family, e->addr, memcmp(e->src, nh_no_src, 16) ? e->src : NULL,
-					&e->nh);
+					p->dev->fwmark, &e->nh);
 		if (!ret)
 			e->state = e->nh.ifindex == p->nic_ifindex ? NH_VALID : NH_NOT_OURS;
 		else

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The XDP data plane's state, shared by xdp_mode.c and xdp_path.c only. */
+/* The XDP plane's state, shared by the plane/xdp files only (xdp_mode.h is its face). */
 #ifndef WGX_XDP_PLANE_H
 #define WGX_XDP_PLANE_H
 
@@ -11,6 +11,8 @@
 
 #include "core/send.h"
 #include "lib/udp.h"
+#include "plane/udp_port.h"
+#include "plane/xdp/xdp_mode.h"
 #include "plane/xdp/xdp_link.h"
 #include "plane/xdp/xdp_scale.h"
 #include "plane/xdp/xdp_xsk.h"
@@ -100,12 +102,24 @@ struct wgx_xdp_nh {
 	uint64_t checked_ns;
 };
 
+/* What the event loop hands back when a NIC socket is readable. */
+struct wgx_xdp_nic_watch {
+	struct wgx_xdp_plane *p;
+	unsigned int q;
+};
+
 struct wgx_xdp_plane {
 	struct wgx_device *dev;
+	struct wgx_loop *loop;
+	struct wgx_bpf *bpf;		/* the XDP programs and maps (xdp_loader.h) */
+	struct wgx_udp_port udp;	/* handshakes, cookie replies, data without an XSK path */
+	enum wgx_xdp_path path;		/* SOCKET: classifier and table mirror only (xdp_mode.h) */
+	const char *path_why;		/* why this path: reported in the stats */
 	/* Two UMEMs: the NIC's (zero-copy where its driver can) and the tunnel
 	 * veth's (always copy mode: a UMEM has one mode for all its sockets). */
 	struct wgx_xsk_pool nic_pool, tun_pool;
 	struct wgx_xsk nic[WGX_XDP_MAX_NIC_QUEUES];
+	struct wgx_xdp_nic_watch nic_watch[WGX_XDP_MAX_NIC_QUEUES];
 	unsigned int n_nic;
 	struct wgx_xsk tun;
 	char nic_name[IF_NAMESIZE], dp_name[IF_NAMESIZE];
@@ -127,7 +141,7 @@ struct wgx_xdp_plane {
 
 	bool frame_taken;		/* set by deliver: the decrypted frame went to TX */
 	uint16_t ip_id;
-	struct wgx_tx_batch tx;		/* sealed messages awaiting wgx_xdp_send_batch */
+	struct wgx_tx_batch tx;		/* sealed messages awaiting the send op */
 	struct wgx_udp_msg fallback[WGX_TX_BATCH];
 	bool busy_poll;
 
@@ -150,6 +164,13 @@ struct wgx_xdp_plane {
 	} graveyard[WGX_XDP_GRAVEYARD];
 	unsigned int n_grave;
 };
+
+/* xdp_mode.c */
+extern const struct wgx_plane_ops wgx_xdp_ops;
+/* Watch the sockets, eventfd and netlink in the loop, and add the plane's turn. 0 or -errno. */
+int wgx_xdp_watch(struct wgx_xdp_plane *p);
+/* Watch p->nic[0..n_nic) (at start, and after the underlay interface came back). */
+int wgx_xdp_watch_nic(struct wgx_xdp_plane *p);
 
 /* xdp_setup.c */
 const char *wgx_xdp_mode_name(int mode);
@@ -182,7 +203,19 @@ void wgx_xdp_results_drain(struct wgx_xdp_plane *p);
 /* Finish done jobs in per-peer order; free retired keypairs no job can hold. */
 void wgx_xdp_release(struct wgx_xdp_plane *p, uint64_t now);
 
+/* xdp_workers.c: the ops keypair_retired and peer_removed (core/plane.h) */
+bool wgx_xdp_retire_keypair(struct wgx_xdp_plane *p, struct wgx_keypair *kp);
+void wgx_xdp_peer_removed(struct wgx_xdp_plane *p, struct wgx_peer *peer);
+
 /* xdp_path.c */
+/*
+ * The ops deliver and send: put an opened inner packet into the tunnel veth
+ * (in place when it lies in the UMEM, else copied), and transmit sealed
+ * messages (outer headers built in the frame's headroom; no next hop or
+ * not a UMEM frame: the UDP socket).
+ */
+void wgx_xdp_deliver(struct wgx_xdp_plane *p, uint8_t *pkt, size_t len, int family);
+int wgx_xdp_send(struct wgx_xdp_plane *p, struct wgx_udp_msg *msgs, int n);
 void wgx_xdp_nic_rx(struct wgx_xdp_plane *p, struct wgx_xsk *x, uint64_t now);
 void wgx_xdp_tun_rx(struct wgx_xdp_plane *p, uint64_t now);
 /* Reap completions, refill, kick pending TX. Returns true while TX is in flight. */

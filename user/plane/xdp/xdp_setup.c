@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * XDP mode's interfaces: the tunnel veth pair, the XDP programs on it and on
- * the underlay interface, the UMEM and AF_XDP sockets; their teardown; and
- * following them while the daemon runs (tunnel MTU, the underlay interface
- * deleted and back). The event loop is xdp_mode.c.
+ * The XDP plane's interfaces: the tunnel veth pair, the XDP programs on it
+ * and on the underlay interface, the UMEM and AF_XDP sockets; their
+ * teardown; and following them while the daemon runs (tunnel MTU, the
+ * underlay interface deleted and back). Ops and loop: xdp_mode.c.
  */
 #include "plane/xdp/xdp_mode.h"
 
@@ -21,6 +21,8 @@
 #include "plane/xdp/xdp_link.h"
 #include "plane/xdp/xdp_loader.h"
 #include "plane/xdp/xdp_plane.h"
+#include "plane/xdp/xdp_sync.h"
+#include "lib/evloop.h"
 
 #define UMEM_FRAMES_PER_SOCKET (2 * WGX_XSK_RING_SIZE)
 
@@ -46,21 +48,46 @@ void wgx_xdp_cleanup_stale(const char *name, const char *underlay)
 		pr_info("%s: removed leftover tunnel veth %s", name, dp);
 }
 
-int wgx_xdp_prepare(struct wgx_device *dev)
+struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_loop *loop)
 {
-	int ret = wgx_bpf_open(&dev->bpf, dev->name, 0);
+	struct wgx_xdp_plane *p = calloc(1, sizeof(*p));
+	int ret;
 
-	if (ret)
+	if (!p)
+		return NULL;
+	p->dev = dev;
+	p->loop = loop;
+	p->done_fd = -1;
+	p->nl_fd = -1;
+	p->tun.fd = -1;
+	ret = wgx_udp_port_init(&p->udp, dev, loop);
+	if (ret) {
+		free(p);
+		return NULL;
+	}
+	ret = wgx_bpf_open(&p->bpf, dev->name, 0);
+	if (ret) {
 		pr_err("%s: cannot load the XDP programs: %s", dev->name, strerror(-ret));
-	return ret;
+		wgx_udp_port_uninit(&p->udp);
+		free(p);
+		return NULL;
+	}
+	wgx_device_set_plane(dev, &wgx_xdp_ops, p);
+	wgx_device_set_hooks(dev, &wgx_xdp_table_hooks, p->bpf);
+	return p;
 }
 
 /* The tables as they are now into the maps (the hooks keep them current). */
+struct aip_sync {
+	struct wgx_xdp_plane *p;
+	struct wgx_peer *peer;
+};
+
 static int sync_aip_cb(void *ctx, int family, const void *addr, uint8_t cidr)
 {
-	struct wgx_peer *peer = ctx;
+	struct aip_sync *a = ctx;
 
-	return wgx_bpf_aip_add(peer->dev->bpf, family, addr, cidr, peer->id);
+	return wgx_bpf_aip_add(a->p->bpf, family, addr, cidr, a->peer->id);
 }
 
 static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu)
@@ -91,14 +118,14 @@ static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu
 static int attach_tun(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
 	enum wgx_xdp_mode mode;
-	int ret = wgx_bpf_attach(dev->bpf, WGX_BPF_TUN, p->dp_ifindex, &mode);
+	int ret = wgx_bpf_attach(p->bpf, WGX_BPF_TUN, p->dp_ifindex, &mode);
 
 	if (ret) {
 		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->dp_name, strerror(-ret));
 		return ret;
 	}
 	p->tun_xdp_mode = mode;
-	ret = wgx_bpf_pin(dev->bpf);
+	ret = wgx_bpf_pin(p->bpf);
 	if (ret)
 		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
 	return ret;
@@ -122,7 +149,7 @@ static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
 		pr_err("%s: AF_XDP socket on %s: %s", dev->name, p->dp_name, strerror(-ret));
 		return ret;
 	}
-	ret = wgx_bpf_xsk_set(dev->bpf, WGX_BPF_TUN, 0, p->tun.fd);
+	ret = wgx_bpf_xsk_set(p->bpf, WGX_BPF_TUN, 0, p->tun.fd);
 	if (ret)
 		pr_err("%s: cannot register the AF_XDP socket of %s: %s", dev->name, p->dp_name,
 		       strerror(-ret));
@@ -131,7 +158,8 @@ static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
 
 /*
  * wgx_rx on the underlay interface (by name: at start, or when an interface
- * of that name came back) and an AF_XDP socket on each of its RX queues.
+ * of that name came back) and, on the XSK path, an AF_XDP socket on each of
+ * its RX queues.
  */
 static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
@@ -144,12 +172,14 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 		pr_err("%s: no interface %s", dev->name, p->nic_name);
 		return -ENODEV;
 	}
-	ret = wgx_bpf_attach(dev->bpf, WGX_BPF_RX, p->nic_ifindex, &mode);
+	ret = wgx_bpf_attach(p->bpf, WGX_BPF_RX, p->nic_ifindex, &mode);
 	if (ret) {
 		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->nic_name, strerror(-ret));
 		return ret;
 	}
 	p->rx_xdp_mode = mode;
+	if (p->path == WGX_XDP_PATH_SOCKET)
+		return 0;
 	if (nq > p->max_nic)
 		nq = p->max_nic;
 	for (unsigned int q = 0; q < nq && !ret; q++) {
@@ -160,7 +190,7 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 			return ret;
 		}
 		p->n_nic = q + 1;
-		ret = wgx_bpf_xsk_set(dev->bpf, WGX_BPF_RX, q, p->nic[q].fd);
+		ret = wgx_bpf_xsk_set(p->bpf, WGX_BPF_RX, q, p->nic[q].fd);
 	}
 	if (ret)
 		pr_err("%s: cannot register AF_XDP sockets: %s", dev->name, strerror(-ret));
@@ -172,6 +202,7 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 static void close_nic_sockets(struct wgx_xdp_plane *p)
 {
 	for (unsigned int q = 0; q < p->n_nic; q++) {
+		wgx_loop_unwatch(p->loop, p->nic[q].fd);
 		p->nic_closed.rx += p->nic[q].rx_packets;
 		p->nic_closed.tx += p->nic[q].tx_packets;
 		p->nic_closed.kicks += p->nic[q].kicks;
@@ -186,19 +217,16 @@ static void close_nic_sockets(struct wgx_xdp_plane *p)
 	wgx_xdp_nh_invalidate(p);
 }
 
-int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int workers,
-		  bool auto_workers, bool busy_poll)
+int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned int workers,
+			bool auto_workers, bool busy_poll)
 {
-	struct wgx_xdp_plane *p = calloc(1, sizeof(*p));
+	struct wgx_device *dev = p->dev;
 	int ret;
 
-	if (!p)
-		return -ENOMEM;
-	dev->xdp = p;
-	p->dev = dev;
 	p->busy_poll = busy_poll;
-	p->done_fd = -1;
-	p->nl_fd = -1;
+	p->path = WGX_XDP_PATH_XSK;
+	if (!p->path_why)
+		p->path_why = "asked for (--path xsk)";
 	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
 	dp_name(dev->name, p->dp_name);
 	if (wgx_link_index(underlay) < 0) {
@@ -220,34 +248,81 @@ int wgx_xdp_start(struct wgx_device *dev, const char *underlay, unsigned int wor
 		pr_err("%s: cannot start %u crypto workers: %s", dev->name, workers, strerror(-ret));
 		return ret;
 	}
-	for (struct wgx_peer *peer = dev->peers; peer; peer = peer->next)
-		wgx_allowedips_walk_by_peer(&dev->allowedips, peer, sync_aip_cb, peer);
-	return 0;
+	for (struct wgx_peer *peer = dev->peers; peer; peer = peer->next) {
+		struct aip_sync a = { .p = p, .peer = peer };
+
+		wgx_allowedips_walk_by_peer(&dev->allowedips, peer, sync_aip_cb, &a);
+	}
+	ret = wgx_xdp_watch(p);
+	if (ret)
+		pr_err("%s: cannot watch the AF_XDP sockets: %s", dev->name, strerror(-ret));
+	return ret;
 }
 
-void wgx_xdp_stop(struct wgx_device *dev)
+void wgx_xdp_plane_set_path_reason(struct wgx_xdp_plane *p, const char *why)
 {
-	struct wgx_xdp_plane *p = dev->xdp;
+	p->path_why = why;
+}
 
-	if (p) {
-		wgx_xdp_workers_stop(p);
-		if (p->nl_fd >= 0)
-			close(p->nl_fd);
-		for (unsigned int q = 0; q < p->n_nic; q++)
-			wgx_xsk_close(&p->nic[q]);
-		wgx_xsk_close(&p->tun);
-		wgx_xsk_pool_free(&p->nic_pool);
-		wgx_xsk_pool_free(&p->tun_pool);
+int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay,
+				   const char *why)
+{
+	struct wgx_device *dev = p->dev;
+	int ret;
+
+	p->path = WGX_XDP_PATH_SOCKET;
+	p->path_why = why;
+	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
+	if ((ret = attach_nic(p, dev)))
+		return ret;
+	ret = wgx_bpf_pin(p->bpf);
+	if (ret) {
+		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
+		return ret;
 	}
-	if (dev->bpf) {
-		wgx_bpf_detach(dev->bpf);
-		wgx_bpf_close(dev->bpf);
-		dev->bpf = NULL;
+	p->nl_fd = wgx_route_monitor_open();
+	if (p->nl_fd < 0)
+		pr_warn("%s: no interface events (%s): %s is not followed if it is re-created",
+			dev->name, strerror(-p->nl_fd), underlay);
+	ret = wgx_xdp_watch(p);
+	if (ret)
+		pr_err("%s: cannot watch netlink: %s", dev->name, strerror(-ret));
+	return ret;
+}
+
+void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p)
+{
+	struct wgx_device *dev;
+
+	if (!p)
+		return;
+	dev = p->dev;
+	/* Workers stopped first: then every keypair is the core's to free. */
+	wgx_loop_unwatch(p->loop, p->done_fd);
+	wgx_xdp_workers_stop(p);
+	if (dev->plane == p) {
+		wgx_device_set_plane(dev, NULL, NULL);
+		wgx_device_set_hooks(dev, NULL, NULL);
 	}
-	if (p && p->veth_created)
+	if (p->nl_fd >= 0) {
+		wgx_loop_unwatch(p->loop, p->nl_fd);
+		close(p->nl_fd);
+	}
+	for (unsigned int q = 0; q < p->n_nic; q++) {
+		wgx_loop_unwatch(p->loop, p->nic[q].fd);
+		wgx_xsk_close(&p->nic[q]);
+	}
+	if (p->tun.fd >= 0)
+		wgx_loop_unwatch(p->loop, p->tun.fd);
+	wgx_xsk_close(&p->tun);
+	wgx_xsk_pool_free(&p->nic_pool);
+	wgx_xsk_pool_free(&p->tun_pool);
+	wgx_bpf_detach(p->bpf);
+	wgx_bpf_close(p->bpf);
+	wgx_udp_port_uninit(&p->udp);
+	if (p->veth_created)
 		wgx_link_delete(dev->name);
 	free(p);
-	dev->xdp = NULL;
 }
 
 /*

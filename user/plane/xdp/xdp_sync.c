@@ -14,25 +14,25 @@ static void warn_failed(const char *what, int ret)
 		pr_warn("bpf: %s: %s", what, strerror(-ret));
 }
 
-void wgx_xdp_sync_listen_port(struct wgx_bpf *b, uint16_t port)
+static void sync_listen_port(void *b, uint16_t port)
 {
 	warn_failed("wgx_cfg listen port", wgx_bpf_set_listen_port(b, port));
 }
 
-void wgx_xdp_sync_index_add(struct wgx_bpf *b, uint32_t index, uint32_t peer_id)
+static void sync_index_add(void *b, uint32_t index, uint32_t peer_id)
 {
 	warn_failed("wgx_idx add", wgx_bpf_idx_add(b, index, peer_id, 0));
 }
 
-void wgx_xdp_sync_index_del(struct wgx_bpf *b, uint32_t index)
+static void sync_index_del(void *b, uint32_t index)
 {
 	int ret = wgx_bpf_idx_del(b, index);
 
 	warn_failed("wgx_idx del", ret == -ENOENT ? 0 : ret);
 }
 
-void wgx_xdp_sync_peer(struct wgx_bpf *b, uint32_t peer_id, const uint8_t public_key[32],
-		       const struct sockaddr *ep)
+static void sync_peer(void *b, uint32_t peer_id, const uint8_t public_key[32],
+		      const struct sockaddr *ep)
 {
 	struct wgx_peer_val v = { 0 };
 
@@ -53,15 +53,15 @@ void wgx_xdp_sync_peer(struct wgx_bpf *b, uint32_t peer_id, const uint8_t public
 	warn_failed("wgx_peers set", wgx_bpf_peer_set(b, peer_id, &v));
 }
 
-void wgx_xdp_sync_peer_del(struct wgx_bpf *b, uint32_t peer_id)
+static void sync_peer_del(void *b, uint32_t peer_id)
 {
 	int ret = wgx_bpf_peer_del(b, peer_id);
 
 	warn_failed("wgx_peers del", ret == -ENOENT ? 0 : ret);
 }
 
-void wgx_xdp_sync_aip(struct wgx_bpf *b, int family, const void *addr, uint8_t cidr,
-		      uint32_t peer_id, bool add)
+static void sync_aip(void *b, int family, const void *addr, uint8_t cidr, uint32_t peer_id,
+		     bool add)
 {
 	int ret = add ? wgx_bpf_aip_add(b, family, addr, cidr, peer_id) :
 			wgx_bpf_aip_del(b, family, addr, cidr);
@@ -69,11 +69,14 @@ void wgx_xdp_sync_aip(struct wgx_bpf *b, int family, const void *addr, uint8_t c
 	warn_failed(add ? "allowed IP add" : "allowed IP del", ret == -ENOENT ? 0 : ret);
 }
 
-int wgx_xdp_sync_aip_del_cb(void *ctx, int family, const void *addr, uint8_t cidr)
-{
-	wgx_xdp_sync_aip(ctx, family, addr, cidr, 0, false);
-	return 0;
-}
+const struct wgx_table_hooks wgx_xdp_table_hooks = {
+	.listen_port = sync_listen_port,
+	.index_add = sync_index_add,
+	.index_del = sync_index_del,
+	.peer_set = sync_peer,
+	.peer_del = sync_peer_del,
+	.aip = sync_aip,
+};
 
 int wgx_xdp_meta_take(uint8_t *pkt, uint32_t *peer_id, uint64_t *queued_ns)
 {

@@ -196,7 +196,7 @@ static void job_frames_put(struct wgx_xdp_plane *p, struct wgx_xdp_job *job)
 
 static void free_queues(struct wgx_xdp_plane *p, struct wgx_peer *peer)
 {
-	struct wgx_xdp_peer_queues *q = peer->xdp_queues, **pp;
+	struct wgx_xdp_peer_queues *q = peer->plane_priv, **pp;
 
 	if (!q)
 		return;
@@ -216,7 +216,7 @@ static void free_queues(struct wgx_xdp_plane *p, struct wgx_peer *peer)
 			break;
 		}
 	free(q);
-	peer->xdp_queues = NULL;
+	peer->plane_priv = NULL;
 }
 
 void wgx_xdp_workers_stop(struct wgx_xdp_plane *p)
@@ -266,13 +266,13 @@ static void finish(struct wgx_xdp_plane *p, struct wgx_xdp_job *job, int state, 
 bool wgx_xdp_dispatch(struct wgx_xdp_plane *p, struct wgx_xdp_job *job, uint64_t now)
 {
 	struct wgx_peer *peer = job->peer;
-	struct wgx_xdp_peer_queues *q = peer->xdp_queues;
+	struct wgx_xdp_peer_queues *q = peer->plane_priv;
 	unsigned int active = p->scale.active ? p->scale.active : 1;
 	struct wgx_xdp_fifo *f;
 
 	if (!q) {
 		/* Once per peer, not per packet. */
-		q = peer->xdp_queues = calloc(1, sizeof(*q));
+		q = peer->plane_priv = calloc(1, sizeof(*q));
 		if (!q)
 			goto drop_peer;
 		q->peer = peer;
@@ -351,7 +351,7 @@ static void finish(struct wgx_xdp_plane *p, struct wgx_xdp_job *job, int state, 
 		}
 		p->frame_taken = false;
 		wgx_receive_data_opened(dev, job->peer, job->kp, job->out, job->len, job->counter,
-					job->out_len, &job->ep, now);
+					job->out_len, &job->ep, now, NULL);
 		if (!p->frame_taken)
 			wgx_xsk_frame_put(&p->tun_pool, job->out_frame);
 		return;
@@ -460,7 +460,7 @@ bool wgx_xdp_retire_keypair(struct wgx_xdp_plane *p, struct wgx_keypair *kp)
 
 void wgx_xdp_peer_removed(struct wgx_xdp_plane *p, struct wgx_peer *peer)
 {
-	struct wgx_xdp_peer_queues *q = peer->xdp_queues;
+	struct wgx_xdp_peer_queues *q = peer->plane_priv;
 
 	if (!q)
 		return;

@@ -169,3 +169,20 @@ void wgx_xsk_kick(struct wgx_xsk *x)
 	    (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS))
 		x->kicks_busy++;
 }
+
+int wgx_xsk_probe_zero_copy(const char *ifname)
+{
+	struct wgx_xsk_pool pool;
+	struct wgx_xsk x;
+	int ret = wgx_xsk_pool_init(&pool, 2 * WGX_XSK_RING_SIZE);
+
+	if (ret)
+		return ret;
+	ret = wgx_xsk_open(&pool, &x, ifname, 0, false);
+	if (!ret) {
+		ret = pool.zero_copy;
+		wgx_xsk_close(&x);
+	}
+	wgx_xsk_pool_free(&pool);
+	return ret;
+}

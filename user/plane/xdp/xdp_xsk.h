@@ -123,4 +123,10 @@ static inline bool wgx_xsk_tx(struct wgx_xsk *x, uint64_t addr, uint32_t len)
 	return true;
 }
 
+/*
+ * Whether @ifname binds AF_XDP in zero-copy mode: a throwaway socket on
+ * queue 0 (no XDP program needed). 1, 0 (copy mode only) or -errno.
+ */
+int wgx_xsk_probe_zero_copy(const char *ifname);
+
 #endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The environment variables wg-xdp reads, each read once, at start-up
+ * (wgx_env_load from main), and the paths derived from them. Documented in
+ * README.md ("Environment") and `wg-xdp --help`:
+ *
+ *   WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend
+ *                             (default: the faster one, measured at start)
+ *   WGX_RUN_DIR=DIR           pid and statistics sockets (/var/run/wg-xdp)
+ *   WGX_UAPI_DIR=DIR          UAPI sockets (/var/run/wireguard)
+ *   WGX_TEST_TIME_SCALE=N     tests only: every protocol timer divided by N
+ *   WGX_TEST_UNDER_LOAD=1     tests only: answer every handshake without a
+ *                             valid MAC2 with a cookie reply
+ */
+#ifndef WGX_ENV_H
+#define WGX_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct wgx_env {
+	const char *aead;	/* NULL: measure */
+	const char *run_dir;
+	const char *uapi_dir;
+	uint32_t time_scale;	/* 1 outside tests */
+	bool test_under_load;
+};
+
+/* Defaults until wgx_env_load ran. */
+extern struct wgx_env wgx_env;
+
+/* Read the environment into wgx_env. 0, or -EINVAL with the bad variable named in @err. */
+int wgx_env_load(char *err, size_t err_len);
+
+/* $WGX_UAPI_DIR/NAME.sock into @buf. */
+const char *wgx_uapi_sock_path(const char *name, char *buf, size_t len);
+
+#endif

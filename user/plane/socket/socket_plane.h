@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The socket plane: the protocol core over a TUN device and the UDP sockets
+ * (plane/udp_port.h), both read in batches of up to WGX_SOCKET_BATCH from
+ * the daemon's event loop. Works on any kernel.
+ */
+#ifndef WGX_SOCKET_PLANE_H
+#define WGX_SOCKET_PLANE_H
+
+struct wgx_device;
+struct wgx_loop;
+struct wgx_socket_plane;
+
+#define WGX_SOCKET_BATCH 64
+
+/*
+ * Create TUN device dev->name with @mtu, watch it in @loop and become
+ * @dev's plane (wgx_device_set_plane); the UDP sockets open at
+ * wgx_device_bind. NULL on failure (logged).
+ */
+struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct wgx_loop *loop,
+						 unsigned int mtu);
+/* Close the TUN device (which removes it) and the sockets. NULL-safe. */
+void wgx_socket_plane_destroy(struct wgx_socket_plane *p);
+
+#endif
