@@ -70,11 +70,13 @@ netns_add() {	# netns_add NS: a namespace with lo up, deleted by teardown_all
 }
 
 # setup_underlay [NS_A NS_B]: both namespaces (default $A $B) joined by veth0,
-# 198.18.0.1-2/24 and 2001:2::1-2/64, up.
+# 198.18.0.1-2/24 and 2001:2::1-2/64, up. UNDERLAY_QUEUES=N: N TX and RX
+# queues on both ends.
 setup_underlay() {
-	local a=${1:-$A} b=${2:-$B}
+	local a=${1:-$A} b=${2:-$B} q=()
+	[ -z "${UNDERLAY_QUEUES:-}" ] || q=(numtxqueues "$UNDERLAY_QUEUES" numrxqueues "$UNDERLAY_QUEUES")
 	netns_add "$a" && netns_add "$b" &&
-	topo_do ip -n "$a" link add veth0 type veth peer name veth0 netns "$b" &&
+	topo_do ip -n "$a" link add veth0 "${q[@]}" type veth peer name veth0 "${q[@]}" netns "$b" &&
 	topo_do ip -n "$a" addr add 198.18.0.1/24 dev veth0 &&
 	topo_do ip -n "$b" addr add 198.18.0.2/24 dev veth0 &&
 	topo_do ip -n "$a" addr add 2001:2::1/64 dev veth0 nodad &&

@@ -121,16 +121,17 @@ endpoint_is() {
 	[ "$got" = "$3" ]
 }
 
-# stat_reason NS IFNAME REASON: wg-xdp's counter for REASON (0 when absent)
-stat_reason() {
-	ip netns exec "$1" "$WGX" stats "$2" --json 2>/dev/null | json_get - "d['reasons'].get('$3', 0)"
+# wgx_stat NS IFNAME EXPR: EXPR over d = `wg-xdp stats IFNAME --json` (json_get)
+wgx_stat() {
+	ip netns exec "$1" "$WGX" stats "$2" --json 2>/dev/null | json_get - "$3"
 }
+
+# stat_reason NS IFNAME REASON: wg-xdp's counter for REASON (0 when absent)
+stat_reason() { wgx_stat "$1" "$2" "d['reasons'].get('$3', 0)"; }
 
 # stat_of NS IFNAME KEY: KEY from `wg-xdp stats --json`, its "xdp" section
 # (modes, XSK counters, workers) or a reason's counter; 0 when absent.
-stat_of() {
-	ip netns exec "$1" "$WGX" stats "$2" --json | json_get - "{**d.get('xdp', {}), **d['reasons']}.get('$3', 0)"
-}
+stat_of() { wgx_stat "$1" "$2" "{**d.get('xdp', {}), **d['reasons']}.get('$3', 0)"; }
 
 # handshake_of NS IFNAME: latest-handshake (unix seconds) of the first peer
 handshake_of() {
