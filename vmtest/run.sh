@@ -23,7 +23,7 @@ VMTEST_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$VMTEST_DIR/.." && pwd)
 . "$VMTEST_DIR/kernel.sh"
 
-ALL_SUITES="bpf unit netns interop-kernel interop-kernel-xdp conformance-kernel conformance-kernel-xdp"
+ALL_SUITES="bpf unit netns interop-kernel interop-kernel-xdp conformance-kernel conformance-kernel-xdp zerocopy"
 ACCEL=${VMTEST_ACCEL:-tcg}
 MEM=${VMTEST_MEM:-1024}
 SMP=${VMTEST_SMP:-2}
@@ -129,7 +129,9 @@ run_vm() {
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs local,path="$out",mount_tag=vmtestout,security_model=none,multidevs=remap \
 		-virtfs local,path="$TOP",mount_tag=wgxtop,security_model=none,readonly=on,multidevs=remap \
-		-nic none -display none -monitor none -serial file:"$out/console.log" -no-reboot \
+		-netdev hubport,id=zc0,hubid=0 -device virtio-net-pci,netdev=zc0,mac=52:54:00:77:00:01 \
+		-netdev hubport,id=zc1,hubid=0 -device virtio-net-pci,netdev=zc1,mac=52:54:00:77:00:02 \
+		-display none -monitor none -serial file:"$out/console.log" -no-reboot \
 		</dev/null >"$out/qemu.log" 2>&1
 	local rc=$?
 	if [ -n "$EXEC" ]; then

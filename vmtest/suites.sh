@@ -26,6 +26,8 @@ suite_tests() {	# suite_tests SUITE: print the test commands, one per line
 			[ "${t##*/}" = test-interop-kernel.sh ] || echo "$t"
 		done ;;
 	interop-kernel | interop-kernel-xdp) echo "$TOP/tests/netns/test-interop-kernel.sh" ;;
+	# Two virtio-net NICs joined by a QEMU hub (run.sh): AF_XDP zero-copy.
+	zerocopy) echo "$TOP/tests/netns/test-xdp-zerocopy.sh" ;;
 	# One test per scenario, so that each has its log, time and denylist name.
 	conformance-kernel | conformance-kernel-xdp) ls "$TOP"/tests/netns/scenarios/*.sh ;;
 	*) return 1 ;;

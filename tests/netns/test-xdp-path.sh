@@ -49,6 +49,12 @@ for path in auto socket xsk; do
 	n=$(figure $A $IFA 'd["reasons"].get("rx_unknown_idx", 0)')
 	[ "$n" -ge 20 ]
 	ok $? "--path $path: garbage with unknown indices dropped at the driver ($n)"
+	apid=${PIDS[${#PIDS[@]} - 2]}
+	"$WGX" detach $IFA >/dev/null 2>&1
+	wait "$apid"
+	rc=$?
+	[ $rc -eq 0 ] && [ ! -e /sys/fs/bpf/wg-xdp/$IFA ] && ! ip -n $A link show $IFA >/dev/null 2>&1
+	ok $? "--path $path: detach stops the daemon cleanly (exit $rc), pins and link gone"
 	teardown_all
 done
 finish

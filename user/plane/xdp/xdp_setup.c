@@ -300,10 +300,12 @@ void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p)
 	/* Workers stopped first: then every keypair is the core's to free. */
 	wgx_loop_unwatch(p->loop, p->done_fd);
 	wgx_xdp_workers_stop(p);
-	if (dev->plane == p) {
+	/* On the socket path the device's plane is another one, but the table
+	 * hooks are ours all the same: the maps go now. */
+	if (dev->plane == p)
 		wgx_device_set_plane(dev, NULL, NULL);
+	if (dev->hooks_ctx == p->bpf)
 		wgx_device_set_hooks(dev, NULL, NULL);
-	}
 	if (p->nl_fd >= 0) {
 		wgx_loop_unwatch(p->loop, p->nl_fd);
 		close(p->nl_fd);
