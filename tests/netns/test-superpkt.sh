@@ -28,7 +28,7 @@ require_root
 
 A=wgx-sp-a$$ B=wgx-sp-b$$ IFA=wgspa$$ IFB=wgspb$$
 MB=${WGX_TRANSFER_MB:-20}
-TOOL="python3 $TOP/tests/netns/tool.py"
+TOOL="python3 $TOP/tests/lib/tool.py"
 
 # stat NS IFNAME KEY: a figure of the socket plane (0 when absent)
 stat() {
