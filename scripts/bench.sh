@@ -15,7 +15,8 @@
 # (Debian's), wggo-up <-> wggo-up (upstream wireguard-go with its TSO/GRO
 # offloads, built on demand from ../shared/anchors/wireguard-go or
 # $WGX_ANCHORS/wireguard-go into build/wireguard-go-upstream), wg-xdp socket
-# <-> socket, wg-xdp xdp <-> xdp, xdp --realtime, kernel <-> kernel; a system
+# <-> socket, wg-xdp xdp <-> xdp (--path auto: the socket path on a veth),
+# xdp --path xsk (AF_XDP), xdp --realtime, kernel <-> kernel; a system
 # that cannot run here is reported "n/a (reason)", never silently dropped.
 # Every data-path figure is measured twice per repetition: pinned (each side's
 # daemon and tools on one CPU with taskset) and unpinned (no taskset: what a
@@ -24,8 +25,8 @@
 #
 # Usage: scripts/bench.sh [--quick] [--profile] [--out DIR] [--systems "a b ..."] [--peers "N ..."]
 #                         [--no-data] [--pinned-only | --unpinned-only]
-#   --quick    1 repetition, short runs, 10k peers only, no --realtime column
-#              unless --systems names it (about 2 minutes; it says how long)
+#   --quick    1 repetition, short runs, 10k peers only, no --realtime and no
+#              --path xsk column unless --systems names them (it says how long)
 #   --profile  only the perf profile (make profile)
 #   --no-data  skip the data-path figures (handshake, start-up, RSS only)
 #   --peers    peer counts for the RSS figures (default 10000 100000, 3 runs
@@ -37,7 +38,7 @@ BENCH_HS=$TOP/build/tests/bench/bench_handshake
 ANCHORS=${WGX_ANCHORS:-$TOP/../shared/anchors}
 OUT=$TOP/tests/bench/results
 QUICK=0 PROFILE=0 PEERS_ARG='' NODATA=0 SYSTEMS_ARG='' PINNINGS="pinned unpinned"
-SYSTEMS="raw wggo wggo-up wgx-socket wgx-xdp wgx-xdp-rt kernel"
+SYSTEMS="raw wggo wggo-up wgx-socket wgx-xdp wgx-xdp-xsk wgx-xdp-rt kernel"
 usage="usage: $0 [--quick] [--profile] [--out DIR] [--systems LIST] [--peers LIST] [--no-data] [--pinned-only|--unpinned-only]"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -60,6 +61,7 @@ done
 
 if [ $QUICK -eq 1 ]; then
 	REPS=1 T_TCP=2 T_UDP=1 PINGS=50 IDLE_S=3 IDLE_WIN=1 PEERS="10000" PEERS_ONCE='' HS_REPS=1 PAUSE=0.2
+	SYSTEMS=${SYSTEMS/ wgx-xdp-xsk/}
 	SYSTEMS=${SYSTEMS/ wgx-xdp-rt/}
 else
 	REPS=3 T_TCP=10 T_UDP=5 PINGS=500 IDLE_S=30 IDLE_WIN=3 PEERS="10000 100000" PEERS_ONCE=1000000 HS_REPS=3 PAUSE=1
@@ -113,10 +115,13 @@ sys_impl() {
 }
 
 # wgx_args SYS: attach options of a wg-xdp system: wgx-MODE[-rt], where -rt
-# runs it with --realtime (the data plane at SCHED_FIFO 1).
+# runs it with --realtime (the data plane at SCHED_FIFO 1); wgx-xdp is XDP
+# mode as users get it (--path auto: the socket path on a veth), wgx-xdp-xsk
+# its AF_XDP path.
 wgx_args() {
 	local m=${1#wgx-}
 	case "$m" in
+	xdp-xsk) echo "--mode xdp --path xsk" ;;
 	*-rt) echo "--mode ${m%-rt} --realtime" ;;
 	*) echo "--mode $m" ;;
 	esac
@@ -441,7 +446,7 @@ profile() {	# both modes; SYSTEMS (--systems) narrows it
 	local sys rc=0
 	command -v perf >/dev/null || { echo "bench: perf not installed (apt-get install linux-perf)"; exit 1; }
 	mkdir -p "$OUT"
-	for sys in wgx-xdp wgx-socket; do
+	for sys in wgx-xdp wgx-xdp-xsk wgx-socket; do
 		[[ " $SYSTEMS " = *" $sys "* ]] || continue
 		profile_system "$sys" || rc=1
 	done

@@ -17,7 +17,8 @@ import sys
 
 SYSTEMS = [("raw", "raw veth"), ("wggo", "wireguard-go"), ("wggo-up", "wggo-up"),
            ("wgx-socket", "wg-xdp socket"),
-           ("wgx-xdp", "wg-xdp xdp"), ("wgx-xdp-rt", "wg-xdp xdp --realtime"),
+           ("wgx-xdp", "wg-xdp xdp"), ("wgx-xdp-xsk", "wg-xdp xdp --path xsk"),
+           ("wgx-xdp-rt", "wg-xdp xdp --realtime"),
            ("kernel", "kernel WireGuard")]
 # key, label, unit, higher is better
 METRICS = [
@@ -51,7 +52,8 @@ RUNS = [("pinned", "Data path, pinned (each side's daemon and tools on one CPU, 
         ("unpinned", "Data path, unpinned (no taskset; the order of the systems rotated between repetitions)"),
         ("control", "Control plane and memory")]
 # ratio columns: each wg-xdp system against each baseline, and upstream against Debian's wireguard-go
-SUBJECTS = [("wgx-socket", "socket"), ("wgx-xdp", "xdp"), ("wgx-xdp-rt", "xdp --realtime")]
+SUBJECTS = [("wgx-socket", "socket"), ("wgx-xdp", "xdp"), ("wgx-xdp-xsk", "xdp --path xsk"),
+            ("wgx-xdp-rt", "xdp --realtime")]
 BASELINES = [("wggo", "wireguard-go"), ("wggo-up", "wggo-up"), ("raw", "raw veth")]
 
 

@@ -110,6 +110,9 @@ impl_available() {	# impl_available IMPL: exit 0 or print why not
 # START_ENV (VAR=value words), START_CONFIG (a wg setconf file, wg-xdp),
 # START_CPU (taskset -c), START_ARGS (more wg-xdp attach options, after
 # $WGX_ATTACH_ARGS), START_NOWAIT (the caller waits, e.g. for many at once).
+# wg-xdp in xdp mode runs the XSK path (--path ${WGX_PATH:-xsk}) unless the
+# options name one: the default, auto, takes the socket path on a veth, and
+# test-xdp-path.sh covers that.
 start_wg() {
 	local impl=$1 ns=$2 ifname=$3 mode=${4:-socket} under=${5:-veth0} WAIT_PID='' pre=() cmd
 	[ -z "${START_CPU:-}" ] || pre=(taskset -c "$START_CPU")
@@ -118,7 +121,9 @@ start_wg() {
 	wg-xdp)
 		# shellcheck disable=SC2206 # option lists are words
 		cmd=("$WGX" attach "$under" --name "$ifname" --mode "$mode"
-			${START_CONFIG:+--config "$START_CONFIG"} ${WGX_ATTACH_ARGS:-} ${START_ARGS:-} --foreground) ;;
+			${START_CONFIG:+--config "$START_CONFIG"} ${WGX_ATTACH_ARGS:-} ${START_ARGS:-} --foreground)
+		[ "$mode" != xdp ] || [[ "${WGX_ATTACH_ARGS:-} ${START_ARGS:-}" == *--path* ]] ||
+			cmd+=(--path "${WGX_PATH:-xsk}") ;;
 	wireguard-go) cmd=(wireguard-go -f "$ifname") ;;
 	wireguard-go-upstream) cmd=("$WGX_WGGO_UP" -f "$ifname") ;;
 	kernel)
