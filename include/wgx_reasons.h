@@ -70,7 +70,11 @@ enum wgx_reason {
 	WGX_R_DP_UDP_SEND_FAILED = 81,	 /* the kernel UDP socket refused the datagram */
 	WGX_R_DP_TUN_WRITE_FAILED = 82,	 /* the TUN device refused the packet (queue full) */
 	WGX_R_DP_NO_MEMORY = 83,	 /* no memory to keep the packet (staging) */
-	/* 84..95 free */
+	WGX_R_DP_GSO_REFUSED = 84,	 /* a TUN super-packet lib/gso cannot cut (UFO, odd headers) */
+	WGX_R_DP_TUN_RING_FULL = 85,	 /* the kernel's TUN queue overflowed before we read (tx_dropped) */
+	WGX_R_DP_UDP_GSO_OFF = 86,	 /* the kernel refused UDP_SEGMENT: sending datagram by datagram */
+	WGX_R_DP_UDP_RCVBUF_FULL = 87,	 /* UDP receive buffer full: buffers dropped (a GRO one holds many) */
+	/* 88..95 free */
 
 	/* userspace control path */
 	WGX_R_CP_BAD_MAC1 = 96,		 /* handshake MAC1 invalid */
@@ -134,6 +138,10 @@ static inline const char *wgx_reason_name(unsigned int reason)
 		[WGX_R_DP_UDP_SEND_FAILED] = "dp_udp_send_failed",
 		[WGX_R_DP_TUN_WRITE_FAILED] = "dp_tun_write_failed",
 		[WGX_R_DP_NO_MEMORY] = "dp_no_memory",
+		[WGX_R_DP_GSO_REFUSED] = "dp_gso_refused",
+		[WGX_R_DP_TUN_RING_FULL] = "dp_tun_ring_full",
+		[WGX_R_DP_UDP_GSO_OFF] = "dp_udp_gso_off",
+		[WGX_R_DP_UDP_RCVBUF_FULL] = "dp_udp_rcvbuf_full",
 		[WGX_R_CP_BAD_MAC1] = "cp_bad_mac1",
 		[WGX_R_CP_COOKIE_SENT] = "cp_cookie_sent",
 		[WGX_R_CP_HS_RATELIMIT] = "cp_hs_ratelimit",

@@ -9,19 +9,18 @@
 set -u
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-WGX=${WGX:-$TOP/build/wg-xdp}
+. "$TOP/tests/lib/topo.sh"
+. "$TOP/tests/lib/traffic.sh"
 MB=${WGX_DEMO_MB:-20}
 A=wgx-demo-a$$ B=wgx-demo-b$$
 IFA=wgda$$ IFB=wgdb$$
-LOGDIR=$(mktemp -d /tmp/wgx-demo.XXXXXX)
-PIDS=()
 FAILED=0
 RESULTS=()
 
 if [ -t 1 ]; then
 	BOLD=$'\e[1m' DIM=$'\e[2m' GREEN=$'\e[32m' RED=$'\e[31m' YELLOW=$'\e[33m' OFF=$'\e[0m'
 else
-	BOLD= DIM= GREEN= RED= YELLOW= OFF=
+	BOLD='' DIM='' GREEN='' RED='' YELLOW='' OFF=''
 fi
 
 title() { printf '\n%s== %s ==%s\n' "$BOLD" "$*" "$OFF"; }
@@ -29,46 +28,8 @@ say() { printf '%s\n' "$*"; }
 good() { printf '  %s✔ %s%s\n' "$GREEN" "$*" "$OFF"; }
 bad() { printf '  %s✘ %s%s\n' "$RED" "$*" "$OFF"; ACT_OK=0; }
 indent() { sed 's/^/    /'; }
-
-# run CMD...: show the command, then run it (output to the log unless it fails).
-run() {
-	printf '  %s$ %s%s\n' "$DIM" "$*" "$OFF"
-	if ! "$@" >"$LOGDIR/run.out" 2>&1; then
-		indent <"$LOGDIR/run.out"
-		return 1
-	fi
-}
-
-# ns NS CMD...: run in a namespace (printed as `ip netns exec NS ...`).
-ns() { local n=$1; shift; run ip netns exec "$n" "$@"; }
-
-stop_daemons() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${PIDS[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=()
-}
-
-teardown() {
-	local n
-	stop_daemons
-	for n in $A $B; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
-	rm -f "/var/run/wireguard/$IFA.sock" "/var/run/wireguard/$IFB.sock" 2>/dev/null
-}
-
-cleanup() {
-	teardown
-	rm -rf "$LOGDIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Every command the topology library runs is shown before it runs.
+topo_note() { printf '  %s$ %s%s\n' "$DIM" "${*//$WGX/wg-xdp}" "$OFF"; }
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo.sh: needs root (network namespaces, TUN devices)" >&2
@@ -78,6 +39,7 @@ for tool in wg wireguard-go socat ping sha256sum; do
 	command -v "$tool" >/dev/null || { echo "demo.sh: $tool not installed (make deps)" >&2; exit 1; }
 done
 [ -x "$WGX" ] || { echo "demo.sh: $WGX not built (make)" >&2; exit 1; }
+topo_init demo
 
 topology() {	# topology LEFT RIGHT
 	cat <<EOF
@@ -93,56 +55,12 @@ topology() {	# topology LEFT RIGHT
 EOF
 }
 
-underlay() {
-	say "Underlay: two namespaces joined by a veth pair."
-	run ip netns add $A && run ip netns add $B &&
-	run ip -n $A link set lo up && run ip -n $B link set lo up &&
-	run ip -n $A link add veth0 type veth peer name veth0 netns $B &&
-	run ip -n $A addr add 198.18.0.1/24 dev veth0 &&
-	run ip -n $B addr add 198.18.0.2/24 dev veth0 &&
-	run ip -n $A link set veth0 up && run ip -n $B link set veth0 up
-}
-
-wait_sock() {	# wait_sock IFNAME PID: until the UAPI socket exists
-	for _ in $(seq 50); do
-		[ -S "/var/run/wireguard/$1.sock" ] && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
+start() {	# start IMPL NS IFNAME MODE: the daemon, up with its UAPI answering
+	start_wg "$@" 2>"$LOGDIR/start.err" && return 0
+	bad "$1 did not come up"
+	indent <"$LOGDIR/start.err"
+	indent <"$LOGDIR/$3.log"
 	return 1
-}
-
-start() {	# start IMPL NS IFNAME MODE
-	local impl=$1 n=$2 ifname=$3 mode=$4 pid
-	case "$impl" in
-	wg-xdp)
-		printf '  %s$ ip netns exec %s wg-xdp attach veth0 --name %s --mode %s --foreground &%s\n' \
-			"$DIM" "$n" "$ifname" "$mode" "$OFF"
-		ip netns exec "$n" "$WGX" attach veth0 --name "$ifname" --mode "$mode" --foreground \
-			>"$LOGDIR/$ifname.log" 2>&1 &
-		;;
-	wireguard-go)
-		printf '  %s$ ip netns exec %s wireguard-go -f %s &%s\n' "$DIM" "$n" "$ifname" "$OFF"
-		ip netns exec "$n" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$ifname" \
-			>"$LOGDIR/$ifname.log" 2>&1 &
-		;;
-	esac
-	pid=$!
-	PIDS+=("$pid")
-	if ! wait_sock "$ifname" "$pid"; then
-		bad "$impl did not come up"
-		indent <"$LOGDIR/$ifname.log"
-		return 1
-	fi
-}
-
-configure() {	# configure NS IFNAME MY_N PRIVKEY_FILE PEER_PUB PEER_ENDPOINT PEER_N
-	local n=$1 ifname=$2 me=$3 key=$4 peer=$5 ep=$6 other=$7
-	ns "$n" wg set "$ifname" listen-port 51820 private-key "$key" \
-		peer "$peer" endpoint "$ep" allowed-ips "100.64.0.$other/32,fd00::$other/128" &&
-	run ip -n "$n" addr add "100.64.0.$me/24" dev "$ifname" &&
-	run ip -n "$n" addr add "fd00::$me/64" dev "$ifname" nodad &&
-	run ip -n "$n" link set "$ifname" up
 }
 
 ping_check() {	# ping_check NS DST [-6]
@@ -162,30 +80,17 @@ ping_check() {	# ping_check NS DST [-6]
 }
 
 transfer() {	# MB megabytes B -> A over TCP inside the tunnel
-	local src=$LOGDIR/payload dst=$LOGDIR/received t0 t1 ms sum_a sum_b lpid
-	head -c "${MB}M" /dev/urandom >"$src"
-	rm -f "$dst"
-	say "  $DIM\$ ip netns exec $A socat -u TCP-LISTEN:5001 OPEN:received &$OFF"
-	say "  $DIM\$ ip netns exec $B socat -u OPEN:payload TCP:100.64.0.1:5001$OFF"
-	ip netns exec $A timeout 60 socat -u TCP-LISTEN:5001,reuseaddr "OPEN:$dst,creat,trunc" \
-		2>"$LOGDIR/socat-a.err" &
-	lpid=$!
-	sleep 0.3
-	t0=$(date +%s%N)
-	ip netns exec $B timeout 60 socat -u "OPEN:$src" TCP:100.64.0.1:5001 2>"$LOGDIR/socat-b.err"
-	local rc=$?
-	wait $lpid || rc=1
-	t1=$(date +%s%N)
-	ms=$(((t1 - t0) / 1000000))
-	[ "$ms" -gt 0 ] || ms=1
-	sum_a=$(sha256sum <"$src" | cut -c1-16)
-	sum_b=$( [ -f "$dst" ] && sha256sum <"$dst" | cut -c1-16)
-	if [ $rc -eq 0 ] && [ "$sum_a" = "$sum_b" ]; then
-		good "$MB MB over TCP B -> A in $ms ms: $((MB * 8 * 1000 / ms)) Mbit/s; sha256 $sum_a... matches"
-		THROUGHPUT="$((MB * 8 * 1000 / ms)) Mbit/s"
+	local secs mbps
+	say "  $DIM\$ ip netns exec $A socat -u TCP6-LISTEN:PORT OPEN:received &$OFF"
+	say "  $DIM\$ ip netns exec $B socat -u OPEN:payload TCP:100.64.0.1:PORT$OFF"
+	if tcp_transfer $B $A 100.64.0.1 "$MB" 60 2>"$LOGDIR/transfer.err"; then
+		secs=$(awk '{print $4}' "$LOGDIR/transfer.time")
+		mbps=$(calc "$MB * 8 / $secs" | cut -d. -f1)
+		good "$MB MB over TCP B -> A in $secs s: $mbps Mbit/s; sha256 $(cut -d' ' -f2 "$LOGDIR/transfer.sha") matches"
+		THROUGHPUT="$mbps Mbit/s"
 	else
-		bad "$MB MB over TCP B -> A failed (sent sha256 $sum_a..., received ${sum_b:-nothing})"
-		cat "$LOGDIR"/socat-*.err 2>/dev/null | indent
+		bad "$MB MB over TCP B -> A failed ($(cat "$LOGDIR/transfer.sha" 2>/dev/null))"
+		indent <"$LOGDIR/transfer.err"
 	fi
 }
 
@@ -198,7 +103,7 @@ reasons() {	# reasons NS IFNAME: one line per counted reason, with its meaning
 		printf '    %-22s %8s   %s\n' "$name" "$count" "${what:+($what)}"
 		any=1
 	done < <(ip netns exec "$1" "$WGX" stats "$2" --json 2>/dev/null |
-		grep -o '"reasons":{[^}]*}' | sed 's/"reasons":{//; s/}$//; s/,/\n/g; s/"//g')
+		json_get - "'\\n'.join(f'{k}:{v}' for k, v in d['reasons'].items())")
 	[ $any = 1 ] || say "    (none)"
 }
 
@@ -227,7 +132,8 @@ act() {	# act TITLE LEFT_IMPL LEFT_MODE RIGHT_IMPL RIGHT_MODE
 	wg genkey >"$LOGDIR/a.key" && wg genkey >"$LOGDIR/b.key"
 	pa=$(wg pubkey <"$LOGDIR/a.key") pb=$(wg pubkey <"$LOGDIR/b.key")
 	say "Keys: wg genkey | tee a.key | wg pubkey   (A = $pa, B = $pb)"
-	if underlay; then
+	say "Underlay: two namespaces joined by a veth pair."
+	if setup_underlay "$A" "$B"; then
 		say "WireGuard interfaces:"
 		start "$left" $A $IFA "$lmode" && start "$right" $B $IFB "$rmode" &&
 			say "Configuration, with the stock wg tool over the UAPI socket:" &&
@@ -255,7 +161,7 @@ act() {	# act TITLE LEFT_IMPL LEFT_MODE RIGHT_IMPL RIGHT_MODE
 		FAILED=1
 	fi
 	RESULTS+=("$(printf '%-42s %-5s %s' "$name" "$([ $ACT_OK = 1 ] && echo PASS || echo FAIL)" "$THROUGHPUT")")
-	teardown
+	teardown_all
 }
 
 title "wg-xdp demo ($("$WGX" --version 2>/dev/null || echo wg-xdp))"
@@ -264,19 +170,13 @@ say "A WireGuard tunnel between two network namespaces, configured with wg(8)."
 act "Act 1: wg-xdp <-> wireguard-go" wg-xdp socket wireguard-go ""
 act "Act 2: wg-xdp <-> wg-xdp" wg-xdp socket wg-xdp socket
 
-# Act 3 only when this build has the XDP data plane: probe it on a scratch veth.
-ip netns add $A && ip -n $A link add veth0 type veth peer name veth1 &&
-	ip -n $A link set veth0 up && ip -n $A link set veth1 up
-xdp_why=$(timeout 5 ip netns exec $A "$WGX" attach veth0 --name $IFA --mode xdp 2>&1)
-xdp_rc=$?
-ip netns exec $A "$WGX" detach $IFA >/dev/null 2>&1
-teardown
-if [ $xdp_rc -eq 0 ]; then
+# Act 3 only when this build and kernel have the XDP data plane (a probe on a scratch veth).
+xdp_why=$(wgx_probe --mode xdp)
+if [ -z "$xdp_why" ]; then
 	act "Act 3: wg-xdp (xdp) <-> wg-xdp (socket)" wg-xdp xdp wg-xdp socket
 else
-	xdp_why=${xdp_why#wg-xdp: error: }
 	title "Act 3: wg-xdp in XDP mode"
-	say "  ${YELLOW}xdp mode is not available: ${xdp_why:-wg-xdp attach --mode xdp exited with status $xdp_rc}${OFF}"
+	say "  ${YELLOW}xdp mode is not available: $xdp_why${OFF}"
 	RESULTS+=("$(printf '%-42s %-5s %s' "Act 3: wg-xdp in XDP mode" SKIP "not in this build")")
 fi
 

@@ -31,9 +31,6 @@ done
 case "$WGX_MODE" in socket|xdp) ;; *) echo "run.sh: unknown mode $WGX_MODE" >&2; exit 2 ;; esac
 
 . "$HERE/lib.sh"
-trap - EXIT
-trap 'rm -rf "$LOGDIR"; exit 130' INT TERM
-trap 'rm -rf "$LOGDIR"' EXIT
 if [ "$WGX_MODE" = xdp ]; then
 	WGX_XDP_UNAVAILABLE=$(xdp_unavailable_reason)
 	export WGX_XDP_UNAVAILABLE
@@ -43,30 +40,12 @@ if [ ${#names[@]} -eq 0 ]; then
 	for f in "$HERE"/scenarios/*.sh; do names+=("$(basename "$f" .sh)"); done
 fi
 echo "# $WGX_LEFT <-> $WGX_RIGHT, mode $WGX_MODE"
-n=0 failed=0
 for name in "${names[@]}"; do
-	file=$HERE/scenarios/$name.sh
-	[ -f "$file" ] || { echo "run.sh: no scenario $name" >&2; exit 2; }
-	start=$SECONDS planned= seen=0 bad=0
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "*|"not ok "*)
-			seen=$((seen + 1)) n=$((n + 1))
-			[[ $line == "not ok "* ]] && { bad=$((bad + 1)); prefix="not ok"; } || prefix=ok
-			echo "$prefix $n - $name: ${line#* - }" ;;
-		1..0*)
-			planned=0 n=$((n + 1))
-			echo "ok $n - $name # SKIP ${line#*SKIP }" ;;
-		1..*) planned=${line#1..} ;;
-		"#"*) echo "$line" ;;
-		*) echo "# $line" ;;
-		esac
-	done < <(bash "$file" 2>&1; echo "# exit $?")
-	if [ "$planned" != 0 ] && { [ "$planned" != "$seen" ] || [ $bad -gt 0 ]; }; then
-		[ "$planned" = "$seen" ] || { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $name: planned ${planned:-?} checks, ran $seen"; }
-	fi
-	failed=$((failed + bad))
+	[ -f "$HERE/scenarios/$name.sh" ] || { echo "run.sh: no scenario $name" >&2; exit 2; }
+done
+for name in "${names[@]}"; do
+	start=$SECONDS
+	tap_include "$name: " < <(bash "$HERE/scenarios/$name.sh" 2>&1; echo "# exit $?")
 	echo "# $name: $((SECONDS - start)) s"
 done
-echo "1..$n"
-[ $failed -eq 0 ]
+finish

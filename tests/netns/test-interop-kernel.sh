@@ -41,7 +41,7 @@ run_pair() {	# run_pair LEFT RIGHT UNDERLAY_FAMILY
 	local tag="$left <-> $right ($MODE mode), IPv$fam underlay"
 	setup_underlay
 	if [ "$fam" = 4 ]; then epa=198.18.0.1:51820 epb=198.18.0.2:51820
-	else epa=[2001:2::1]:51820 epb=[2001:2::2]:51820; fi
+	else epa="[2001:2::1]:51820" epb="[2001:2::2]:51820"; fi
 	ka=$(genkey) kb=$(genkey) pa=$(pubkey "$ka") pb=$(pubkey "$kb")
 	local sides=("$left $A $IFA" "$right $B $IFB")
 	# wg-xdp first: when it lacks the mode, nothing has been reported yet.
@@ -66,7 +66,7 @@ run_pair() {	# run_pair LEFT RIGHT UNDERLAY_FAMILY
 	check "$tag: ping 100.64.0.1 from B" ip netns exec $B ping -c 3 -i 0.2 -W 5 100.64.0.1
 	check "$tag: ping fd00::2 from A" ip netns exec $A ping -6 -c 3 -i 0.2 -W 5 fd00::2
 	check "$tag: ping fd00::1 from B" ip netns exec $B ping -6 -c 3 -i 0.2 -W 5 fd00::1
-	check "$tag: 1392-byte ping, DF set" ip netns exec $A ping -c 1 -W 5 -s 1392 -M do 100.64.0.2
+	check "$tag: 1392-byte ping, DF set" ip netns exec $A ping -c 1 -W 5 -s 1392 -M "do" 100.64.0.2
 	check "$tag: ${BYTES} MB TCP $right -> $left, sha256 matches" transfer_sha "$BYTES" 100.64.0.1 120
 	check "$tag: wg show on A: recent handshake, bytes both ways" wg_show_fresh $A $IFA
 	check "$tag: wg show on B: recent handshake, bytes both ways" wg_show_fresh $B $IFB

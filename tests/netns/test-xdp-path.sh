@@ -17,12 +17,10 @@ require_root
 why=$(xdp_unavailable_reason)
 [ -z "$why" ] || skip_all "$why"
 
-figure() {	# figure NS IFNAME EXPR: a value of the stats JSON (d is the document)
-	ip netns exec "$1" "$WGX" stats "$2" --json 2>/dev/null |
-		python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$3"
-}
+figure() { wgx_stat "$@"; }	# figure NS IFNAME EXPR: a value of the stats JSON (d is the document)
 
 for path in auto socket xsk; do
+	# shellcheck disable=SC2034 # read by pair_setup
 	LEFT=wg-xdp RIGHT=wg-xdp MODE=xdp
 	WGX_ATTACH_ARGS="--path $path" check "--path $path: up and configured" \
 		pair_setup path 4 || break
@@ -47,7 +45,7 @@ for path in auto socket xsk; do
 		[ "$x" -ge 2000 ]
 		ok $? "--path $path: the NIC's AF_XDP socket carried the data ($x)"
 	fi
-	ip netns exec $B python3 "$TOP/tests/netns/tool.py" garbage 198.18.0.1 51820 20 >/dev/null
+	ip netns exec $B python3 "$TOOL" garbage 198.18.0.1 51820 20 >/dev/null
 	n=$(figure $A $IFA 'd["reasons"].get("rx_unknown_idx", 0)')
 	[ "$n" -ge 20 ]
 	ok $? "--path $path: garbage with unknown indices dropped at the driver ($n)"

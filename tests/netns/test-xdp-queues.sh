@@ -16,14 +16,7 @@ why=$(xdp_unavailable_reason)
 [ -z "$why" ] || skip_all "$why"
 
 A=wgx-q-a$$ B=wgx-q-b$$ IFA=wgxqa$$
-netns_add $A
-netns_add $B
-ip -n $A link add veth0 numtxqueues 4 numrxqueues 4 type veth peer name veth0 \
-	numtxqueues 4 numrxqueues 4 netns $B
-ip -n $A addr add 198.18.0.1/24 dev veth0
-ip -n $B addr add 198.18.0.2/24 dev veth0
-ip -n $A link set veth0 up
-ip -n $B link set veth0 up
+UNDERLAY_QUEUES=4 setup_underlay
 
 check "wg-xdp up in xdp mode on a 4-queue veth" start_wg wg-xdp $A $IFA xdp
 KA=$(genkey) PA=$(pubkey "$KA")
@@ -42,7 +35,7 @@ for i in 1 2 3 4; do
 	ip netns exec $A wg set $IFA peer "$(pubkey "$k")" endpoint 198.18.0.2:5182$i \
 		allowed-ips 100.64.1.1$i/32
 done
-queues=$(ip netns exec $A "$WGX" stats $IFA --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["xdp"]["queues"])')
+queues=$(wgx_stat $A $IFA 'd["xdp"]["queues"]')
 [ "$queues" = 4 ]
 ok $? "an AF_XDP socket on each of the 4 queues ($queues)"
 all=0
@@ -50,7 +43,7 @@ for i in 1 2 3 4; do tunnel_up $A 100.64.1.1$i >/dev/null || all=1; done
 ok $all "A reaches all four peers"
 for i in 1 2 3 4; do ip netns exec $A ping -q -c 20 -i 0.01 100.64.1.1$i >/dev/null || all=1; done
 ok $all "80 more pings to the four peers"
-used=$(ip netns exec $A "$WGX" stats $IFA --json | python3 -c 'import json,sys; x=json.load(sys.stdin)["xdp"]; print(x["xsk_nic_tx_queues"], x["xsk_nic_tx"])')
+used=$(wgx_stat $A $IFA 'str(d["xdp"]["xsk_nic_tx_queues"]) + " " + str(d["xdp"]["xsk_nic_tx"])')
 diag "NIC queues that sent, packets sent through AF_XDP: $used"
 [ "${used% *}" -ge 2 ] && [ "${used#* }" -ge 60 ]
 ok $? "TX spread over more than one queue's AF_XDP socket"

@@ -30,31 +30,12 @@ command -v python3 >/dev/null || skip_all "python3 not installed"
 why=$(impl_available wg-xdp) || skip_all "$why"
 
 A=wgx-xr-a$$ B=wgx-xr-b$$ IFA=wgxra$$ IFB=wgxrb$$
-TOOLS=$TOP/tests/netns/tools
 N_ORDER=${WGX_ORDER_COUNT:-100000}
 export WGX_ATTACH_ARGS="--workers 2"
 
-netns_add $A
-netns_add $B
-ip -n $A link add veth0 type veth peer name veth0 netns $B
-ip -n $A addr add 198.18.0.1/24 dev veth0
-ip -n $B addr add 198.18.0.2/24 dev veth0
-ip -n $A link set veth0 up
-ip -n $B link set veth0 up
+setup_underlay
 KA=$(genkey) KB=$(genkey)
 PA=$(pubkey "$KA") PB=$(pubkey "$KB")
-
-configure() {	# configure NS IFNAME ME PRIV PEER_PUB PEER_ENDPOINT OTHER
-	ip netns exec "$1" wg set "$2" listen-port 51820 private-key <(echo "$4") \
-		peer "$5" endpoint "$6" allowed-ips "100.64.0.$7/32" &&
-	ip -n "$1" addr add "100.64.0.$3/24" dev "$2" &&
-	ip -n "$1" link set "$2" up
-}
-
-stat_of() {	# stat_of NS IFNAME KEY
-	ip netns exec "$1" "$WGX" stats "$2" --json |
-		python3 -c "import json,sys; d=json.load(sys.stdin); x={**d.get('xdp',{}), **d['reasons']}; print(x.get('$3',0))"
-}
 
 check "A: wg-xdp --mode xdp up" start_wg wg-xdp $A $IFA xdp &&
 check "B: wg-xdp --mode xdp up" start_wg wg-xdp $B $IFB xdp &&
@@ -66,10 +47,10 @@ check "A runs 2 crypto workers" test "$(stat_of $A $IFA workers)" = 2
 # ---- 1. ordering ----
 order_test() {
 	local out=$LOGDIR/order.out got reord
-	ip netns exec $A python3 "$TOOLS/udp_seq.py" recv 7001 "$N_ORDER" 3 >"$out" &
+	ip netns exec $A python3 "$TOOL" seq-recv 7001 "$N_ORDER" 3 >"$out" &
 	local rpid=$!
 	wait_for "receiver" 50 grep -q ready "$out"
-	ip netns exec $B python3 "$TOOLS/udp_seq.py" send 100.64.0.1 7001 "$N_ORDER"
+	ip netns exec $B python3 "$TOOL" seq-send 100.64.0.1 7001 "$N_ORDER"
 	wait $rpid
 	read -r _ got _ reord < <(grep received "$out")
 	echo "received $got of $N_ORDER, reordered $reord"
@@ -81,12 +62,12 @@ diag "$(cat "$LOGDIR/order.sum" 2>/dev/null)"
 
 # ---- 2. garbage ----
 garbage_test() {
-	local before after hs_before hs_after n=5000 k sum_b=0 sum_a=0
+	local hs_before hs_after n=5000 k sum_b=0 sum_a=0
 	for k in rx_bad_type rx_bad_reserved rx_short_msg rx_bad_len rx_unknown_idx; do
 		sum_b=$((sum_b + $(stat_of $A $IFA $k)))
 	done
 	hs_before=$(( $(stat_of $A $IFA cp_bad_mac1) + $(stat_of $A $IFA cp_hs_invalid) ))
-	ip netns exec $B python3 "$TOOLS/udp_garbage.py" 198.18.0.1 51820 $n || return 1
+	ip netns exec $B python3 "$TOOL" garbage-xdp 198.18.0.1 51820 $n || return 1
 	sleep 0.5
 	for k in rx_bad_type rx_bad_reserved rx_short_msg rx_bad_len rx_unknown_idx; do
 		sum_a=$((sum_a + $(stat_of $A $IFA $k)))
@@ -146,8 +127,8 @@ check "roaming: B moves to 198.18.0.3, A follows and the tunnel works" roamed
 
 # ---- underlay interface deleted and re-created ----
 xdp_mode_is() {	# xdp_mode_is NS IFNAME WANT: stats report xdp_mode WANT (within 3 s)
-	local i
-	for i in $(seq 30); do
+	local _
+	for _ in $(seq 30); do
 		[ "$(stat_of $1 $2 xdp_mode)" = "$3" ] && return 0
 		sleep 0.1
 	done
@@ -190,8 +171,10 @@ ok $? "A's free UMEM frames after the replacement: $frames_before -> $frames_aft
 map_json() {	# map_json MAP: A's pinned map, seen from its daemon's mount namespace
 	nsenter -t "${PIDS[-1]}" -m bpftool -j map dump pinned "/sys/fs/bpf/wg-xdp/$IFA/$1"
 }
-py_assert() {	# py_assert EXPR: EXPR over d = the JSON on stdin
-	python3 -c "import json,sys; d=json.load(sys.stdin); assert $1, d"
+py_assert() {	# py_assert EXPR: EXPR over d = the JSON on stdin holds
+	local got
+	got=$(json_get - "$1") || return 1
+	[ "$got" = True ] || { echo "not true: $1"; return 1; }
 }
 maps_mirror() {
 	map_json wgx_idx | py_assert "d and all(e['formatted']['value']['peer_id'] == 1 for e in d)" &&

@@ -50,7 +50,7 @@ check "wg-xdp up in socket mode on $NB" start_wg wg-xdp $B $IFB socket "$NB"
 KA=$(genkey) KB=$(genkey)
 configure $A $IFA 1 "$KA" "$(pubkey "$KB")" 198.18.0.2:51820 2
 configure $B $IFB 2 "$KB" "$(pubkey "$KA")" 198.18.0.1:51820 1
-stats() { ip netns exec $A "$WGX" stats $IFA --json | python3 -c 'import json,sys; x=json.load(sys.stdin)["xdp"]; print(x[sys.argv[1]])' "$1"; }
+stats() { wgx_stat $A $IFA "d['xdp']['$1']"; }
 mode=$(stats xsk_mode) path=$(stats path)
 diag "virtio-net on $(uname -r): path $path ($(stats path_reason)), AF_XDP $mode"
 if [ "$path" != xsk ] || [ "$mode" != zero-copy ]; then

@@ -66,7 +66,7 @@ static int cmd_attach(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 },
 	};
-	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .path = WGX_PATH_XSK,
+	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .path = WGX_PATH_AUTO,
 				      .mtu = WGX_DEFAULT_MTU, .workers = -1 };
 	int c;
 

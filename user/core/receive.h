@@ -19,7 +19,7 @@ struct wgx_keypair;
 struct wgx_peer;
 
 /* Opened packets collected for one deliver. */
-#define WGX_RX_BATCH 64
+#define WGX_RX_BATCH 128
 struct wgx_rx_batch {
 	struct wgx_pkt pkts[WGX_RX_BATCH];
 	int n;

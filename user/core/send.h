@@ -25,7 +25,7 @@ struct wgx_keypair;
 #define WGX_SEND_TAILROOM (WGX_MESSAGE_PADDING_MULTIPLE + WGX_AUTHTAG_LEN)
 
 /* Datagrams collected for one sendmmsg. */
-#define WGX_TX_BATCH 64
+#define WGX_TX_BATCH 128
 struct wgx_tx_batch {
 	struct wgx_udp_msg msgs[WGX_TX_BATCH];
 	int n;

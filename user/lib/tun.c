@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 int wgx_link_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
@@ -65,9 +66,15 @@ int wgx_link_set_up(const char *name)
 	return wgx_link_ioctl(name, SIOCSIFFLAGS, &ifr);
 }
 
-int wgx_tun_open(const char *name, unsigned int mtu)
+/* Debian 12's headers predate USO (Linux 6.2). */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+static int tun_open_flags(const char *name, unsigned int mtu, short flags)
 {
-	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	struct ifreq ifr = { .ifr_flags = flags };
 	int fd, ret;
 
 	if (strlen(name) >= IFNAMSIZ)
@@ -107,6 +114,33 @@ int wgx_tun_read_batch(int fd, unsigned char **bufs, size_t buf_len, size_t *len
 		lens[i] = (size_t)r;
 	}
 	return i;
+}
+
+int wgx_tun_open(const char *name, unsigned int mtu)
+{
+	return tun_open_flags(name, mtu, IFF_TUN | IFF_NO_PI);
+}
+
+int wgx_tun_open_vnet(const char *name, unsigned int mtu, unsigned int *offloads)
+{
+	const unsigned int tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	int fd = tun_open_flags(name, mtu, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR);
+
+	*offloads = 0;
+	if (fd < 0)
+		return fd;
+	if (!ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6))
+		*offloads = WGX_TUN_TSO | WGX_TUN_USO;
+	else if (!ioctl(fd, TUNSETOFFLOAD, tso))
+		*offloads = WGX_TUN_TSO;
+	return fd;
+}
+
+ssize_t wgx_tun_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r = writev(fd, iov, iovcnt);
+
+	return r < 0 ? -errno : r;
 }
 
 ssize_t wgx_tun_write(int fd, const void *pkt, size_t len)

@@ -10,9 +10,23 @@
 #include <sys/types.h>
 
 struct ifreq;
+struct iovec;
 
 /* Create (or attach to) TUN device @name, set @mtu and bring it up. Returns fd or -errno. */
 int wgx_tun_open(const char *name, unsigned int mtu);
+
+#define WGX_TUN_TSO 1u	/* TUN_F_CSUM | TSO4 | TSO6 | TSO_ECN took */
+#define WGX_TUN_USO 2u	/* TUN_F_USO4 | USO6 took as well */
+/*
+ * wgx_tun_open with IFF_VNET_HDR: every read and write starts with a
+ * 10-byte virtio_net_hdr (lib/gso.h's struct wgx_vnet_hdr), and the kernel
+ * hands over and takes 64 KB TCP (and UDP, with USO) super-packets. Asks
+ * for TSO and USO, then TSO alone, then nothing (the header stays);
+ * *offloads gets what took. Returns fd or -errno.
+ */
+int wgx_tun_open_vnet(const char *name, unsigned int mtu, unsigned int *offloads);
+/* Write one packet from @iovcnt pieces (vnet header first on a vnet TUN); like wgx_tun_write. */
+ssize_t wgx_tun_writev(int fd, const struct iovec *iov, int iovcnt);
 /* Read up to @n packets into @bufs (each @buf_len bytes); @lens gets each size. Returns count (0 = would block) or -errno. */
 int wgx_tun_read_batch(int fd, unsigned char **bufs, size_t buf_len, size_t *lens, int n);
 /* Write one packet; a full TUN queue drops it (returns -EAGAIN) rather than blocking the data path. */

@@ -47,9 +47,26 @@ static void readable(struct wgx_udp_port *u, int fd)
 		u->msgs[i].buf = u->bufs[i];
 		u->msgs[i].len = UDP_BUF;
 	}
-	n = wgx_udp_recv_batch(fd, u->msgs, WGX_UDP_PORT_BATCH);
-	if (n > 0)
+	n = wgx_udp_recv_batch_ovfl(fd, u->msgs, WGX_UDP_PORT_BATCH, &u->udp.rx_overflow[fd == u->udp.fd6]);
+	if (n <= 0)
+		return;
+	if (!u->udp.gro[fd == u->udp.fd6]) {
 		wgx_receive_batch(u->dev, u->msgs, n, wgx_clock_mono_ns());
+		return;
+	}
+	/* UDP_GRO: a buffer may hold up to 64 datagrams of one sender; the core takes them one by one. */
+	uint64_t now = wgx_clock_mono_ns();
+	int m = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (m + 64 > WGX_UDP_PORT_SPLIT) {
+			wgx_receive_batch(u->dev, u->split, m, now);
+			m = 0;
+		}
+		m += wgx_udp_split_gro(&u->msgs[i], u->split + m, WGX_UDP_PORT_SPLIT - m);
+	}
+	if (m)
+		wgx_receive_batch(u->dev, u->split, m, now);
 }
 
 static void readable4(void *ctx, uint32_t events)
@@ -74,7 +91,7 @@ int wgx_udp_port_bind(struct wgx_udp_port *u, uint16_t port, uint32_t fwmark)
 	int ret;
 
 	/* Open the new sockets before closing the old: a taken port changes nothing. */
-	ret = wgx_udp_open(&fresh, port, fwmark);
+	ret = wgx_udp_open_offload(&fresh, port, fwmark, u->offload);
 	if (ret)
 		return ret;
 	unwatch(u);

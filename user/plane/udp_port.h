@@ -17,6 +17,8 @@ struct wgx_device;
 struct wgx_loop;
 
 #define WGX_UDP_PORT_BATCH 64
+/* Datagrams handed to the core at once after splitting UDP_GRO reads. */
+#define WGX_UDP_PORT_SPLIT 256
 
 struct wgx_udp_port {
 	struct wgx_udp udp;		/* fd4/fd6 -1 until bound */
@@ -24,6 +26,9 @@ struct wgx_udp_port {
 	struct wgx_loop *loop;
 	unsigned char *bufs[WGX_UDP_PORT_BATCH];
 	struct wgx_udp_msg msgs[WGX_UDP_PORT_BATCH];
+	/* WGX_UDP_GSO/GRO wanted at the next bind (set before it); GRO'd reads are split here. */
+	unsigned int offload;
+	struct wgx_udp_msg split[WGX_UDP_PORT_SPLIT];
 };
 
 /* Receive buffers allocated, nothing bound yet. 0 or -ENOMEM. */

@@ -25,8 +25,7 @@ pair_require
 
 MARK=0xca6c
 xdp_figure() {	# xdp_figure NS IFNAME KEY: a number from the stats' "xdp" object
-	ip netns exec "$1" "$WGX" stats "$2" --json 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin).get("xdp", {}).get(sys.argv[1], 0))' "$3"
+	wgx_stat "$1" "$2" "d.get('xdp', {}).get('$3', 0)"
 }
 
 check "$LEFT and $RIGHT up and configured" pair_setup full 4 || { finish; exit; }

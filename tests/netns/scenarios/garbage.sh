@@ -25,9 +25,9 @@ check "tunnel up" tunnel_up $B 100.64.0.1
 tpid=$!
 sleep 0.5
 check "sprayed $((N * 7)) malformed datagrams at $LEFT's listen port over IPv4" \
-	ip netns exec $B python3 "$TOP/tests/netns/tool.py" garbage 198.18.0.1 51820 $N
+	ip netns exec $B python3 "$TOOL" garbage 198.18.0.1 51820 $N
 check "sprayed $((N * 7)) more at $LEFT's listen port over IPv6 ([2001:2::1]:51820)" \
-	ip netns exec $B python3 "$TOP/tests/netns/tool.py" garbage 2001:2::1 51820 $N
+	ip netns exec $B python3 "$TOOL" garbage 2001:2::1 51820 $N
 wait $tpid
 [ "$(cat "$LOGDIR/junk.rc")" = 0 ]
 ok $? "2 MB TCP B->A during the spray completes, sha256 matches"

@@ -47,14 +47,7 @@ config_left() {	# wg setconf with REAL real keys and TOTAL - REAL random ones
 		genkey >"$LOGDIR/k$i"
 		pubkey "$(cat "$LOGDIR/k$i")" >>"$LOGDIR/real.pub"
 	done
-	python3 - "$LOGDIR/real.pub" "$TOTAL" "$KA" >"$LOGDIR/left.conf" <<'PY' || return 1
-import base64, os, sys
-real = open(sys.argv[1]).read().split()
-print("[Interface]\nPrivateKey = %s\nListenPort = 51820" % sys.argv[3])
-for i in range(int(sys.argv[2])):
-    key = real[i] if i < len(real) else base64.b64encode(os.urandom(32)).decode()
-    print("\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.65.%d.%d/32, fd00:1::%x/128" % (key, i // 250, i % 250 + 1, i + 1))
-PY
+	python3 "$TOOL" many-peers-conf "$KA" "$TOTAL" "$LOGDIR/real.pub" >"$LOGDIR/left.conf" || return 1
 	ip netns exec $A wg setconf $IFA "$LOGDIR/left.conf" &&
 	ip -n $A addr add 100.64.0.1/24 dev $IFA && ip -n $A addr add fd00::1/64 dev $IFA nodad &&
 	ip -n $A link set $IFA up &&
@@ -65,7 +58,7 @@ config_right() {	# even instances reach LEFT over the IPv4 underlay, odd ones ov
 	local i ep
 	for i in $(seq 0 $((REAL - 1))); do
 		ep=198.18.0.1:51820
-		[ $((i % 2)) = 1 ] && ep=[2001:2::1]:51820
+		[ $((i % 2)) = 1 ] && ep="[2001:2::1]:51820"
 		ip netns exec $B wg set wgxm${i}b$$ listen-port $((31000 + i)) private-key "$LOGDIR/k$i" \
 			peer "$PA" endpoint $ep allowed-ips 100.64.0.1/32,fd00::1/128 \
 			persistent-keepalive 1 || return 1

@@ -27,8 +27,8 @@ edge() {	# edge NS DST4 DST6 MTU: largest DF ping passes, one byte more fails
 	local ns=$1 m=$4
 	ping_ok "$ns" "$2" $((m - 28)) || { echo "v4 $((m - 28)) failed"; return 1; }
 	ping_ok "$ns" "$3" $((m - 48)) || { echo "v6 $((m - 48)) failed"; return 1; }
-	! ip netns exec "$ns" ping -c 1 -W 1 -M do -s $((m - 27)) "$2" || { echo "v4 $((m - 27)) passed"; return 1; }
-	! ip netns exec "$ns" ping -6 -c 1 -W 1 -M do -s $((m - 47)) "$3" || { echo "v6 $((m - 47)) passed"; return 1; }
+	! ip netns exec "$ns" ping -c 1 -W 1 -M "do" -s $((m - 27)) "$2" || { echo "v4 $((m - 27)) passed"; return 1; }
+	! ip netns exec "$ns" ping -6 -c 1 -W 1 -M "do" -s $((m - 47)) "$3" || { echo "v6 $((m - 47)) passed"; return 1; }
 }
 
 check "$LEFT and $RIGHT up and configured" pair_setup mtu 4 || { finish; exit; }

@@ -95,7 +95,7 @@ check "$LEFT configured: 198.18.0.2:51820 and [2001:2::2]:51820, persistent keep
 
 for fam in 4 6; do
 	t="IPv$fam underlay"
-	if [ $fam = 4 ]; then b=$B4 ifb=$IFB4 me=2 nat=198.18.0.1:; else b=$B6 ifb=$IFB6 me=3 nat=[2001:2::1]:; fi
+	if [ $fam = 4 ]; then b=$B4 ifb=$IFB4 me=2 nat=198.18.0.1:; else b=$B6 ifb=$IFB6 me=3 nat="[2001:2::1]:"; fi
 	check "$t: tunnel up from inside the NAT (inner IPv4)" tunnel_up $A 100.64.0.$me
 	check "$t: $LEFT reaches $RIGHT from inside the NAT (inner IPv6)" ping_ok $A fd00::$me
 	check "$t: $RIGHT learned the NAT's address ${nat%:} as $LEFT's endpoint" \

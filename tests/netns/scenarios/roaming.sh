@@ -50,7 +50,8 @@ endpoint_is() {	# endpoint_is WANT: B's endpoint for A
 
 for fam in 4 6; do
 	t="IPv$fam underlay"
-	if [ $fam = 4 ]; then new=198.18.0.3:51820; else new=[2001:2::3]:51820; fi
+	if [ $fam = 4 ]; then new=198.18.0.3:51820; else new="[2001:2::3]:51820"; fi
+	# shellcheck disable=SC2034 # read by pair_setup
 	[ $fam = 6 ] && A_PEER_EXTRA="endpoint [2001:2::2]:51820 persistent-keepalive 1"
 	check "$t: $LEFT and $RIGHT up and configured" pair_setup roam $fam || { finish; exit; }
 	check "$t: tunnel up" tunnel_up $A 100.64.0.2

@@ -26,12 +26,13 @@ sticky() {	# sticky FAM: one pass with the endpoints on the FAM underlay
 		second=198.19.0.1/24 second_ep=198.19.0.1:51820
 		first_ep=198.18.0.1:51820 right_ep=198.18.0.2:51820
 	else
-		second=2001:2:0:1::1/64 second_ep=[2001:2:0:1::1]:51820
-		first_ep=[2001:2::1]:51820 right_ep=[2001:2::2]:51820
+		second=2001:2:0:1::1/64 second_ep="[2001:2:0:1::1]:51820"
+		first_ep="[2001:2::1]:51820" right_ep="[2001:2::2]:51820"
 	fi
 	A_PEER_EXTRA="persistent-keepalive off" B_PEER_EXTRA="endpoint $second_ep" \
 		check "$t: $LEFT and $RIGHT up, $RIGHT knows $LEFT as $second_ep" pair_setup sticky $fam ||
 		{ finish; exit; }
+	# shellcheck disable=SC2046 # nodad: one word or none
 	ip -n $A addr add $second dev veth0 $([ $fam = 6 ] && echo nodad)
 	ip -n $B route add 198.19.0.0/24 dev veth0
 	ip -n $B route add 2001:2:0:1::/64 dev veth0

@@ -2,6 +2,7 @@
 #include "plane/socket/socket_plane.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,39 +11,130 @@
 #include "core/send.h"
 #include "lib/clock.h"
 #include "lib/evloop.h"
+#include "lib/gro.h"
+#include "lib/gso.h"
 #include "lib/log.h"
 #include "lib/tun.h"
 #include "plane/udp_port.h"
 
-/* Largest packet the TUN hands us (an MTU of up to 65535). */
+/* Largest packet the TUN hands us: a super-packet, or an MTU of up to 65535. */
 #define PKT_MAX 65536
 #define BUF_SIZE (WGX_SEND_HEADROOM + PKT_MAX + WGX_SEND_TAILROOM)
+#define VNET_LEN sizeof(struct wgx_vnet_hdr)
+/*
+ * Segments of super-packets waiting to be sealed, laid out back to back in
+ * an arena, each with the sealing's head- and tailroom: several 64 KB
+ * super-packets' worth at any MTU, at most SEG_POOL segments per batch.
+ */
+#define SEG_POOL 256
+#define SEG_ARENA (1u << 20)
 
 struct wgx_socket_plane {
 	struct wgx_device *dev;
 	struct wgx_loop *loop;
 	int tun_fd;
+	unsigned int tun_offloads;	/* WGX_TUN_TSO, WGX_TUN_USO */
+	unsigned int gro_features;	/* what the TUN takes back: WGX_GRO_TCP, WGX_GRO_UDP */
 	struct wgx_udp_port udp;
-	unsigned char *bufs[WGX_SOCKET_BATCH];
+	unsigned char *bufs[WGX_SOCKET_BATCH];	/* TUN reads; a plain packet is sealed in place */
+	unsigned char *segs;		/* SEG_ARENA bytes */
+	uint64_t tun_super_in, tun_super_out;	/* super-packets read from / written to TUN */
+	/* Scratch of one batch, here rather than on the stack (~20 KB). */
+	struct wgx_pkt pkts[WGX_SOCKET_BATCH + SEG_POOL];
+	struct wgx_gro_pkt gro_in[WGX_GRO_BATCH_MAX];
+	struct wgx_gro_out gro_out[WGX_GRO_BATCH_MAX];
+	uint16_t gro_next[WGX_GRO_BATCH_MAX];
+	struct iovec iov[WGX_GRO_BATCH_MAX + 1];
 };
 
+/*
+ * The TUN is readable: read up to a batch of packets, each after its vnet
+ * header. A plain packet (its checksum completed if the kernel left it
+ * partial) is sealed where it was read; a super-packet is cut into the
+ * segment arena (lib/gso), its read buffer reused at once. The batch goes
+ * to the core when the buffers or the arena run out, and at the end.
+ */
 static void tun_readable(void *ctx, uint32_t events)
 {
 	struct wgx_socket_plane *p = ctx;
-	unsigned char *data[WGX_SOCKET_BATCH];
-	struct wgx_pkt pkts[WGX_SOCKET_BATCH];
-	size_t lens[WGX_SOCKET_BATCH];
-	int n;
+	struct wgx_device *dev = p->dev;
+	int nbuf = 0, nseg = 0, npkt = 0, reads = 0;
+	size_t used = 0;	/* bytes of the arena */
 
 	(void)events;
-	for (int i = 0; i < WGX_SOCKET_BATCH; i++)
-		data[i] = p->bufs[i] + WGX_SEND_HEADROOM;
-	n = wgx_tun_read_batch(p->tun_fd, data, PKT_MAX, lens, WGX_SOCKET_BATCH);
-	if (n <= 0)
-		return;
-	for (int i = 0; i < n; i++)
-		pkts[i] = (struct wgx_pkt){ .data = data[i], .len = lens[i] };
-	wgx_send_tunnel_batch(p->dev, pkts, n, wgx_clock_mono_ns());
+	while (reads++ < WGX_SOCKET_BATCH) {
+		unsigned char *buf = p->bufs[nbuf] + WGX_SEND_HEADROOM - VNET_LEN;
+		uint8_t *outs[SEG_POOL];
+		size_t lens[SEG_POOL];
+		struct wgx_vnet_hdr vh;
+		ssize_t r = read(p->tun_fd, buf, VNET_LEN + PKT_MAX);
+		size_t len;
+		int n;
+
+		if (r < 0)
+			break;	/* EAGAIN: drained; anything else: the loop tells */
+		if ((size_t)r <= VNET_LEN) {
+			wgx_device_count(dev, WGX_R_TUN_MALFORMED);
+			continue;
+		}
+		memcpy(&vh, buf, VNET_LEN);
+		len = (size_t)r - VNET_LEN;
+		buf += VNET_LEN;
+		if (vh.gso_type == WGX_VNET_GSO_NONE) {
+			if (wgx_gso_csum_complete(buf, len, &vh)) {
+				wgx_device_count(dev, WGX_R_TUN_MALFORMED);
+				continue;
+			}
+			p->pkts[npkt++] = (struct wgx_pkt){ .data = buf, .len = len };
+			if (++nbuf < WGX_SOCKET_BATCH)
+				continue;
+		} else {
+			struct wgx_l4_info in;
+			size_t stride = 0, need = 0, segs = 0;
+
+			n = wgx_gso_parse(buf, len, &in);
+			if (!n && !vh.gso_size)
+				n = -EINVAL;
+			if (!n) {
+				segs = (len - in.hdr_len + vh.gso_size - 1) / vh.gso_size;
+				segs += !segs;
+				stride = (WGX_SEND_HEADROOM + in.hdr_len + vh.gso_size +
+					  WGX_SEND_TAILROOM + 15) & ~(size_t)15;
+				need = segs * stride;
+				if (segs > SEG_POOL || need > SEG_ARENA)
+					n = -EMSGSIZE;
+				else if (used + need > SEG_ARENA || nseg + (int)segs > SEG_POOL) {
+					/* Full: send what we have (not this buffer, bufs[nbuf]). */
+					wgx_send_tunnel_batch(dev, p->pkts, npkt, wgx_clock_mono_ns());
+					npkt = nbuf = nseg = 0;
+					used = 0;
+				}
+			}
+			if (!n) {
+				for (size_t i = 0; i < segs; i++)
+					outs[i] = p->segs + used + i * stride + WGX_SEND_HEADROOM;
+				n = wgx_gso_split(buf, len, &vh, outs,
+						  stride - WGX_SEND_HEADROOM - WGX_SEND_TAILROOM, lens,
+						  (int)segs);
+			}
+			if (n < 0) {
+				wgx_device_count(dev, WGX_R_DP_GSO_REFUSED);
+				continue;
+			}
+			p->tun_super_in++;
+			for (int i = 0; i < n; i++)
+				p->pkts[npkt++] = (struct wgx_pkt){ .data = outs[i], .len = lens[i] };
+			nseg += n;
+			used += (size_t)n * stride;
+			if (nseg + 64 <= SEG_POOL && used + 2 * PKT_MAX <= SEG_ARENA)
+				continue;
+		}
+		wgx_send_tunnel_batch(dev, p->pkts, npkt, wgx_clock_mono_ns());
+		npkt = nbuf = nseg = 0;
+		used = 0;
+	}
+	if (npkt)
+		wgx_send_tunnel_batch(dev, p->pkts, npkt, wgx_clock_mono_ns());
 }
 
 static int op_send(void *plane, struct wgx_udp_msg *msgs, int n)
@@ -52,13 +144,70 @@ static int op_send(void *plane, struct wgx_udp_msg *msgs, int n)
 	return wgx_udp_port_send(&p->udp, msgs, n);
 }
 
+/*
+ * Decrypted packets to the TUN: runs of one flow coalesced (lib/gro) into
+ * super-packets, each written with its vnet header in one writev.
+ */
 static void op_deliver(void *plane, struct wgx_pkt *pkts, int n)
 {
 	struct wgx_socket_plane *p = plane;
 
-	for (int i = 0; i < n; i++)
-		if (wgx_tun_write(p->tun_fd, pkts[i].data, pkts[i].len) < 0)
-			wgx_device_count(p->dev, WGX_R_DP_TUN_WRITE_FAILED);
+	while (n > 0) {
+		int m = n < WGX_GRO_BATCH_MAX ? n : WGX_GRO_BATCH_MAX, nout;
+
+		for (int i = 0; i < m; i++)
+			p->gro_in[i] = (struct wgx_gro_pkt){ pkts[i].data, pkts[i].len };
+		nout = wgx_gro_coalesce(p->gro_in, m, p->gro_features, p->gro_out, p->gro_next);
+		for (int k = 0; k < nout; k++) {
+			struct wgx_vnet_hdr vh;
+			int iovcnt = wgx_gro_iov(&p->gro_out[k], p->gro_in, p->gro_next, &vh, p->iov,
+						 WGX_GRO_BATCH_MAX + 1);
+
+			if (p->gro_out[k].count > 1)
+				p->tun_super_out++;
+			if (wgx_tun_writev(p->tun_fd, p->iov, iovcnt) < 0)
+				for (int c = 0; c < p->gro_out[k].count; c++)
+					wgx_device_count(p->dev, WGX_R_DP_TUN_WRITE_FAILED);
+		}
+		pkts += m;
+		n -= m;
+	}
+}
+
+/* The kernel's drops at the TUN queue, before the daemon could read: a sysfs read, not per packet. */
+static uint64_t tun_tx_dropped(const char *name)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_dropped", name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+static void op_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx, uint64_t *reasons)
+{
+	struct wgx_socket_plane *p = plane;
+	const struct wgx_udp *u = &p->udp.udp;
+
+	v->str(ctx, "tun_offload", p->tun_offloads & WGX_TUN_USO ? "tso,uso"
+				   : p->tun_offloads & WGX_TUN_TSO ? "tso" : "none");
+	v->num(ctx, "tun_super_in", p->tun_super_in);
+	v->num(ctx, "tun_super_out", p->tun_super_out);
+	v->flag(ctx, "udp_gso", u->gso[0] || u->gso[1]);
+	v->flag(ctx, "udp_gro", u->gro[0] || u->gro[1]);
+	v->num(ctx, "udp_gso_sends", u->gso_sends);
+	if (u->gso_off)
+		v->str(ctx, "udp_gso_off_why", strerror(u->gso_off_errno));
+	reasons[WGX_R_DP_UDP_GSO_OFF] += u->gso_off;
+	reasons[WGX_R_DP_UDP_RCVBUF_FULL] += (uint64_t)u->rx_overflow[0] + u->rx_overflow[1];
+	reasons[WGX_R_DP_TUN_RING_FULL] += tun_tx_dropped(p->dev->name);
 }
 
 static int op_bind(void *plane, uint16_t port, uint32_t fwmark)
@@ -81,6 +230,7 @@ static const struct wgx_plane_ops socket_ops = {
 	.deliver = op_deliver,
 	.bind = op_bind,
 	.set_fwmark = op_set_fwmark,
+	.stats = op_stats,
 };
 
 struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct wgx_loop *loop,
@@ -99,12 +249,20 @@ struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct 
 	for (int i = 0; i < WGX_SOCKET_BATCH; i++)
 		if (!(p->bufs[i] = malloc(BUF_SIZE)))
 			goto err;
-	ret = wgx_tun_open(dev->name, mtu);
+	p->segs = malloc(SEG_ARENA);
+	if (!p->segs)
+		goto err;
+	p->udp.offload = WGX_UDP_GSO | WGX_UDP_GRO;
+	ret = wgx_tun_open_vnet(dev->name, mtu, &p->tun_offloads);
 	if (ret < 0) {
 		pr_err("%s: cannot create TUN device: %s", dev->name, strerror(-ret));
 		goto err;
 	}
 	p->tun_fd = ret;
+	p->gro_features = (p->tun_offloads & WGX_TUN_TSO ? WGX_GRO_TCP : 0) |
+			  (p->tun_offloads & WGX_TUN_USO ? WGX_GRO_UDP : 0);
+	pr_info("%s: TUN offloads %s", dev->name, p->tun_offloads & WGX_TUN_USO ? "TSO+USO" :
+		p->tun_offloads & WGX_TUN_TSO ? "TSO" : "none");
 	ret = wgx_loop_watch(loop, p->tun_fd, tun_readable, p);
 	if (ret) {
 		pr_err("%s: cannot watch the TUN device: %s", dev->name, strerror(-ret));
@@ -130,5 +288,6 @@ void wgx_socket_plane_destroy(struct wgx_socket_plane *p)
 	wgx_udp_port_uninit(&p->udp);
 	for (int i = 0; i < WGX_SOCKET_BATCH; i++)
 		free(p->bufs[i]);
+	free(p->segs);
 	free(p);
 }

@@ -2,7 +2,11 @@
 /*
  * The socket plane: the protocol core over a TUN device and the UDP sockets
  * (plane/udp_port.h), both read in batches of up to WGX_SOCKET_BATCH from
- * the daemon's event loop. Works on any kernel.
+ * the daemon's event loop. Works on any kernel. Super-packets where the
+ * kernel has the offloads: the TUN (IFF_VNET_HDR, TSO/USO) hands over and
+ * takes back 64 KB segments, cut by lib/gso before sealing and coalesced by
+ * lib/gro after opening; the sockets send with UDP_SEGMENT and receive with
+ * UDP_GRO. The wire is unchanged: tunnel-MTU WireGuard packets only.
  */
 #ifndef WGX_SOCKET_PLANE_H
 #define WGX_SOCKET_PLANE_H

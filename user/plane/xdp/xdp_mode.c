@@ -75,7 +75,7 @@ static void netlink_readable(void *ctx, uint32_t events)
 	if (!wgx_route_monitor_drain(p->nl_fd))
 		return;
 	wgx_xdp_nh_invalidate(p);
-	if (p->path == WGX_XDP_PATH_XSK)
+	if (!p->socket_path)
 		wgx_xdp_follow_tunnel_mtu(p);
 	if (wgx_xdp_follow_nic(p))
 		wgx_xdp_watch_nic(p);
@@ -112,7 +112,7 @@ int wgx_xdp_watch(struct wgx_xdp_plane *p)
 {
 	int ret = 0;
 
-	if (p->path == WGX_XDP_PATH_SOCKET)
+	if (p->socket_path)
 		return p->nl_fd >= 0 ? wgx_loop_watch(p->loop, p->nl_fd, netlink_readable, p) : 0;
 	ret = wgx_loop_watch(p->loop, p->tun.fd, tun_readable, p);
 	if (!ret && p->done_fd >= 0)
@@ -184,13 +184,13 @@ void wgx_xdp_plane_stats(struct wgx_xdp_plane *p, const struct wgx_stats_visitor
 		tx_queues += p->nic[q].tx_packets > 0;
 	}
 	v->str(ctx, "iface", p->nic_name);
-	v->str(ctx, "path", p->path == WGX_XDP_PATH_SOCKET ? "socket" : "xsk");
+	v->str(ctx, "path", p->socket_path ? "socket" : "xsk");
 	v->str(ctx, "path_reason", p->path_why ? p->path_why : "");
 	v->str(ctx, "xdp_mode", p->nic_gone ? "gone" : wgx_xdp_mode_name(p->rx_xdp_mode));
 	v->str(ctx, "tun_xdp_mode", wgx_xdp_mode_name(p->tun_xdp_mode));
-	v->str(ctx, "xsk_mode", p->path == WGX_XDP_PATH_SOCKET ? "none" :
+	v->str(ctx, "xsk_mode", p->socket_path ? "none" :
 				 p->nic_pool.zero_copy ? "zero-copy" : "copy");
-	v->str(ctx, "tun_xsk_mode", p->path == WGX_XDP_PATH_SOCKET ? "none" :
+	v->str(ctx, "tun_xsk_mode", p->socket_path ? "none" :
 				     p->tun_pool.zero_copy ? "zero-copy" : "copy");
 	v->num(ctx, "queues", p->n_nic);
 	v->num(ctx, "workers", p->n_workers);

@@ -12,7 +12,6 @@
 #include "core/send.h"
 #include "lib/udp.h"
 #include "plane/udp_port.h"
-#include "plane/xdp/xdp_mode.h"
 #include "plane/xdp/xdp_link.h"
 #include "plane/xdp/xdp_scale.h"
 #include "plane/xdp/xdp_xsk.h"
@@ -113,7 +112,7 @@ struct wgx_xdp_plane {
 	struct wgx_loop *loop;
 	struct wgx_bpf *bpf;		/* the XDP programs and maps (xdp_loader.h) */
 	struct wgx_udp_port udp;	/* handshakes, cookie replies, data without an XSK path */
-	enum wgx_xdp_path path;		/* SOCKET: classifier and table mirror only (xdp_mode.h) */
+	bool socket_path;		/* classifier and table mirror only (xdp_mode.h) */
 	const char *path_why;		/* why this path: reported in the stats */
 	/* Two UMEMs: the NIC's (zero-copy where its driver can) and the tunnel
 	 * veth's (always copy mode: a UMEM has one mode for all its sockets). */

@@ -178,7 +178,7 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 		return ret;
 	}
 	p->rx_xdp_mode = mode;
-	if (p->path == WGX_XDP_PATH_SOCKET)
+	if (p->socket_path)
 		return 0;
 	if (nq > p->max_nic)
 		nq = p->max_nic;
@@ -224,7 +224,7 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 	int ret;
 
 	p->busy_poll = busy_poll;
-	p->path = WGX_XDP_PATH_XSK;
+	p->socket_path = false;
 	if (!p->path_why)
 		p->path_why = "asked for (--path xsk)";
 	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
@@ -270,7 +270,7 @@ int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay
 	struct wgx_device *dev = p->dev;
 	int ret;
 
-	p->path = WGX_XDP_PATH_SOCKET;
+	p->socket_path = true;
 	p->path_why = why;
 	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
 	if ((ret = attach_nic(p, dev)))
