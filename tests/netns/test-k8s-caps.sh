@@ -5,7 +5,8 @@
 # mode; kilo-sidecar.yaml's wg-xdp: socket mode), run `wg-xdp attach` as uid 0
 # with the bounding set reduced to exactly that list (capsh --drop, as a
 # container runtime does) -> it comes up; with any one of them dropped too ->
-# it fails, and the message should name the missing capability.
+# it fails, and the message should name the missing capability. XDP mode is
+# run with --path xsk (AF_XDP sockets), the path that needs every capability.
 #
 #   wgx-k8s-cPID:  veth0 (up) <-> veth1      wg-xdp attach veth0 --name wgxk8scPID --mode M
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +35,7 @@ attach_with() {
 	drop=$(python3 -c 'import sys; k={"cap_"+c.lower() for c in sys.argv[2].split(",") if c}; print(",".join(c for c in sys.argv[1].split(",") if c not in k))' "$all_caps" "$keep")
 	: >"$LOGDIR/attach.log"
 	ip netns exec $NS capsh --drop="$drop" -- -c \
-		"exec '$WGX' attach veth0 --name $IFN --mode $mode --foreground" >>"$LOGDIR/attach.log" 2>&1 &
+		"exec '$WGX' attach veth0 --name $IFN --mode $mode ${PATH_ARG:-} --foreground" >>"$LOGDIR/attach.log" 2>&1 &
 	pid=$!
 	while [ $n -gt 0 ] && kill -0 $pid 2>/dev/null; do
 		if wg show $IFN >/dev/null 2>&1; then rc=0; break; fi
@@ -72,5 +73,6 @@ run_mode() {	# run_mode MODE FILE CONTAINER
 	done
 }
 run_mode socket kilo-sidecar.yaml wg-xdp
-run_mode xdp daemonset.yaml daemon
+# The AF_XDP path (--path xsk) needs the most; --path auto takes it on NICs with zero-copy.
+PATH_ARG="--path xsk" run_mode xdp daemonset.yaml daemon
 finish
