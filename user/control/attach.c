@@ -181,6 +181,8 @@ static int timers_turn(void *ctx)
 	uint64_t now = wgx_clock_mono_ns(), next, ms;
 
 	wgx_device_expire_timers(s->dev, now);
+	/* Whatever this iteration sealed or opened inline: no key left behind. */
+	wgx_aead_thread_forget();
 	if (now - s->last_gc >= WGX_NS_PER_SEC) {
 		wgx_ratelimiter_gc(&s->dev->ratelimiter, now);
 		s->last_gc = now;

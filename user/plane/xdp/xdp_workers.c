@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "core/aead.h"
 #include "core/data.h"
 #include "core/device.h"
 #include "lib/log.h"
@@ -98,6 +99,8 @@ static void *worker_main(void *arg)
 			n++;
 		}
 		if (n) {
+			/* No session key left in OpenSSL's heap between batches. */
+			wgx_aead_thread_forget();
 			atomic_fetch_add_explicit(&w->jobs, n, memory_order_relaxed);
 			if (write(p->done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 				pr_warn("worker: eventfd: %s", strerror(errno));
