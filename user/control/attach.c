@@ -23,6 +23,7 @@
 #include "core/aead.h"
 #include "core/device.h"
 #include "core/peer.h"
+#include "core/secret.h"
 #include "core/send.h"
 #include "lib/clock.h"
 #include "lib/evloop.h"
@@ -181,8 +182,10 @@ static int timers_turn(void *ctx)
 	uint64_t now = wgx_clock_mono_ns(), next, ms;
 
 	wgx_device_expire_timers(s->dev, now);
-	/* Whatever this iteration sealed or opened inline: no key left behind. */
+	/* Whatever this iteration sealed, opened or derived: no key left behind
+	 * in OpenSSL's heap or in the dead frames below this one. */
 	wgx_aead_thread_forget();
+	wgx_secret_burn_stack();
 	if (now - s->last_gc >= WGX_NS_PER_SEC) {
 		wgx_ratelimiter_gc(&s->dev->ratelimiter, now);
 		s->last_gc = now;

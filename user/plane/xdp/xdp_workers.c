@@ -33,6 +33,7 @@
 #include "lib/log.h"
 #include "core/peer.h"
 #include "core/receive.h"
+#include "core/secret.h"
 #include "plane/xdp/xdp_mode.h"
 #include "plane/xdp/xdp_plane.h"
 
@@ -99,8 +100,10 @@ static void *worker_main(void *arg)
 			n++;
 		}
 		if (n) {
-			/* No session key left in OpenSSL's heap between batches. */
+			/* No session key left in OpenSSL's heap, dead frames or
+			 * vector registers between batches. */
 			wgx_aead_thread_forget();
+			wgx_secret_burn_stack();
 			atomic_fetch_add_explicit(&w->jobs, n, memory_order_relaxed);
 			if (write(p->done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 				pr_warn("worker: eventfd: %s", strerror(errno));
