@@ -186,11 +186,34 @@ def uapi_server():
     return u
 
 
+def receive():
+    # byte 0 picks the case (fuzz_receive.c): 0 mutate B's data message,
+    # 1 raw datagram, 2 mutate B's initiation, 3 A seals, B opens
+    r = {}
+    r["data_intact"] = bytes([0, 0x20]) + b"\0" * 64
+    r["data_flip_tag"] = bytes([0, 0x20]) + b"\0" * 47 + b"\x01"
+    r["data_flip_counter"] = bytes([0, 0x20]) + b"\0" * 8 + b"\x01"
+    r["data_cut"] = bytes([0, 0xf0]) + b"\0" * 16
+    r["raw_keepalive_shape"] = bytes([1, 4, 0, 0, 0]) + b"\0" * 28
+    r["raw_initiation_zero"] = bytes([1, 1, 0, 0, 0]) + b"\0" * 144
+    r["raw_response_zero"] = bytes([1, 2, 0, 0, 0]) + b"\0" * 88
+    r["raw_cookie_zero"] = bytes([1, 3, 0, 0, 0]) + b"\0" * 60
+    for i, k in enumerate(LOW_ORDER):  # an initiation whose ephemeral is a low-order point
+        r[f"raw_initiation_low_order_{i}"] = (bytes([1, 1, 0, 0, 0]) + b"\x01\0\0\0" +
+                                              bytes.fromhex(k) + b"\0" * 108)
+    r["initiation_intact"] = bytes([2])
+    r["initiation_mac2"] = bytes([2]) + b"\0" * 132 + b"\xff" * 16
+    r["initiation_ephemeral"] = bytes([2]) + b"\0" * 8 + b"\x01"
+    r["send_empty"] = bytes([3])
+    r["send_payload"] = bytes([3]) + bytes(range(200))
+    return r
+
+
 def main():
     out = sys.argv[1]
     sets = {"fuzz_uapi_set": uapi_set(), "fuzz_config": config(),
             "fuzz_allowedips": allowedips(), "fuzz_xdp": xdp(),
-            "fuzz_uapi_server": uapi_server()}
+            "fuzz_uapi_server": uapi_server(), "fuzz_receive": receive()}
     for harness, seeds in sets.items():
         d = os.path.join(out, harness)
         os.makedirs(d, exist_ok=True)
