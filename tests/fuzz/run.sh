@@ -6,6 +6,7 @@
 # leak-*, timeout-*) go to $BUILD/fuzz/findings/<harness>/. Prints, and
 # appends to $BUILD/fuzz/results.txt, one line per harness: executions,
 # coverage (cov, ft), corpus size, findings. Exit status 1 if anything found.
+# tests/fuzz/<harness>.dict and <harness>.options (extra flags) are used when present.
 #   FUZZ_SECS=600 make fuzz            FUZZ_JOBS=2: harnesses run two at a time
 set -uo pipefail
 
@@ -24,6 +25,8 @@ run_one() {
 	log=$BUILD/fuzz/logs/$name.log
 	mkdir -p "$corpus" "$findings" "$(dirname "$log")" "$SEEDS/$name"
 	[ -f "$HERE/$name.dict" ] && dict=(-dict="$HERE/$name.dict")
+	# shellcheck disable=SC2207
+	[ -f "$HERE/$name.options" ] && dict+=($(cat "$HERE/$name.options"))
 	nice -n 19 "$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$findings/" "${dict[@]}" "$corpus" "$SEEDS/$name" >"$log" 2>&1
 	local rc=$? execs cov ft found

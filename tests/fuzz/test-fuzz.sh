@@ -32,6 +32,8 @@ for bin in "${bins[@]}"; do
 	fi
 	dict=()
 	[ -f "$HERE/$name.dict" ] && dict=(-dict="$HERE/$name.dict")
+	# shellcheck disable=SC2207
+	[ -f "$HERE/$name.options" ] && dict+=($(cat "$HERE/$name.options"))
 	out=$(mktemp -d /tmp/wgx-fuzz-run.XXXXXX)
 	"$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$out/" "${dict[@]}" "$out" "$SEEDS/$name" >"$out/log" 2>&1
