@@ -236,11 +236,15 @@ static long find_set_end(struct wgx_uapi_client *c)
  */
 static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 {
-	const char *nl = memchr(c->in, '\n', c->in_len);
-	size_t op_len = nl ? (size_t)(nl - c->in) + 1 : c->in_len;
+	const char *nl;
+	size_t op_len;
 	long end;
 	int ret;
 
+	if (!c->in_len)
+		return 0; /* c->in may be NULL: nothing buffered yet, or released */
+	nl = memchr(c->in, '\n', c->in_len);
+	op_len = nl ? (size_t)(nl - c->in) + 1 : c->in_len;
 	if (!nl && op_len < OP_LEN)
 		return 0;
 	if (op_len == OP_LEN && !memcmp(c->in, "get=1\n", OP_LEN)) {

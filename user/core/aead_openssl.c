@@ -9,7 +9,7 @@
  * in OpenSSL's ordinary heap: the data path calls wgx_aead_thread_forget()
  * after every batch (bench_aead's "+forget" line is the cost), so a session
  * key sits there only while a batch is being sealed or opened; our own copy
- * of the key lives in locked memory (core/secret.h).
+ * of the key (struct ossl_dir) is wiped with it.
  */
 #include "core/aead.h"
 
@@ -25,7 +25,6 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "core/secret.h"
 #include "lib/log.h"
 
 /*
@@ -56,7 +55,8 @@ static void ctxs_free(void *p)
 	/* EVP_CIPHER_CTX_free cleanses the key schedule. */
 	EVP_CIPHER_CTX_free(c->enc.ctx);
 	EVP_CIPHER_CTX_free(c->dec.ctx);
-	wgx_secret_free(c, sizeof(*c));
+	sodium_memzero(c, sizeof(*c));
+	free(c);
 }
 
 static void ctxs_global_init(void)
@@ -86,7 +86,7 @@ static struct ossl_ctxs *ctxs_get(void)
 	if (__builtin_expect(c != NULL, 1))
 		return c;
 	pthread_once(&ctxs_once, ctxs_global_init);
-	c = wgx_secret_alloc(sizeof(*c));
+	c = calloc(1, sizeof(*c));
 	if (!c || !chacha)
 		goto fail;
 	c->enc.ctx = ctx_setup(EVP_CIPHER_CTX_new(), 1);
