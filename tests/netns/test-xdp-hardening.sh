@@ -89,21 +89,24 @@ ok $([ "${got:-0}" -ge 195 ] && echo 0 || echo 1) \
 ok $([ $((after - before)) -ge 195 ] && echo 0 || echo 1) \
 	"R counted them rx_not_local_pass ($((after - before)))"
 
-before=$(stat_r rx_unknown_idx)
-send $A 198.18.1.2 50 4 64 >/dev/null
-sleep 0.3
-after=$(stat_r rx_unknown_idx)
-ok $([ $((after - before)) -eq 50 ] && echo 0 || echo 1) \
-	"to R's own address they are still R's: rx_unknown_idx +$((after - before)) of 50"
+# moved REASON DST COUNT TYPE LEN: send, then print how far R's REASON moved
+moved() {
+	local before after
+	before=$(stat_r "$1")
+	send $A "$2" "$3" "$4" "$5" >/dev/null
+	sleep 0.3
+	after=$(stat_r "$1")
+	echo $((after - before))
+}
 
+n=$(moved rx_unknown_idx 198.18.1.2 50 4 64)
+ok $([ "$n" -eq 50 ] && echo 0 || echo 1) \
+	"to R's own address they are still R's: rx_unknown_idx +$n of 50"
 ip -n $R addr add 198.18.1.9/24 dev veth0
 sleep 0.5
-before=$(stat_r rx_unknown_idx)
-send $A 198.18.1.9 50 4 64 >/dev/null
-sleep 0.3
-after=$(stat_r rx_unknown_idx)
-ok $([ $((after - before)) -eq 50 ] && echo 0 || echo 1) \
-	"an address added to R while it runs is R's too: rx_unknown_idx +$((after - before)) of 50"
+n=$(moved rx_unknown_idx 198.18.1.9 50 4 64)
+ok $([ "$n" -eq 50 ] && echo 0 || echo 1) \
+	"an address added to R while it runs is R's too: rx_unknown_idx +$n of 50"
 
 before=$(stat_r rx_hs_ratelimit)
 sent=$(send $A 198.18.1.2 0 1 148 2)
@@ -111,10 +114,7 @@ after=$(stat_r rx_hs_ratelimit)
 ok $([ $((after - before)) -gt 0 ] && echo 0 || echo 1) \
 	"handshake flood ($sent initiations in 2 s): wgx_rx rate-limited $((after - before)) under load"
 sleep 2.5
-before=$(stat_r rx_handshake_pass)
-send $A 198.18.1.2 1 1 148 >/dev/null
-sleep 0.3
-after=$(stat_r rx_handshake_pass)
-ok $([ $((after - before)) -eq 1 ] && echo 0 || echo 1) \
+n=$(moved rx_handshake_pass 198.18.1.2 1 1 148)
+ok $([ "$n" -eq 1 ] && echo 0 || echo 1) \
 	"flood over: the flag is cleared, a lone initiation passes to the daemon"
 finish
