@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Part of `make check`: every libFuzzer harness (build/fuzz/fuzz_*) replays its
-# generated seed corpus and then fuzzes for FUZZ_CHECK_SECS (default 4) seconds,
-# about 25 s for all of them. One TAP line per harness: no crash, leak, UB or
+# generated seed corpus and then fuzzes for FUZZ_CHECK_SECS (default 3) seconds,
+# about 20 s for all of them. One TAP line per harness: no crash, leak, UB or
 # oracle failure. Long runs are `make fuzz` (FUZZ_SECS).
 set -uo pipefail
 
 BUILD=${BUILD:-build}
-SECS=${FUZZ_CHECK_SECS:-4}
+SECS=${FUZZ_CHECK_SECS:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SEEDS=$(mktemp -d /tmp/wgx-fuzz-seeds.XXXXXX)
 trap 'rm -rf "$SEEDS"' EXIT
