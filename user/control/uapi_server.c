@@ -327,7 +327,8 @@ static int grow_in(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t 
 		cap *= 2;
 	if (cap > limit)
 		cap = need > limit ? need : limit;
-	afford = WGX_UAPI_SMALL_REQUEST + (s->max_buffered - s->buffered) + pool_charge(c->in_cap);
+	afford = WGX_UAPI_SMALL_REQUEST + pool_charge(c->in_cap) +
+		 (s->max_buffered > s->buffered ? s->max_buffered - s->buffered : 0);
 	if (cap > afford)
 		cap = afford;
 	if (cap <= c->in_len || cap <= c->in_cap)
