@@ -14,7 +14,8 @@
 #    through R, whose wg-xdp listens on 51820 too: all reach B (before: 100 %
 #    dropped by wgx_rx as rx_unknown_idx), counted rx_not_local_pass on R.
 #    The same datagrams to R's own address are still R's (rx_unknown_idx),
-#    and so are those to an address added to R while it runs (netlink).
+#    and so are those to an address added to R while it runs (netlink),
+#    until it is deleted again.
 # 2. Defect 4: a flood of handshake initiations from A to R (> 1024/s) puts
 #    R's daemon under load; wgx_rx then rate-limits them per source
 #    (rx_hs_ratelimit > 0; before: always 0). When the flood stops the flag
@@ -107,6 +108,11 @@ sleep 0.5
 n=$(moved rx_unknown_idx 198.18.1.9 50 4 64)
 ok $([ "$n" -eq 50 ] && echo 0 || echo 1) \
 	"an address added to R while it runs is R's too: rx_unknown_idx +$n of 50"
+ip -n $R addr del 198.18.1.9/24 dev veth0
+sleep 0.5
+n=$(moved rx_not_local_pass 198.18.1.9 50 4 64)
+ok $([ "$n" -eq 50 ] && echo 0 || echo 1) \
+	"and once deleted no longer: rx_not_local_pass +$n of 50"
 
 before=$(stat_r rx_hs_ratelimit)
 sent=$(send $A 198.18.1.2 0 1 148 2)
