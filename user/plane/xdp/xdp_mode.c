@@ -140,12 +140,19 @@ static int turn(void *ctx)
 	return p->busy_poll ? 0 : min_timeout(tx_busy ? 1 : -1, load_ms);
 }
 
+/* The socket path's turn: wgx_rx still rate-limits handshakes under load. */
+static int classifier_turn(void *ctx)
+{
+	return follow_load(ctx, wgx_clock_mono_ns());
+}
+
 int wgx_xdp_watch(struct wgx_xdp_plane *p)
 {
 	int ret = 0;
 
 	if (p->socket_path)
-		return p->nl_fd >= 0 ? wgx_loop_watch(p->loop, p->nl_fd, netlink_readable, p) : 0;
+		return (p->nl_fd >= 0 ? wgx_loop_watch(p->loop, p->nl_fd, netlink_readable, p) : 0) ?:
+		       wgx_loop_add_turn(p->loop, classifier_turn, p);
 	ret = wgx_loop_watch(p->loop, p->tun.fd, tun_readable, p);
 	if (!ret && p->done_fd >= 0)
 		ret = wgx_loop_watch(p->loop, p->done_fd, done_readable, p);

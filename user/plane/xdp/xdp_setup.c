@@ -287,6 +287,7 @@ int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay
 	if (p->nl_fd < 0)
 		pr_warn("%s: no interface events (%s): %s is not followed if it is re-created",
 			dev->name, strerror(-p->nl_fd), underlay);
+	wgx_xdp_local_sync(p->bpf, &p->bpf_flags);
 	ret = wgx_xdp_watch(p);
 	if (ret)
 		pr_err("%s: cannot watch netlink: %s", dev->name, strerror(-ret));
