@@ -48,7 +48,7 @@ LINT_TESTS  := $(sort $(wildcard tests/lint/test-*.sh))
 
 PROVE := prove --exec '' --verbose --timer
 
-.PHONY: all deps check check-lint check-unit check-bpf check-netns demo bench bench-core profile clean vmtest image
+.PHONY: all deps check check-lint check-unit check-bpf check-netns check-fuzz fuzz demo bench bench-core profile clean vmtest image
 .DEFAULT_GOAL := all
 # Skeletons are intermediate files make would delete, forcing user/ to rebuild every time.
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
@@ -106,8 +106,40 @@ $(BUILD)/.deps-ok: scripts/deps.sh
 	$(Q)bash scripts/deps.sh
 	$(Q)mkdir -p $(@D) && touch $@
 
+# ---- fuzzing: libFuzzer harnesses (clang), the library rebuilt with the same sanitizers ----
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS := $(patsubst %.c,$(BUILD)/fuzz/%.o,$(LIB_SRCS))
+FUZZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) -pthread -MMD -MP -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SECS ?= 60
+
+$(BUILD)/fuzz/user/%.o: user/%.c $(BPF_SKELS) | deps-quiet
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libwgx.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libwgx.a
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz -Itests/unit -Itests/bpf $(FUZZ_CFLAGS) -fsanitize=fuzzer \
+		-o $@ $< $(BUILD)/fuzz/libwgx.a $(LDLIBS)
+
+# `make fuzz`: every harness FUZZ_SECS seconds from a generated seed corpus
+# (findings under build/fuzz/findings/); `make check` runs them briefly.
+fuzz: $(FUZZ_BINS)
+	$(Q)FUZZ_SECS=$(FUZZ_SECS) BUILD=$(BUILD) bash tests/fuzz/run.sh $(FUZZ_BINS)
+
+check-fuzz: $(FUZZ_BINS)
+	$(Q)$(PROVE) tests/fuzz/test-fuzz.sh
+
 # ---- test suites: everything runs through one prove, one closing summary ----
 CHECK_BINS := $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS)
+CHECK_FUZZ := $(if $(FUZZ_BINS),tests/fuzz/test-fuzz.sh)
 
 check-lint:
 	$(Q)$(PROVE) $(LINT_TESTS)
@@ -121,8 +153,8 @@ check-bpf: $(BPFT_BINS) $(BPF_OBJS)
 check-netns: $(BUILD)/wg-xdp
 	$(Q)$(PROVE) $(NETNS_TESTS)
 
-check: deps-quiet $(BUILD)/wg-xdp $(CHECK_BINS) $(BPF_OBJS)
-	$(Q)$(PROVE) $(LINT_TESTS) $(CHECK_BINS) $(NETNS_TESTS)
+check: deps-quiet $(BUILD)/wg-xdp $(CHECK_BINS) $(BPF_OBJS) $(FUZZ_BINS)
+	$(Q)BUILD=$(BUILD) $(PROVE) $(LINT_TESTS) $(CHECK_BINS) $(CHECK_FUZZ) $(NETNS_TESTS)
 
 # Suites inside Debian kernels under QEMU plus the host kernel: vmtest/run.sh.
 vmtest: deps-quiet $(BUILD)/wg-xdp $(UNIT_BINS) $(BPFT_BINS) $(BPF_OBJS)

@@ -78,6 +78,24 @@ struct {
 	__type(value, struct wgx_aip_val);
 } wgx_aips6 SEC(".maps");
 
+/* The underlay device's own IPv4 addresses: with WGX_CFG_LOCAL_ONLY, a
+ * datagram to the listen port whose destination is not here is forwarded
+ * traffic and passes (a router between two other WireGuard peers). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WGX_MAX_LOCAL_ADDRS);
+	__type(key, struct wgx_local4_key);
+	__type(value, struct wgx_local_val);
+} wgx_local4 SEC(".maps");
+
+/* The underlay device's own IPv6 addresses, as wgx_local4. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WGX_MAX_LOCAL_ADDRS);
+	__type(key, struct wgx_local6_key);
+	__type(value, struct wgx_local_val);
+} wgx_local6 SEC(".maps");
+
 /* Underlay NIC rx queue -> AF_XDP socket bound to that queue (wgx_rx). */
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);

@@ -5,7 +5,9 @@
  *   wgx_rx   on the underlay NIC: WireGuard data messages with a known receiver
  *            index go to the queue's AF_XDP socket with the peer id in the
  *            metadata; handshakes go to the daemon's UDP socket; malformed
- *            WireGuard is dropped; everything else passes untouched.
+ *            WireGuard is dropped; everything else passes untouched, including
+ *            datagrams to the listen port of an address that is not ours
+ *            (WGX_CFG_LOCAL_ONLY: forwarded WireGuard).
  *   wgx_tun  on the daemon's end of the tunnel veth: inner packets are routed
  *            by allowed IPs (host hash, then LPM trie) to the veth queue's AF_XDP socket with
  *            the peer id in the metadata; no route is a drop.
@@ -158,6 +160,24 @@ static __always_inline int rx_wireguard(struct xdp_md *ctx, const struct wgx_cfg
 	return action;
 }
 
+/* Is the destination one of the device's own addresses (wgx_local4/6)? */
+static __always_inline int rx_is_local(const struct iphdr *ip4, const struct ipv6hdr *ip6)
+{
+	if (ip4) {
+		struct wgx_local4_key k;
+
+		__builtin_memcpy(k.addr, &ip4->daddr, sizeof(k.addr));
+		return bpf_map_lookup_elem(&wgx_local4, &k) != NULL;
+	}
+	if (ip6) {
+		struct wgx_local6_key k;
+
+		__builtin_memcpy(k.addr, &ip6->daddr, sizeof(k.addr));
+		return bpf_map_lookup_elem(&wgx_local6, &k) != NULL;
+	}
+	return 0;
+}
+
 static __always_inline int rx_classify(struct xdp_md *ctx, __u32 *reason)
 {
 	struct cursor c = { (void *)(long)ctx->data, (void *)(long)ctx->data_end };
@@ -226,6 +246,11 @@ static __always_inline int rx_classify(struct xdp_md *ctx, __u32 *reason)
 	cfg = bpf_map_lookup_elem(&wgx_cfg, &zero);
 	*reason = WGX_R_RX_OTHER_PORT_PASS;
 	if (!cfg || !cfg->listen_port || udp->dest != bpf_htons(cfg->listen_port))
+		return XDP_PASS;
+	/* Our port on someone else's address: a WireGuard tunnel routed through
+	 * this host, which the stack forwards; it was never ours to drop. */
+	*reason = WGX_R_RX_NOT_LOCAL_PASS;
+	if ((cfg->flags & WGX_CFG_LOCAL_ONLY) && !rx_is_local(ip4, ip6))
 		return XDP_PASS;
 
 	/* Ours from here on: anything malformed is dropped, not passed. The UDP

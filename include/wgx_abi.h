@@ -19,6 +19,7 @@
 #define WGX_MAX_PEERS (1U << 20)
 #define WGX_MAX_QUEUES 64
 #define WGX_HS_SOURCES 65536
+#define WGX_MAX_LOCAL_ADDRS 4096
 
 /* wgx_cfg, key 0. Written by the daemon at any time; read once per packet. */
 struct wgx_cfg {
@@ -29,6 +30,10 @@ struct wgx_cfg {
 	__u64 hs_burst_ns;	/* bucket depth in ns (cost * burst) */
 };
 #define WGX_CFG_UNDER_LOAD (1U << 0) /* rate-limit handshakes per source in XDP */
+/* Take only datagrams addressed to one of wgx_local4/6: the rest is another
+ * host's WireGuard passing through (a router), handed to the stack. Set by the
+ * daemon once it has filled the maps; without it every address is ours. */
+#define WGX_CFG_LOCAL_ONLY (1U << 1)
 
 /* wgx_idx: key is the receiver index as the daemon generated it (host order). */
 struct wgx_idx_val {
@@ -72,6 +77,20 @@ struct wgx_host6_key {
 
 struct wgx_aip_val {
 	__u32 peer_id;
+};
+
+/* wgx_local4 / wgx_local6: the underlay device's own addresses (netlink
+ * RTM_NEWADDR/RTM_DELADDR), network byte order. */
+struct wgx_local4_key {
+	__u8 addr[4];
+};
+
+struct wgx_local6_key {
+	__u8 addr[16];
+};
+
+struct wgx_local_val {
+	__u32 ifindex;	/* where the address was seen (for inspection) */
 };
 
 /* wgx_stats: per-CPU value for each enum wgx_reason. */

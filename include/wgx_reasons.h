@@ -36,7 +36,8 @@ enum wgx_reason {
 	WGX_R_RX_BAD_LEN = 15,		 /* length wrong for the message type */
 	WGX_R_RX_UNKNOWN_IDX = 16,	 /* data message, receiver index not in wgx_idx */
 	WGX_R_RX_HS_RATELIMIT = 17,	 /* handshake over the per-source budget (under load) */
-	/* 18..31 free */
+	WGX_R_RX_NOT_LOCAL_PASS = 18,	 /* to the listen port, not to our address: forwarded */
+	/* 19..31 free */
 
 	/* wgx_tun */
 	WGX_R_TUN_XSK = 32,		 /* allowed-IPs hit: XSK, peer id in metadata */
@@ -110,6 +111,7 @@ static inline const char *wgx_reason_name(unsigned int reason)
 		[WGX_R_RX_BAD_LEN] = "rx_bad_len",
 		[WGX_R_RX_UNKNOWN_IDX] = "rx_unknown_idx",
 		[WGX_R_RX_HS_RATELIMIT] = "rx_hs_ratelimit",
+		[WGX_R_RX_NOT_LOCAL_PASS] = "rx_not_local_pass",
 		[WGX_R_TUN_XSK] = "tun_xsk",
 		[WGX_R_TUN_XSK_NOMETA] = "tun_xsk_nometa",
 		[WGX_R_TUN_NO_ROUTE] = "tun_no_route",

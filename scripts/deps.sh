@@ -11,6 +11,7 @@ PKGS=(
 	iproute2 ethtool iputils-ping netcat-openbsd tcpdump nftables
 	wireguard-tools wireguard-go iperf3 socat
 	perl coreutils kmod python3 xxd gnuplot-nox linux-perf
+	libclang-rt-14-dev gdb python3-cryptography
 	qemu-system-x86 busybox-static xz-utils zstd cpio file
 	libjson-c-dev libmicrohttpd-dev libcap2-bin python3-yaml mmdebstrap podman
 )

@@ -261,6 +261,64 @@ static void test_idx_del(void)
 	ok(wgx_bpf_idx_del(bpf, IDX_A) == -ENOENT, "removing it twice is -ENOENT");
 }
 
+static int local_add(int family, const char *addr)
+{
+	struct wgx_local_val v = { .ifindex = 1 };
+	uint8_t key[16];
+	int fd = family == AF_INET ? bpf_map__fd(wgx_bpf_skel(bpf)->maps.wgx_local4)
+				   : bpf_map__fd(wgx_bpf_skel(bpf)->maps.wgx_local6);
+
+	if (inet_pton(family, addr, key) != 1)
+		return -EINVAL;
+	return bpf_map_update_elem(fd, key, &v, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * Issue 17, defect 1: a router between two other WireGuard peers sees their
+ * datagrams to the listen port addressed to someone else. They are not ours:
+ * with WGX_CFG_LOCAL_ONLY set (the daemon fills wgx_local4/6 first) they pass
+ * to the stack for forwarding; without the check they were dropped as
+ * rx_unknown_idx (100 % loss through the router).
+ */
+static void test_forwarded(void)
+{
+	struct fdesc fwd4 = { V4, WG(4, 64), .index = 0x5555aaaa, .dst = "198.18.7.7" };
+	struct fdesc fwd4_hs = { V4, WG(1, 148), .dst = "198.18.7.7" };
+	struct fdesc fwd6 = { .vlans = 1, V6, WG(4, 64), .index = 0x5555aaaa, .dst = "2001:2::77" };
+	struct fdesc fwd_bad = { V4, WG(9, 64), .dst = "198.18.7.7" };
+	struct fdesc mine4 = { V4, DATA(64) }, mine6 = { V6, DATA(64) };
+	struct fdesc mine_unknown = { V6, WG(4, 64), .index = 0x5555aaaa };
+	uint8_t frame[2048];
+	struct flayout lay;
+	size_t len;
+
+	ok(local_add(AF_INET, "198.18.0.2") == 0 && local_add(AF_INET6, "2001:2::2") == 0 &&
+		   wgx_bpf_set_flags(bpf, WGX_CFG_LOCAL_ONLY) == 0,
+	   "local addresses 198.18.0.2 and 2001:2::2 in wgx_local4/6, LOCAL_ONLY set");
+	len = frame_build(&fwd4, frame, &lay);
+	check_frame("forwarded IPv4 data to 198.18.7.7", frame, len, XDP_PASS, WGX_R_RX_NOT_LOCAL_PASS, 0);
+	len = frame_build(&fwd4_hs, frame, &lay);
+	check_frame("forwarded IPv4 initiation", frame, len, XDP_PASS, WGX_R_RX_NOT_LOCAL_PASS, 0);
+	len = frame_build(&fwd6, frame, &lay);
+	check_frame("forwarded IPv6 data, 1 VLAN tag", frame, len, XDP_PASS, WGX_R_RX_NOT_LOCAL_PASS, 0);
+	len = frame_build(&fwd_bad, frame, &lay);
+	check_frame("forwarded garbage is not ours to drop either", frame, len, XDP_PASS,
+		    WGX_R_RX_NOT_LOCAL_PASS, 0);
+	len = frame_build(&mine4, frame, &lay);
+	check_frame("IPv4 data to our address still ours", frame, len, XDP_PASS,
+		    WGX_R_RX_DATA_NO_XSK_PASS, PEER_A);
+	len = frame_build(&mine6, frame, &lay);
+	check_frame("IPv6 data to our address still ours", frame, len, XDP_PASS,
+		    WGX_R_RX_DATA_NO_XSK_PASS, PEER_A);
+	len = frame_build(&mine_unknown, frame, &lay);
+	check_frame("unknown index to our address still dropped", frame, len, XDP_DROP,
+		    WGX_R_RX_UNKNOWN_IDX, 0);
+	ok(wgx_bpf_set_flags(bpf, 0) == 0, "LOCAL_ONLY cleared");
+	len = frame_build(&fwd4, frame, &lay);
+	check_frame("without LOCAL_ONLY every address is ours", frame, len, XDP_DROP,
+		    WGX_R_RX_UNKNOWN_IDX, 0);
+}
+
 int main(void)
 {
 	bpf = open_or_skip("wgx-test-rx", PORT);
@@ -275,6 +333,7 @@ int main(void)
 	test_truncation();
 	test_listen_port();
 	test_ratelimit();
+	test_forwarded();
 	test_idx_del();
 	wgx_bpf_close(bpf);
 	return tap_done();

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control/config.h"
 #include "core/keys.h"
@@ -298,11 +299,67 @@ static void test_errors(void)
 	wgx_uapi_set_free(&s);
 }
 
+/* Issue 17, defect 9: a NUL byte used to end the text early (exit 0, one peer
+ * of two); a directory used to read as "File too large". */
+static void test_file_edges(void)
+{
+	static const char two[] = "[Peer]\nPublicKey=" PUB1_B64 "\n\0\n[Peer]\nPublicKey=" PUB2_B64 "\n";
+	char dir[] = "/tmp/wgx-hd-conf.XXXXXX", path[64], err[256];
+	struct wgx_uapi_set s;
+	FILE *f;
+	int ret;
+
+	ret = wgx_config_parse_n(two, sizeof(two) - 1, false, &s, err, sizeof(err));
+	ok(ret == -EINVAL && !strcmp(err, "line 3: embedded NUL byte"),
+	   "embedded NUL between two peers is an error, not the end of file: %d \"%s\"", ret, err);
+	wgx_uapi_set_free(&s);
+	ret = wgx_config_parse_n(two, 62, false, &s, err, sizeof(err));
+	ok(ret == 0 && s.n_peers == 1, "the same text cut before the NUL parses: %d, %zu peer", ret,
+	   s.n_peers);
+	wgx_uapi_set_free(&s);
+	ret = wgx_config_parse_n("[Peer]\nPublicKey=" PUB1_B64, 17 + 44, false, &s, err, sizeof(err));
+	ok(ret == 0 && s.n_peers == 1, "no trailing newline and no NUL terminator needed: %d", ret);
+	wgx_uapi_set_free(&s);
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	ret = wgx_config_load(dir, false, &s, err, sizeof(err));
+	ok(ret == -EISDIR && !strcmp(err, strerror(EISDIR)), "a directory: %d \"%s\"", ret, err);
+	wgx_uapi_set_free(&s);
+	snprintf(path, sizeof(path), "%s/wg0.conf", dir);
+	f = fopen(path, "w");
+	if (f) {
+		fwrite(two, 1, sizeof(two) - 1, f);
+		fclose(f);
+	}
+	ret = wgx_config_load(path, false, &s, err, sizeof(err));
+	ok(ret == -EINVAL && !strcmp(err, "line 3: embedded NUL byte"),
+	   "a file with an embedded NUL: %d \"%s\"", ret, err);
+	wgx_uapi_set_free(&s);
+	f = fopen(path, "w");
+	if (f) {
+		fwrite(two, 1, 62, f);
+		fputs("[Peer]\nPublicKey=" PUB2_B64 "\n", f);
+		fclose(f);
+	}
+	ret = wgx_config_load(path, false, &s, err, sizeof(err));
+	ok(ret == 0 && s.n_peers == 2, "the file without the NUL: both peers (%d, %zu)", ret, s.n_peers);
+	wgx_uapi_set_free(&s);
+	unlink(path);
+	ret = wgx_config_load(path, false, &s, err, sizeof(err));
+	ok(ret == -ENOENT, "a missing file: %d \"%s\"", ret, err);
+	wgx_uapi_set_free(&s);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_keys();
 	test_full();
 	test_wg_quick();
 	test_errors();
+	test_file_edges();
 	return tap_done();
 }

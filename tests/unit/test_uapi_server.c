@@ -359,30 +359,163 @@ static void test_slow_client(struct wgx_uapi_server *s, struct fake *f)
 	pump(s, 5);
 }
 
+/*
+ * Issue 17, defect 6: 16 connections were served and a 17th closed the
+ * oldest, so 200 concurrent `get`s left 184 unanswered (wireguard-go: 200).
+ * Now all 200 are answered; past max_clients they wait, none is dropped.
+ */
+#define MANY 200
 static void test_many_clients(struct wgx_uapi_server *s)
 {
-	int fds[WGX_UAPI_MAX_CLIENTS + 2];
-	char c;
-	struct buf b;
-	int n = WGX_UAPI_MAX_CLIENTS + 2;
+	int fds[MANY], answered = 0, closed_early = 0;
+	struct buf b[MANY];
+	uint64_t deadline;
 
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < MANY; i++) {
+		fds[i] = client(path);
+		memset(&b[i], 0, sizeof(b[i]));
+		if (i % 16 == 0)
+			pump(s, 0);
+	}
+	for (int i = 0; i < MANY; i++)
+		if (fds[i] < 0 || send(fds[i], "get=1\n\n", 7, MSG_NOSIGNAL) != 7)
+			closed_early++;
+	deadline = now_ms() + 10000;
+	while (now_ms() < deadline && answered + closed_early < MANY) {
+		pump(s, 1);
+		for (int i = 0; i < MANY; i++) {
+			char tmp[4096];
+			ssize_t r;
+
+			if (b[i].closed || fds[i] < 0)
+				continue;
+			r = recv(fds[i], tmp, sizeof(tmp), MSG_DONTWAIT);
+			if (r == 0) {
+				b[i].closed = true;
+				closed_early++;
+			} else if (r > 0) {
+				b[i].len += (size_t)r;
+				if (b[i].len >= 9 && !memcmp(tmp + r - 9, "errno=0\n\n", 9)) {
+					b[i].closed = true;
+					answered++;
+				}
+			}
+		}
+	}
+	ok(answered == MANY && closed_early == 0,
+	   "%d concurrent connections, each sent get: %d answered, %d closed unanswered", MANY,
+	   answered, closed_early);
+	ok(s->n_clients == MANY, "all %d connections still open (%u)", MANY, s->n_clients);
+	for (int i = 0; i < MANY; i++)
+		close(fds[i]);
+	for (int i = 0; i < 50 && s->n_clients; i++)
+		pump(s, 5);
+	ok(s->n_clients == 0, "closed connections reaped (%u left)", s->n_clients);
+
+	/* Past max_clients a connection waits in the backlog, then is served. */
+	s->max_clients = 4;
+	for (int i = 0; i < 6; i++) {
 		fds[i] = client(path);
 		pump(s, 2);
 	}
 	pump(s, 5);
-	ok(s->n_clients == WGX_UAPI_MAX_CLIENTS, "at most %d connections kept (%u)",
-	   WGX_UAPI_MAX_CLIENTS, s->n_clients);
-	ok(recv(fds[0], &c, 1, 0) == 0 && recv(fds[1], &c, 1, 0) == 0,
-	   "the two oldest idle connections were closed");
-	transact(s, fds[n - 1], "set=1\n\n", 7, 0, 1, &b);
-	ok(answer_is(&b, "errno=0\n\n"), "the newest connection is served");
-	free(b.p);
-	for (int i = 0; i < n; i++)
+	ok(s->n_clients == 4, "with max_clients 4, 4 connections accepted of 6 (%u)", s->n_clients);
+	transact(s, fds[0], "set=1\n\n", 7, 0, 1, &b[0]);
+	ok(answer_is(&b[0], "errno=0\n\n"), "the oldest is still served, not closed for a newer one");
+	free(b[0].p);
+	close(fds[0]);
+	close(fds[1]);
+	pump(s, 5);
+	transact(s, fds[5], "get=1\n\n", 7, 0, 1, &b[5]);
+	ok(count_answers(&b[5]) == 1, "two close: the 6th, waiting in the backlog, is served");
+	free(b[5].p);
+	for (int i = 2; i < 6; i++)
 		close(fds[i]);
 	pump(s, 5);
 	pump(s, 5);
-	ok(s->n_clients == 0, "closed connections reaped");
+	s->max_clients = WGX_UAPI_MAX_CLIENTS;
+	ok(s->n_clients == 0, "and reaped");
+}
+
+/*
+ * Issue 17, defect 6: 16 clients each pushing an unterminated 64 MiB request
+ * grew the daemon to 1.1 GB. Requests above WGX_UAPI_SMALL_REQUEST share one
+ * pool: a client that needs more than is left waits, and small requests from
+ * other clients are served meanwhile. Scaled down: pool 1 MiB, 8 clients
+ * pushing 768 KiB each.
+ */
+static void test_memory_bound(struct wgx_uapi_server *s, struct fake *f)
+{
+	enum { N = 8, EACH = 768 << 10 };
+	char *req = malloc(EACH);
+	size_t sent[N] = { 0 }, peak = 0;
+	int fds[N], quick, sets = f->sets;
+	struct buf b;
+
+	s->max_buffered = 1 << 20;
+	memcpy(req, "set=1\n", 6);
+	for (size_t i = 6; i + 14 <= EACH; i += 14)
+		memcpy(req + i, "listen_port=1\n", 14);
+	for (int i = 0; i < N; i++)
+		fds[i] = client(path);
+	for (int round = 0; round < 400; round++) {
+		for (int i = 0; i < N; i++) {
+			ssize_t w = EACH - 16 > sent[i]
+					    ? send(fds[i], req + sent[i], EACH - 16 - sent[i],
+						   MSG_NOSIGNAL | MSG_DONTWAIT)
+					    : 0;
+
+			if (w > 0)
+				sent[i] += (size_t)w;
+		}
+		pump(s, 1);
+		if (s->buffered > peak)
+			peak = s->buffered;
+	}
+	ok(peak <= s->max_buffered && s->paused > 0,
+	   "8 unterminated 768 KiB requests: pool use peaked at %zu of %zu bytes, %u clients waiting",
+	   peak, s->max_buffered, s->paused);
+	quick = client(path);
+	transact(s, quick, "get=1\n\n", 7, 0, 1, &b);
+	ok(count_answers(&b) == 1, "a small get from another client is answered meanwhile");
+	free(b.p);
+	close(quick);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	for (int i = 0; i < 50 && s->n_clients; i++)
+		pump(s, 5);
+	ok(s->buffered == 0 && s->paused == 0 && f->sets == sets,
+	   "all gone: pool empty (%zu), none waiting, nothing applied", s->buffered);
+	s->max_buffered = WGX_UAPI_MAX_BUFFERED;
+	free(req);
+}
+
+/* Issue 17, defect 9: wireguard-go answers a set ended by EOF instead of the
+ * blank line (its line scanner stops at EOF); we closed without a word. */
+static void test_set_at_eof(struct wgx_uapi_server *s, struct fake *f)
+{
+	static const char *const reqs[] = { "set=1\nlisten_port=4711\n", "set=1\nlisten_port=4711" };
+	struct buf b;
+
+	for (int i = 0; i < 2; i++) {
+		int fd = client(path), sets = f->sets;
+
+		send(fd, reqs[i], strlen(reqs[i]), MSG_NOSIGNAL);
+		shutdown(fd, SHUT_WR);
+		f->last_port = 0;
+		transact(s, fd, "", 0, 0, 1, &b);
+		ok(answer_is(&b, "errno=0\n\n") && f->sets == sets + 1 && f->last_port == 4711,
+		   "set %s then EOF: applied and answered errno=0",
+		   i ? "with an unterminated last line" : "without the blank line");
+		if (!answer_is(&b, "errno=0\n\n"))
+			diag("  answer \"%.*s\", %d sets, port %u", (int)b.len, b.p ? b.p : "",
+			     f->sets - sets, f->last_port);
+		free(b.p);
+		transact(s, fd, "", 0, 0, 1, &b);
+		ok(b.closed, "then the connection is closed");
+		free(b.p);
+		close(fd);
+	}
 }
 
 static void test_stale_and_close(struct fake *f)
@@ -443,6 +576,8 @@ int main(void)
 	test_limits(&s, &f);
 	test_slow_client(&s, &f);
 	test_many_clients(&s);
+	test_memory_bound(&s, &f);
+	test_set_at_eof(&s, &f);
 	wgx_uapi_server_close(&s);
 	ok(access(path, F_OK) < 0, "close unlinks %s", path);
 	test_stale_and_close(&f);

@@ -33,7 +33,7 @@ static const char usage[] =
 	"               sleeping\n"
 	"               [--realtime]   run the data plane at SCHED_FIFO 1, ahead of\n"
 	"               applications: lower latency on busy CPUs, less batching\n"
-	"               [--foreground] [--verbose]\n"
+	"               [--foreground] [--verbose] [--allow-core-dumps]\n"
 	"                      create WireGuard interface NAME (default wg0) on underlay IFACE;\n"
 	"                      (mode xdp by default); configure it with `wg` or --config\n"
 	"                      (wg setconf format)\n"
@@ -64,13 +64,14 @@ static int cmd_attach(int argc, char **argv)
 		{ "realtime", no_argument, NULL, 'R' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "allow-core-dumps", no_argument, NULL, 'D' },
 		{ 0 },
 	};
 	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .path = WGX_PATH_AUTO,
 				      .mtu = WGX_DEFAULT_MTU, .workers = -1 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:c:m:p:M:w:bRfv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:c:m:p:M:w:bRfvD", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o.name = optarg;
@@ -117,6 +118,9 @@ static int cmd_attach(int argc, char **argv)
 			break;
 		case 'v':
 			wgx_log_level = WGX_LOG_DEBUG;
+			break;
+		case 'D':
+			o.allow_core_dumps = true;
 			break;
 		default:
 			goto bad;

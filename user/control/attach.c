@@ -3,11 +3,11 @@
 
 #include <errno.h>
 #include <sched.h>
-#include <sodium.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -23,6 +23,7 @@
 #include "core/aead.h"
 #include "core/device.h"
 #include "core/peer.h"
+#include "core/secret.h"
 #include "core/send.h"
 #include "lib/clock.h"
 #include "lib/evloop.h"
@@ -30,8 +31,6 @@
 #include "plane/socket/socket_plane.h"
 #include "plane/xdp/xdp_mode.h"
 #include "plane/xdp/xdp_xsk.h"
-
-#define CONFIG_MAX (64u << 20)
 
 static int uapi_get(void *ctx, struct wgx_uapi_device_view *view)
 {
@@ -65,39 +64,12 @@ static const struct wgx_uapi_ops uapi_ops = {
 	.removed = uapi_removed,
 };
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t len;
-
-	if (!f)
-		return NULL;
-	buf = malloc(CONFIG_MAX + 1);
-	len = buf ? fread(buf, 1, CONFIG_MAX, f) : 0;
-	if (buf && (ferror(f) || len == CONFIG_MAX)) {
-		free(buf);
-		buf = NULL;
-		errno = EFBIG;
-	}
-	fclose(f);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
+/* The file's text lives in locked memory only while it is parsed (config.h). */
 static int load_config(const char *path, struct wgx_uapi_set *set)
 {
-	char err[256] = "", *text = read_file(path);
-	int ret;
+	char err[256] = "";
+	int ret = wgx_config_load(path, false, set, err, sizeof(err));
 
-	if (!text) {
-		pr_err("%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	ret = wgx_config_parse(text, false, set, err, sizeof(err));
-	sodium_memzero(text, strlen(text));
-	free(text);
 	if (ret)
 		pr_err("%s: %s", path, err[0] ? err : strerror(-ret));
 	return ret;
@@ -210,6 +182,10 @@ static int timers_turn(void *ctx)
 	uint64_t now = wgx_clock_mono_ns(), next, ms;
 
 	wgx_device_expire_timers(s->dev, now);
+	/* Whatever this iteration sealed, opened or derived: no key left behind
+	 * in OpenSSL's heap or in the dead frames below this one. */
+	wgx_aead_thread_forget();
+	wgx_secret_burn_stack();
 	if (now - s->last_gc >= WGX_NS_PER_SEC) {
 		wgx_ratelimiter_gc(&s->dev->ratelimiter, now);
 		s->last_gc = now;
@@ -308,7 +284,8 @@ static int register_control(struct session *s)
 	       wgx_loop_add_turn(l, timers_turn, s);
 }
 
-static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *config)
+/* config is applied, then wiped and freed: its keys live on only in the device. */
+static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config)
 {
 	struct session s = { .o = o, .ctl = { .fd = -1 }, .sigfd = -1 };
 	int ret;
@@ -331,6 +308,7 @@ static int serve(const struct wgx_attach_opts *o, const struct wgx_uapi_set *con
 		goto out;
 	now = wgx_clock_mono_ns();
 	ret = wgx_device_apply(s.dev, config, now);
+	wgx_uapi_set_free(config);
 	if (!ret)
 		ret = wgx_device_bind(s.dev);
 	if (ret) {
@@ -406,6 +384,9 @@ int wgx_attach(const struct wgx_attach_opts *o)
 		       o->name);
 		return -EEXIST;
 	}
+	/* Keys in memory: no core dump, no ptrace by the same uid, unless asked. */
+	if (!o->allow_core_dumps && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		pr_warn("cannot disable core dumps: %s", strerror(errno));
 	wgx_attach_cleanup_stale(o->name);
 	if (o->mode == WGX_MODE_XDP)
 		wgx_xdp_cleanup_stale(o->name, o->underlay);

@@ -20,6 +20,7 @@ struct wgx_attach_opts {
 	bool busy_poll;		/* XDP mode: poll the rings without sleeping */
 	bool realtime;		/* control thread at SCHED_FIFO 1 (rtprio.h) */
 	bool foreground;
+	bool allow_core_dumps;	/* else PR_SET_DUMPABLE 0: no core, no same-uid ptrace */
 };
 
 /* Runs the daemon; returns when it stops (0) or failed to start (-errno, reported). */

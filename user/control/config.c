@@ -5,14 +5,17 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/keys.h"
+#include "core/secret.h"
 
 struct cfg_ctx {
 	struct wgx_uapi_set *set;
@@ -342,9 +345,10 @@ static int process_line(struct cfg_ctx *c, char *line)
 	return unrecognized(c, line, " (outside a section)");
 }
 
-int wgx_config_parse(const char *text, bool allow_wg_quick_keys, struct wgx_uapi_set *out,
-		     char *err, size_t errlen)
+int wgx_config_parse_n(const char *text, size_t text_len, bool allow_wg_quick_keys,
+		       struct wgx_uapi_set *out, char *err, size_t errlen)
 {
+	const char *text_end = text + text_len;
 	struct cfg_ctx c = { .set = out, .allow_wg_quick = allow_wg_quick_keys, .err = err,
 			     .errlen = errlen };
 	size_t cap = 0;
@@ -357,19 +361,24 @@ int wgx_config_parse(const char *text, bool allow_wg_quick_keys, struct wgx_uapi
 	if (errlen)
 		err[0] = '\0';
 
-	while (*text) {
-		size_t raw = strcspn(text, "\n"), len = 0;
+	while (text < text_end) {
+		const char *eol = memchr(text, '\n', (size_t)(text_end - text));
+		size_t raw = eol ? (size_t)(eol - text) : (size_t)(text_end - text), len = 0;
 		const char *comment = memchr(text, '#', raw);
 		size_t keep = comment ? (size_t)(comment - text) : raw;
 
 		c.line++;
+		/* wg's fgets-based reader would stop or split here; refusing is
+		 * the only answer that cannot silently drop half a file. */
+		if (memchr(text, '\0', raw)) {
+			ret = fail(&c, c.line, "embedded NUL byte");
+			break;
+		}
 		if (keep + 1 > cap) {
 			/* Lines may hold keys: wipe before growing. */
-			if (line)
-				sodium_memzero(line, cap);
-			free(line);
+			wgx_secret_free(line, cap);
 			cap = keep + 1;
-			line = malloc(cap);
+			line = wgx_secret_alloc(cap);
 			if (!line) {
 				ret = -ENOMEM;
 				break;
@@ -379,7 +388,7 @@ int wgx_config_parse(const char *text, bool allow_wg_quick_keys, struct wgx_uapi
 			if (!is_space(text[i]))
 				line[len++] = text[i];
 		line[len] = '\0';
-		text += raw + (text[raw] == '\n');
+		text += raw + (eol != NULL);
 		if (len) {
 			ret = process_line(&c, line);
 			if (ret)
@@ -388,14 +397,91 @@ int wgx_config_parse(const char *text, bool allow_wg_quick_keys, struct wgx_uapi
 	}
 	if (!ret)
 		ret = end_section(&c);
-	if (line) {
-		sodium_memzero(line, cap);
-		free(line);
-	}
+	wgx_secret_free(line, cap);
 	if (ret == -E2BIG)
 		fail(&c, c.line, "too many peers or allowed IPs (limits %u and %u)",
 		     WGX_UAPI_MAX_PEERS, WGX_UAPI_MAX_ALLOWED_IPS);
 	else if (ret == -ENOMEM)
 		fail(&c, c.line, "out of memory");
+	return ret;
+}
+
+int wgx_config_parse(const char *text, bool allow_wg_quick_keys, struct wgx_uapi_set *out,
+		     char *err, size_t errlen)
+{
+	return wgx_config_parse_n(text, strlen(text), allow_wg_quick_keys, out, err, errlen);
+}
+
+static int load_fail(char *err, size_t errlen, int ret, const char *what)
+{
+	if (errlen)
+		snprintf(err, errlen, "%s", what ? what : strerror(-ret));
+	return ret;
+}
+
+int wgx_config_load(const char *path, bool allow_wg_quick_keys, struct wgx_uapi_set *out,
+		    char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), ret;
+	size_t len = 0, cap;
+	struct stat st;
+	char *text;
+
+	memset(out, 0, sizeof(*out));
+	if (fd < 0)
+		return load_fail(err, errlen, -errno, NULL);
+	if (fstat(fd, &st)) {
+		ret = load_fail(err, errlen, -errno, NULL);
+		goto out_close;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = load_fail(err, errlen, -EISDIR, NULL);
+		goto out_close;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > WGX_CONFIG_MAX) {
+		ret = load_fail(err, errlen, -EFBIG, "larger than the 64 MiB a configuration may have");
+		goto out_close;
+	}
+	/* Regular files: their size; pipes and the like grow up to the bound. */
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 64 << 10;
+	text = wgx_secret_alloc(cap);
+	if (!text) {
+		ret = load_fail(err, errlen, -ENOMEM, NULL);
+		goto out_close;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			size_t ncap = cap * 2 > WGX_CONFIG_MAX + 1 ? WGX_CONFIG_MAX + 1 : cap * 2;
+			char *bigger = ncap > cap ? wgx_secret_alloc(ncap) : NULL;
+
+			if (!bigger) {
+				ret = load_fail(err, errlen, ncap > cap ? -ENOMEM : -EFBIG,
+						ncap > cap ? NULL
+							   : "larger than the 64 MiB a configuration may have");
+				goto out_free;
+			}
+			memcpy(bigger, text, len);
+			wgx_secret_free(text, cap);
+			text = bigger;
+			cap = ncap;
+		}
+		n = read(fd, text + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = load_fail(err, errlen, -errno, NULL);
+			goto out_free;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	ret = wgx_config_parse_n(text, len, allow_wg_quick_keys, out, err, errlen);
+out_free:
+	wgx_secret_free(text, cap);
+out_close:
+	close(fd);
 	return ret;
 }

@@ -33,4 +33,26 @@
 int wgx_config_parse(const char *text, bool allow_wg_quick_keys, struct wgx_uapi_set *out,
 		     char *err, size_t errlen);
 
+/*
+ * The same for text_len bytes that need no terminating NUL. A NUL byte inside
+ * them is an error ("line N: embedded NUL byte"), never an early end of file:
+ * `wg setconf` would silently lose everything after it. The line buffer the
+ * parser works in is locked secret memory (core/secret.h), wiped after use.
+ */
+int wgx_config_parse_n(const char *text, size_t text_len, bool allow_wg_quick_keys,
+		       struct wgx_uapi_set *out, char *err, size_t errlen);
+
+/* Bound on a configuration file (a full 2^20 allowed IPs fit). */
+#define WGX_CONFIG_MAX (64U << 20)
+
+/*
+ * Read the file at path and parse it as wgx_config_parse_n(). The text is
+ * read into locked memory and wiped before return, so the keys it holds never
+ * sit in ordinary heap. Errors are explained in err as for the parser, or
+ * with the errno's text: -EISDIR for a directory, -EFBIG past WGX_CONFIG_MAX,
+ * -ENOENT/-EACCES/... from open(). *out is always initialised.
+ */
+int wgx_config_load(const char *path, bool allow_wg_quick_keys, struct wgx_uapi_set *out,
+		    char *err, size_t errlen);
+
 #endif

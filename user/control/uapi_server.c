@@ -19,6 +19,7 @@
 
 #define READ_BUDGET (256U << 10) /* bytes read per client per handle() call */
 #define EVENTS_PER_CALL 32
+#define ACCEPTS_PER_CALL 64
 #define OP_LEN 6 /* "get=1\n", "set=1\n" */
 #define BIG_SET (1u << 20)
 
@@ -34,8 +35,52 @@ struct wgx_uapi_client {
 	char *out;   /* the one pending answer: requests wait until it is sent */
 	size_t out_len, out_off;
 	bool eof, closing, dead;
+	bool paused; /* waiting for room in the shared request pool */
 	uint32_t interest;
 };
+
+static void set_interest(struct wgx_uapi_server *s, struct wgx_uapi_client *c, uint32_t ev);
+static int grow_in(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t need);
+
+/* Pool bytes a client's input capacity draws: whatever is above SMALL. */
+static size_t pool_charge(size_t cap)
+{
+	return cap > WGX_UAPI_SMALL_REQUEST ? cap - WGX_UAPI_SMALL_REQUEST : 0;
+}
+
+static void listener_arm(struct wgx_uapi_server *s, bool on)
+{
+	struct epoll_event e = { .events = on ? EPOLLIN : 0, .data.ptr = &listener_tag };
+
+	if (s->accepting != on && epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->listen_fd, &e) == 0)
+		s->accepting = on;
+}
+
+/* Pool room came back: let every paused client try again. */
+static void resume_paused(struct wgx_uapi_server *s)
+{
+	for (struct wgx_uapi_client *c = s->clients; c && s->paused; c = c->next) {
+		if (!c->paused)
+			continue;
+		c->paused = false;
+		s->paused--;
+		set_interest(s, c, EPOLLIN);
+	}
+}
+
+/* Wipe and free the input buffer, giving its pool share back. */
+static void release_in(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
+{
+	if (!c->in)
+		return;
+	sodium_memzero(c->in, c->in_cap);
+	free(c->in);
+	s->buffered -= pool_charge(c->in_cap);
+	c->in = NULL;
+	c->in_len = c->in_cap = 0;
+	if (s->paused)
+		resume_paused(s);
+}
 
 static void client_unlink(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 {
@@ -48,7 +93,8 @@ static void client_unlink(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 	s->n_clients--;
 }
 
-/* Closes now; the memory goes at the end of handle(), events may still name it. */
+/* Closes now and frees the request buffer; the client itself goes at the end
+ * of handle(), events may still name it. A waiting connection gets its turn. */
 static void client_close(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 {
 	if (c->dead)
@@ -56,16 +102,18 @@ static void client_close(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 	client_unlink(s, c);
 	close(c->fd);
 	c->dead = true;
+	if (c->paused) {
+		c->paused = false;
+		s->paused--;
+	}
+	release_in(s, c);
 	c->next = s->dead;
 	s->dead = c;
+	listener_arm(s, true);
 }
 
 static void client_free(struct wgx_uapi_client *c)
 {
-	if (c->in) {
-		sodium_memzero(c->in, c->in_cap);
-		free(c->in);
-	}
 	wgx_uapi_buf_free(c->out, c->out_len);
 	free(c);
 }
@@ -111,13 +159,16 @@ static int respond_errno(struct wgx_uapi_client *c, int err)
 	return respond(c, buf, (size_t)n);
 }
 
-/* Drop the first n bytes of the input buffer, wiping what they held. */
-static void consume(struct wgx_uapi_client *c, size_t n)
+/* Drop the first n bytes of the input buffer, wiping what they held; a big
+ * buffer that now holds little goes back to the pool. */
+static void consume(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t n)
 {
 	memmove(c->in, c->in + n, c->in_len - n);
 	sodium_memzero(c->in + c->in_len - n, n);
 	c->in_len -= n;
 	c->scan = 0;
+	if (c->in_len == 0 && c->in_cap > WGX_UAPI_SMALL_REQUEST)
+		release_in(s, c);
 }
 
 static int do_get(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
@@ -178,17 +229,22 @@ static long find_set_end(struct wgx_uapi_client *c)
 }
 
 /*
- * Answer the first complete request in the buffer. Returns 1 if it produced
- * an answer or ended the connection, 0 if more data is needed, -errno on
+ * Answer the first complete request in the buffer; after end of input, a set
+ * whose blank line never came is complete too. Returns 1 if it produced an
+ * answer or ended the connection, 0 if more data is needed, -errno on
  * allocation failure.
  */
 static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 {
-	const char *nl = memchr(c->in, '\n', c->in_len);
-	size_t op_len = nl ? (size_t)(nl - c->in) + 1 : c->in_len;
+	const char *nl;
+	size_t op_len;
 	long end;
 	int ret;
 
+	if (!c->in_len)
+		return 0; /* c->in may be NULL: nothing buffered yet, or released */
+	nl = memchr(c->in, '\n', c->in_len);
+	op_len = nl ? (size_t)(nl - c->in) + 1 : c->in_len;
 	if (!nl && op_len < OP_LEN)
 		return 0;
 	if (op_len == OP_LEN && !memcmp(c->in, "get=1\n", OP_LEN)) {
@@ -196,7 +252,7 @@ static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 			return 0;
 		/* wireguard-go reads one more byte and insists it is '\n'. */
 		ret = c->in[OP_LEN] == '\n' ? do_get(s, c) : respond_errno(c, -EINVAL);
-		consume(c, OP_LEN + 1);
+		consume(s, c, OP_LEN + 1);
 		return ret ? ret : 1;
 	}
 	if (op_len == OP_LEN && !memcmp(c->in, "set=1\n", OP_LEN)) {
@@ -205,14 +261,30 @@ static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 			c->closing = true;
 			return respond_errno(c, (int)end) ? -ENOMEM : 1;
 		}
-		if (end == 0) {
-			if (c->in_len <= s->max_request)
-				return 0;
+		if (end == 0 && c->in_len > s->max_request) {
 			c->closing = true;
 			return respond_errno(c, -EMSGSIZE) ? -ENOMEM : 1;
 		}
+		if (end == 0 && !c->eof)
+			return 0;
+		if (end == 0) {
+			/* End of input ends the set, as for wireguard-go's line
+			 * scanner, which also takes a last line without its '\n'. */
+			ret = c->in[c->in_len - 1] == '\n' || c->in_cap > c->in_len
+				      ? 0
+				      : grow_in(s, c, c->in_len + 1);
+			if (ret) {
+				c->closing = true;
+				return respond_errno(c, -ENOMEM) ? -ENOMEM : 1;
+			}
+			if (c->in[c->in_len - 1] != '\n')
+				c->in[c->in_len++] = '\n';
+			ret = do_set(s, c, c->in_len - OP_LEN);
+			consume(s, c, c->in_len);
+			return ret ? ret : 1;
+		}
 		ret = do_set(s, c, (size_t)end - OP_LEN);
-		consume(c, (size_t)end + 1);
+		consume(s, c, (size_t)end + 1);
 		return ret ? ret : 1;
 	}
 	/* Unknown operation: wireguard-go hangs up without an answer. */
@@ -240,13 +312,27 @@ static int flush(struct wgx_uapi_client *c)
 	return 0;
 }
 
-static int grow_in(struct wgx_uapi_client *c, size_t need)
+/*
+ * Make room toward need bytes: doubling, but never past what one request may
+ * hold (max_request + 1, the byte that tells it is too long), nor past what
+ * the shared pool has left. Returns 0 with at least one more byte of room
+ * (maybe less than need), -EAGAIN when the pool has none, or -ENOMEM.
+ */
+static int grow_in(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t need)
 {
-	size_t cap = c->in_cap ? c->in_cap : 4096;
+	size_t cap = c->in_cap ? c->in_cap : 4096, limit = s->max_request + 1, afford;
 	char *n;
 
 	while (cap < need)
 		cap *= 2;
+	if (cap > limit)
+		cap = need > limit ? need : limit;
+	afford = WGX_UAPI_SMALL_REQUEST + pool_charge(c->in_cap) +
+		 (s->max_buffered > s->buffered ? s->max_buffered - s->buffered : 0);
+	if (cap > afford)
+		cap = afford;
+	if (cap <= c->in_len || cap <= c->in_cap)
+		return -EAGAIN;
 	/* Not realloc: the old buffer may hold keys and must be wiped. */
 	n = malloc(cap);
 	if (!n)
@@ -256,24 +342,37 @@ static int grow_in(struct wgx_uapi_client *c, size_t need)
 		sodium_memzero(c->in, c->in_cap);
 		free(c->in);
 	}
+	s->buffered += pool_charge(cap) - pool_charge(c->in_cap);
 	c->in = n;
 	c->in_cap = cap;
 	return 0;
 }
 
-/* Read up to the budget, never past max_request + 1 buffered bytes. */
+/* Read up to the budget, never past max_request + 1 buffered bytes; with
+ * the pool full, read into what room is left, then pause the client. */
 static int read_some(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 {
 	size_t budget = READ_BUDGET;
 
-	while (budget && !c->eof && c->in_len <= s->max_request) {
+	while (budget && !c->eof && !c->paused && c->in_len <= s->max_request) {
 		size_t want = s->max_request + 1 - c->in_len;
 		ssize_t n;
+		int ret;
 
 		if (want > budget)
 			want = budget;
-		if (c->in_cap - c->in_len < want && grow_in(c, c->in_len + want))
-			return -ENOMEM;
+		if (c->in_cap - c->in_len < want) {
+			ret = grow_in(s, c, c->in_len + want);
+			if (ret == -EAGAIN && c->in_cap == c->in_len) {
+				c->paused = true;
+				s->paused++;
+				return 0;
+			}
+			if (ret && ret != -EAGAIN)
+				return ret;
+			if (want > c->in_cap - c->in_len)
+				want = c->in_cap - c->in_len;
+		}
 		n = recv(c->fd, c->in + c->in_len, want, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -311,7 +410,7 @@ static void client_run(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		if (ret == 0) {
 			if (c->eof)
 				break;
-			set_interest(s, c, EPOLLIN);
+			set_interest(s, c, c->paused ? 0 : EPOLLIN);
 			return;
 		}
 	}
@@ -322,7 +421,8 @@ static void client_event(struct wgx_uapi_server *s, struct wgx_uapi_client *c, u
 {
 	if (c->dead)
 		return;
-	if (ev & EPOLLERR) {
+	/* Hung up while paused: nobody is left to read an answer. */
+	if ((ev & EPOLLERR) || (c->paused && (ev & EPOLLHUP))) {
 		client_close(s, c);
 		return;
 	}
@@ -333,21 +433,33 @@ static void client_event(struct wgx_uapi_server *s, struct wgx_uapi_client *c, u
 	client_run(s, c);
 }
 
+/*
+ * Accept what the listener has, up to max_clients. At the limit, or out of
+ * fds, the listener is disarmed and the rest wait in the backlog until a
+ * connection closes (client_close re-arms it): no connection is dropped.
+ */
 static void accept_clients(struct wgx_uapi_server *s)
 {
-	for (int i = 0; i < WGX_UAPI_MAX_CLIENTS; i++) {
+	for (int i = 0; i < ACCEPTS_PER_CALL; i++) {
 		struct epoll_event e = { .events = EPOLLIN };
 		struct wgx_uapi_client *c, *last;
-		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd;
 
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				pr_warn("uapi: accept: %s", strerror(errno));
+		if (s->n_clients >= s->max_clients) {
+			listener_arm(s, false);
 			return;
 		}
-		if (s->n_clients >= WGX_UAPI_MAX_CLIENTS) {
-			pr_warn("uapi: %u connections open, closing the oldest", s->n_clients);
-			client_close(s, s->clients);
+		fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				pr_warn("uapi: out of file descriptors at %u connections", s->n_clients);
+				/* With none open, nothing would re-arm it: keep trying. */
+				if (s->n_clients)
+					listener_arm(s, false);
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				pr_warn("uapi: accept: %s", strerror(errno));
+			}
+			return;
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
@@ -413,6 +525,7 @@ void wgx_uapi_server_close(struct wgx_uapi_server *s)
 {
 	struct stat st;
 
+	s->accepting = true; /* nothing to re-arm any more */
 	while (s->clients)
 		client_close(s, s->clients);
 	reap_dead(s);
@@ -498,7 +611,7 @@ static int listen_on(struct wgx_uapi_server *s)
 	}
 	if (ret)
 		return ret;
-	if (listen(s->listen_fd, 16) || stat(s->path, &st))
+	if (listen(s->listen_fd, SOMAXCONN) || stat(s->path, &st))
 		return -errno;
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
@@ -523,6 +636,8 @@ int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const ch
 	s->ops = ops;
 	s->ctx = ctx;
 	s->max_request = WGX_UAPI_MAX_REQUEST;
+	s->max_buffered = WGX_UAPI_MAX_BUFFERED;
+	s->max_clients = WGX_UAPI_MAX_CLIENTS;
 	if (name_len == 0 || name_len >= IFNAMSIZ || strchr(ifname, '/') ||
 	    !strcmp(ifname, ".") || !strcmp(ifname, ".."))
 		return -EINVAL;
@@ -547,6 +662,7 @@ int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const ch
 	ret = watch(s, s->listen_fd, &listener_tag);
 	if (ret)
 		goto err;
+	s->accepting = true;
 	s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (s->inotify_fd < 0 ||
 	    inotify_add_watch(s->inotify_fd, s->path, IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF) < 0) {

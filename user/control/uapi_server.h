@@ -5,8 +5,18 @@
  * private epoll instance whose fd the daemon watches; one slow or silent
  * client never stalls the loop (non-blocking I/O, per-client buffers, a
  * per-call read budget). Framing as wireguard-go's IpcHandle: "get=1\n\n" or
- * "set=1\n" + lines + "\n", any number of requests per connection, each
- * answered in order; an unknown operation closes the connection.
+ * "set=1\n" + lines + "\n" (or + end of input, as wireguard-go's scanner
+ * takes it), any number of requests per connection, each answered in order;
+ * an unknown operation closes the connection.
+ *
+ * Bounds, so that no number of clients exhausts the daemon: up to
+ * WGX_UAPI_MAX_CLIENTS connections are served at once (more wait in the
+ * listen backlog until one closes; none is ever dropped to make room); each
+ * may buffer WGX_UAPI_SMALL_REQUEST bytes of request on its own, and bigger
+ * requests share one pool of WGX_UAPI_MAX_BUFFERED bytes: a client that needs
+ * more than is left is not read from until the pool has room. A client's
+ * answer is one buffer, and its next request is not read before the answer
+ * is sent.
  */
 #ifndef WGX_UAPI_SERVER_H
 #define WGX_UAPI_SERVER_H
@@ -19,8 +29,13 @@
 
 /* Default bound on one buffered request: room for WGX_UAPI_MAX_ALLOWED_IPS. */
 #define WGX_UAPI_MAX_REQUEST (64U << 20)
-/* Connections served at once; a new one beyond it closes the oldest. */
-#define WGX_UAPI_MAX_CLIENTS 16
+/* Connections served at once; more wait in the backlog (wireguard-go serves
+ * as many as it has fds: so do we, up to this). */
+#define WGX_UAPI_MAX_CLIENTS 4096
+/* Request bytes any client may buffer without drawing on the shared pool. */
+#define WGX_UAPI_SMALL_REQUEST (128U << 10)
+/* The shared pool for requests above that: two maximal requests at once. */
+#define WGX_UAPI_MAX_BUFFERED (2 * (size_t)WGX_UAPI_MAX_REQUEST)
 
 /*
  * Supplied by the device, called from wgx_uapi_server_handle() on the
@@ -51,7 +66,12 @@ struct wgx_uapi_server {
 	void *ctx;
 	struct wgx_uapi_client *clients; /* oldest first */
 	unsigned int n_clients;
-	size_t max_request; /* WGX_UAPI_MAX_REQUEST; tests may lower it after open */
+	unsigned int max_clients; /* WGX_UAPI_MAX_CLIENTS; tests may lower these after open */
+	size_t max_request;	  /* WGX_UAPI_MAX_REQUEST */
+	size_t max_buffered;	  /* WGX_UAPI_MAX_BUFFERED */
+	size_t buffered;	  /* pool bytes in use: input capacity above SMALL_REQUEST */
+	unsigned int paused;	  /* clients waiting for pool room */
+	bool accepting;		  /* listener armed (not full, not out of fds) */
 	struct wgx_uapi_client *dead;	/* closed during this handle() call */
 };
 

@@ -95,9 +95,10 @@ int wgx_aead_select(const char *name);
 
 /*
  * Wipe whatever key state the calling thread's backends keep between calls
- * (the OpenSSL backend holds the last key used until another replaces it).
- * Crypto workers call it when keypairs they used have been retired, e.g. when
- * a global key epoch changes, or before going idle.
+ * (the OpenSSL backend holds the last key used until another replaces it, in
+ * OpenSSL's unlocked heap). Called after every batch: by the crypto workers,
+ * and by the control thread once per event-loop iteration. Cheap when the
+ * thread holds no key.
  */
 void wgx_aead_thread_forget(void);
 const char *wgx_aead_backend_name(void);

@@ -92,6 +92,20 @@ void wgx_hmac_blake2s(uint8_t out[WGX_HASH_LEN], const void *in, size_t inlen,
 	sodium_memzero(inner, sizeof(inner));
 }
 
+/*
+ * libb2's blake2s_final() leaves its last output in a buffer of its own stack
+ * frame, which it does not wipe: after a KDF that is a session key or a
+ * chaining key in memory nobody owns. Overwrite the stack the callees used
+ * (a few hundred bytes deep; 2 KiB to be sure). Handshake path only.
+ */
+static __attribute__((noinline)) void burn_stack(void)
+{
+	uint8_t scratch[2048];
+
+	sodium_memzero(scratch, sizeof(scratch));
+	__asm__ __volatile__("" : : "r"(scratch) : "memory");
+}
+
 void wgx_kdf(uint8_t first[WGX_HASH_LEN], uint8_t second[WGX_HASH_LEN],
 	     uint8_t third[WGX_HASH_LEN], const uint8_t *data, size_t data_len,
 	     const uint8_t chaining_key[WGX_HASH_LEN])
@@ -124,6 +138,7 @@ void wgx_kdf(uint8_t first[WGX_HASH_LEN], uint8_t second[WGX_HASH_LEN],
 out:
 	sodium_memzero(secret, sizeof(secret));
 	sodium_memzero(out, sizeof(out));
+	burn_stack();
 }
 
 int wgx_x25519(uint8_t shared[WGX_KEY_LEN], const uint8_t priv[WGX_KEY_LEN],

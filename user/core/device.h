@@ -94,6 +94,13 @@ void wgx_device_view_free(struct wgx_uapi_device_view *view);
 /* True while handshakes arrive faster than WGX_UNDER_LOAD_HANDSHAKES_PER_SEC (and 1 s after). */
 bool wgx_device_under_load(struct wgx_device *dev, uint64_t now);
 
+/* The same state without counting a handshake: for a plane that mirrors it
+ * (XDP: WGX_CFG_UNDER_LOAD, so wgx_rx rate-limits handshakes per source). */
+static inline bool wgx_device_is_under_load(const struct wgx_device *dev, uint64_t now)
+{
+	return dev->force_under_load || now < dev->under_load_until;
+}
+
 /* Run the timers that are due and carry out their actions. */
 void wgx_device_expire_timers(struct wgx_device *dev, uint64_t now);
 

@@ -245,3 +245,58 @@ void wgx_secret_stats(struct wgx_secret_stats *st)
 	*st = stats;
 	pthread_mutex_unlock(&pool_lock);
 }
+
+/* The vector registers keep the last hash or cipher block crypto code
+ * computed in them (a BLAKE2s output: a session key), and a core dump saves
+ * them in its notes. Clear them all: xmm/ymm 0-15, and zmm 16-31 where the
+ * CPU has them (vzeroall leaves those; OpenSSL uses them). */
+static void clear_vector_registers(void)
+{
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx"))
+		__asm__ __volatile__("vzeroall" ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+				     "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+				     "xmm13", "xmm14", "xmm15", "memory");
+	else
+		__asm__ __volatile__("pxor %%xmm0, %%xmm0\n\tpxor %%xmm1, %%xmm1\n\t"
+				     "pxor %%xmm2, %%xmm2\n\tpxor %%xmm3, %%xmm3\n\t"
+				     "pxor %%xmm4, %%xmm4\n\tpxor %%xmm5, %%xmm5\n\t"
+				     "pxor %%xmm6, %%xmm6\n\tpxor %%xmm7, %%xmm7\n\t"
+				     "pxor %%xmm8, %%xmm8\n\tpxor %%xmm9, %%xmm9\n\t"
+				     "pxor %%xmm10, %%xmm10\n\tpxor %%xmm11, %%xmm11\n\t"
+				     "pxor %%xmm12, %%xmm12\n\tpxor %%xmm13, %%xmm13\n\t"
+				     "pxor %%xmm14, %%xmm14\n\tpxor %%xmm15, %%xmm15" ::: "xmm0",
+				     "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+				     "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+				     "memory");
+	/* Not clobbered for the compiler: it uses 16-31 only with -mavx512f. */
+	if (__builtin_cpu_supports("avx512f"))
+		__asm__ __volatile__("vpxord %%zmm16, %%zmm16, %%zmm16\n\t"
+				     "vpxord %%zmm17, %%zmm17, %%zmm17\n\t"
+				     "vpxord %%zmm18, %%zmm18, %%zmm18\n\t"
+				     "vpxord %%zmm19, %%zmm19, %%zmm19\n\t"
+				     "vpxord %%zmm20, %%zmm20, %%zmm20\n\t"
+				     "vpxord %%zmm21, %%zmm21, %%zmm21\n\t"
+				     "vpxord %%zmm22, %%zmm22, %%zmm22\n\t"
+				     "vpxord %%zmm23, %%zmm23, %%zmm23\n\t"
+				     "vpxord %%zmm24, %%zmm24, %%zmm24\n\t"
+				     "vpxord %%zmm25, %%zmm25, %%zmm25\n\t"
+				     "vpxord %%zmm26, %%zmm26, %%zmm26\n\t"
+				     "vpxord %%zmm27, %%zmm27, %%zmm27\n\t"
+				     "vpxord %%zmm28, %%zmm28, %%zmm28\n\t"
+				     "vpxord %%zmm29, %%zmm29, %%zmm29\n\t"
+				     "vpxord %%zmm30, %%zmm30, %%zmm30\n\t"
+				     "vpxord %%zmm31, %%zmm31, %%zmm31" ::: "memory");
+#endif
+}
+
+__attribute__((noinline)) void wgx_secret_burn_stack(void)
+{
+	uint8_t scratch[WGX_SECRET_BURN_BYTES];
+
+	sodium_memzero(scratch, sizeof(scratch));
+	/* Keep the array (and the wipe) even though nothing reads it. */
+	__asm__ __volatile__("" : : "r"(scratch) : "memory");
+	clear_vector_registers();
+}

@@ -289,6 +289,58 @@ int wgx_route_nexthop(int family, const void *dst, const void *src, uint32_t mar
 	return 0;
 }
 
+struct addr_dump {
+	int (*cb)(void *ctx, int family, const uint8_t *addr, int ifindex);
+	void *ctx;
+	int ret;
+};
+
+static int addr_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type == IFA_LOCAL || type == IFA_ADDRESS)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	struct addr_dump *d = data;
+	const struct nlattr *a;
+	size_t alen = ifa->ifa_family == AF_INET ? 4 : 16;
+
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
+	/* IFA_LOCAL is the address itself; IFA_ADDRESS the peer's on point-to-point. */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a || mnl_attr_get_payload_len(a) != alen)
+		return MNL_CB_OK;
+	d->ret = d->cb(d->ctx, ifa->ifa_family, mnl_attr_get_payload(a), (int)ifa->ifa_index);
+	return d->ret ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int wgx_local_addrs_dump(int (*cb)(void *ctx, int family, const uint8_t *addr, int ifindex),
+			 void *ctx)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	struct addr_dump d = { cb, ctx, 0 };
+	int ret;
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	ret = nl_talk(nlh, addr_cb, &d);
+	return d.ret ? d.ret : ret < 0 ? ret : 0;
+}
+
 int wgx_route_monitor_open(void)
 {
 	struct sockaddr_nl sa = {
@@ -309,19 +361,28 @@ int wgx_route_monitor_open(void)
 	return fd;
 }
 
-bool wgx_route_monitor_drain(int fd)
+bool wgx_route_monitor_drain(int fd, bool *addrs)
 {
 	char buf[NL_BUF];
 	bool any = false;
 
+	*addrs = false;
 	/* Overruns (ENOBUFS) also mean "something changed". */
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
-		if (n > 0 || (n < 0 && errno == ENOBUFS)) {
-			any = true;
+		if (n < 0 && errno == ENOBUFS) {
+			any = *addrs = true;
 			continue;
 		}
-		return any;
+		if (n <= 0)
+			return any;
+		any = true;
+		int left = (int)n;
+
+		for (const struct nlmsghdr *h = (const void *)buf; mnl_nlmsg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left))
+			if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR)
+				*addrs = true;
 	}
 }

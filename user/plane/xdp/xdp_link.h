@@ -48,9 +48,18 @@ int wgx_route_nexthop(int family, const void *dst, const void *src, uint32_t mar
 /*
  * A netlink socket subscribed to route, address and neighbour changes
  * (non-blocking): -errno or the fd. _drain reads what is queued and returns
- * true when anything arrived (the next-hop cache is then stale).
+ * true when anything arrived (the next-hop cache is then stale); *addrs is
+ * set when an address came or went, or events were lost (an overrun).
  */
 int wgx_route_monitor_open(void);
-bool wgx_route_monitor_drain(int fd);
+bool wgx_route_monitor_drain(int fd, bool *addrs);
+
+/*
+ * Every IPv4 and IPv6 address of every interface of this host (RTM_GETADDR
+ * dump): @cb once per address, in network order, with its interface. A
+ * non-zero return from @cb stops the dump and is returned; else 0 or -errno.
+ */
+int wgx_local_addrs_dump(int (*cb)(void *ctx, int family, const uint8_t *addr, int ifindex),
+			 void *ctx);
 
 #endif

@@ -44,6 +44,7 @@
 #include "lib/clock.h"
 #include "lib/evloop.h"
 #include "plane/xdp/xdp_loader.h"
+#include "plane/xdp/xdp_local.h"
 #include "plane/xdp/xdp_plane.h"
 
 static void nic_readable(void *ctx, uint32_t events)
@@ -70,10 +71,13 @@ static void done_readable(void *ctx, uint32_t events)
 static void netlink_readable(void *ctx, uint32_t events)
 {
 	struct wgx_xdp_plane *p = ctx;
+	bool addrs;
 
 	(void)events;
-	if (!wgx_route_monitor_drain(p->nl_fd))
+	if (!wgx_route_monitor_drain(p->nl_fd, &addrs))
 		return;
+	if (addrs)
+		wgx_xdp_local_sync(p->bpf, &p->bpf_flags);
 	wgx_xdp_nh_invalidate(p);
 	if (!p->socket_path)
 		wgx_xdp_follow_tunnel_mtu(p);
@@ -92,12 +96,39 @@ int wgx_xdp_watch_nic(struct wgx_xdp_plane *p)
 	return ret;
 }
 
+/*
+ * The device's under-load state into wgx_cfg: while it lasts wgx_rx
+ * rate-limits handshakes per source before they cost a syscall each. One map
+ * write per change. Returns the ms until the state should be looked at again
+ * (its end), or -1.
+ */
+static int follow_load(struct wgx_xdp_plane *p, uint64_t now)
+{
+	bool load = wgx_device_is_under_load(p->dev, now);
+	bool set = p->bpf_flags & WGX_CFG_UNDER_LOAD;
+
+	if (load != set) {
+		if (wgx_bpf_set_flags(p->bpf, p->bpf_flags ^ WGX_CFG_UNDER_LOAD))
+			return 1; /* try again next turn */
+		p->bpf_flags ^= WGX_CFG_UNDER_LOAD;
+	}
+	if (!load || p->dev->force_under_load)
+		return -1;
+	return (int)((p->dev->under_load_until - now) / 1000000 + 1);
+}
+
+static int min_timeout(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 /* Every turn releases what the workers finished, woken for it or not. */
 static int turn(void *ctx)
 {
 	struct wgx_xdp_plane *p = ctx;
 	uint64_t now = wgx_clock_mono_ns();
 	bool tx_busy;
+	int load_ms;
 
 	if (p->n_workers) {
 		wgx_xdp_release(p, now);
@@ -105,7 +136,14 @@ static int turn(void *ctx)
 	}
 	tx_busy = wgx_xdp_service(p);
 	wgx_xdp_nh_refresh(p, now);
-	return p->busy_poll ? 0 : tx_busy ? 1 : -1;
+	load_ms = follow_load(p, now);
+	return p->busy_poll ? 0 : min_timeout(tx_busy ? 1 : -1, load_ms);
+}
+
+/* The socket path's turn: wgx_rx still rate-limits handshakes under load. */
+static int classifier_turn(void *ctx)
+{
+	return follow_load(ctx, wgx_clock_mono_ns());
 }
 
 int wgx_xdp_watch(struct wgx_xdp_plane *p)
@@ -113,7 +151,8 @@ int wgx_xdp_watch(struct wgx_xdp_plane *p)
 	int ret = 0;
 
 	if (p->socket_path)
-		return p->nl_fd >= 0 ? wgx_loop_watch(p->loop, p->nl_fd, netlink_readable, p) : 0;
+		return (p->nl_fd >= 0 ? wgx_loop_watch(p->loop, p->nl_fd, netlink_readable, p) : 0) ?:
+		       wgx_loop_add_turn(p->loop, classifier_turn, p);
 	ret = wgx_loop_watch(p->loop, p->tun.fd, tun_readable, p);
 	if (!ret && p->done_fd >= 0)
 		ret = wgx_loop_watch(p->loop, p->done_fd, done_readable, p);

@@ -137,6 +137,7 @@ struct wgx_xdp_plane {
 	uint64_t nh_scan_ns;
 	bool nh_wanted;			/* a lookup missed: resolve soon */
 	int nl_fd;			/* route/neighbour change events, -1: none */
+	uint32_t bpf_flags;		/* what wgx_cfg.flags holds (WGX_CFG_*) */
 
 	bool frame_taken;		/* set by deliver: the decrypted frame went to TX */
 	uint16_t ip_id;

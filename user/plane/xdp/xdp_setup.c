@@ -19,6 +19,7 @@
 #include "core/peer.h"
 #include "lib/tun.h"
 #include "plane/xdp/xdp_link.h"
+#include "plane/xdp/xdp_local.h"
 #include "plane/xdp/xdp_loader.h"
 #include "plane/xdp/xdp_plane.h"
 #include "plane/xdp/xdp_sync.h"
@@ -243,6 +244,8 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 	if (p->nl_fd < 0)
 		pr_warn("%s: no route/neighbour events (%s): next hops refresh every few seconds",
 			dev->name, strerror(-p->nl_fd));
+	/* After the monitor opened, so no address change falls between the two. */
+	wgx_xdp_local_sync(p->bpf, &p->bpf_flags);
 	ret = wgx_xdp_workers_start(p, workers, auto_workers);
 	if (ret) {
 		pr_err("%s: cannot start %u crypto workers: %s", dev->name, workers, strerror(-ret));
@@ -284,6 +287,7 @@ int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay
 	if (p->nl_fd < 0)
 		pr_warn("%s: no interface events (%s): %s is not followed if it is re-created",
 			dev->name, strerror(-p->nl_fd), underlay);
+	wgx_xdp_local_sync(p->bpf, &p->bpf_flags);
 	ret = wgx_xdp_watch(p);
 	if (ret)
 		pr_err("%s: cannot watch netlink: %s", dev->name, strerror(-ret));

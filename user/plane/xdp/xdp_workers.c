@@ -27,11 +27,13 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "core/aead.h"
 #include "core/data.h"
 #include "core/device.h"
 #include "lib/log.h"
 #include "core/peer.h"
 #include "core/receive.h"
+#include "core/secret.h"
 #include "plane/xdp/xdp_mode.h"
 #include "plane/xdp/xdp_plane.h"
 
@@ -98,6 +100,10 @@ static void *worker_main(void *arg)
 			n++;
 		}
 		if (n) {
+			/* No session key left in OpenSSL's heap, dead frames or
+			 * vector registers between batches. */
+			wgx_aead_thread_forget();
+			wgx_secret_burn_stack();
 			atomic_fetch_add_explicit(&w->jobs, n, memory_order_relaxed);
 			if (write(p->done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 				pr_warn("worker: eventfd: %s", strerror(errno));
