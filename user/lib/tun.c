@@ -80,10 +80,8 @@ int wgx_tun_open(const char *name, unsigned int mtu)
 		ret = -errno;
 		goto err;
 	}
+	/* Left down, as kernel WireGuard and wireguard-go create it: wg-quick or the user sets it up. */
 	ret = wgx_link_set_mtu(name, mtu);
-	if (ret)
-		goto err;
-	ret = wgx_link_set_up(name);
 	if (ret)
 		goto err;
 	return fd;
