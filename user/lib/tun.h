@@ -11,7 +11,7 @@
 
 struct ifreq;
 
-/* Create (or attach to) TUN device @name, set @mtu and bring it up. Returns fd or -errno. */
+/* Create (or attach to) TUN device @name and set @mtu; it stays down. Returns fd or -errno. */
 int wgx_tun_open(const char *name, unsigned int mtu);
 /* Read up to @n packets into @bufs (each @buf_len bytes); @lens gets each size. Returns count (0 = would block) or -errno. */
 int wgx_tun_read_batch(int fd, unsigned char **bufs, size_t buf_len, size_t *lens, int n);
