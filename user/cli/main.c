@@ -136,7 +136,7 @@ static int check_name_free(const char *cmd, const char *name)
 
 static int run_attach(struct wgx_attach_opts *o, const char *metrics)
 {
-	(void)metrics; /* wired by the daemon: control/metrics.h */
+	o->metrics = metrics;
 	if (check_name_free("attach", o->name))
 		return 1;
 	return wgx_attach(o) ? 1 : 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "control/rtprio.h"
 #include "core/crypto.h"
 #include "core/device.h"
 #include "core/keys.h"
@@ -63,6 +64,7 @@ void wgx_stats_free(struct wgx_stats *s)
 /* ---- the plane's figures, through its visitor ---- */
 struct visit {
 	struct wgx_stats *s;
+	const char *group;
 	int err;
 };
 
@@ -70,6 +72,7 @@ static void put(void *ctx, const char *key, struct wgx_stats_figure *f)
 {
 	struct visit *v = ctx;
 
+	snprintf(f->group, sizeof(f->group), "%s", v->group);
 	snprintf(f->key, sizeof(f->key), "%s", key);
 	if (!v->err)
 		v->err = wgx_stats_add_figure(v->s, f);
@@ -138,25 +141,33 @@ static int add_view_peer(struct wgx_stats *s, const struct wgx_uapi_peer_view *p
 	return 0;
 }
 
-int wgx_stats_collect(struct wgx_device *dev, const char *mode, wgx_stats_plane_fn plane_stats,
-		      void *plane, struct wgx_stats *out)
+int wgx_stats_collect_plane(struct wgx_stats *s, const char *group, wgx_stats_plane_fn fn,
+			    void *plane)
 {
+	struct visit v = { .s = s, .group = group };
+
+	fn(plane, &visitor, &v, s->reasons);
+	if (v.err)
+		wgx_stats_free(s);
+	return v.err;
+}
+
+int wgx_stats_collect(struct wgx_device *dev, const char *mode, const struct wgx_rtprio *rt,
+		      struct wgx_stats *out)
+{
+	const struct wgx_plane_ops *ops = dev->plane_ops;
 	struct wgx_uapi_device_view view;
-	struct visit v = { .s = out };
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", dev->name);
-	snprintf(out->mode, sizeof(out->mode), "%s", mode);
+	snprintf(out->mode, sizeof(out->mode), "%s", mode ? mode : ops ? ops->name : "none");
 	out->mtu = dev->mtu;
-	out->realtime = dev->rt.on;
-	out->realtime_demotions = dev->rt.demotions;
+	out->realtime = rt && rt->on;
+	out->realtime_demotions = rt ? rt->demotions : 0;
 	memcpy(out->reasons, dev->stats, sizeof(out->reasons));
-	if (plane_stats) {
-		plane_stats(plane, &visitor, &v, out->reasons);
-		if (v.err)
-			goto fail_err;
-	}
+	if (ops && ops->stats && (ret = wgx_stats_collect_plane(out, ops->name, ops->stats, dev->plane)))
+		return ret;
 	memset(&view, 0, sizeof(view));
 	ret = wgx_device_view(dev, &view);
 	if (ret)
@@ -175,8 +186,6 @@ int wgx_stats_collect(struct wgx_device *dev, const char *mode, wgx_stats_plane_
 	if (ret)
 		goto fail;
 	return 0;
-fail_err:
-	ret = v.err;
 fail:
 	wgx_stats_free(out);
 	return ret;

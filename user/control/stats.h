@@ -37,8 +37,9 @@ struct wgx_stats_peer {
 
 enum wgx_stats_kind { WGX_STATS_NUM, WGX_STATS_STR, WGX_STATS_FLAG };
 
-/* One figure the data plane reported through its wgx_stats_visitor. */
+/* One figure a data plane reported through its wgx_stats_visitor. */
 struct wgx_stats_figure {
+	char group[16];			/* the reporting plane: "xdp", "socket" */
 	char key[WGX_STATS_STR_LEN];
 	enum wgx_stats_kind kind;
 	uint64_t num;
@@ -48,7 +49,7 @@ struct wgx_stats_figure {
 
 struct wgx_stats {
 	char name[16];
-	char mode[16];				/* the plane's name: "xdp", "socket" */
+	char mode[16];				/* "xdp" or "socket", as asked for */
 	char public_key[WGX_STATS_KEY_LEN];	/* "" = no private key */
 	uint16_t listen_port;
 	uint32_t fwmark;
@@ -62,16 +63,22 @@ struct wgx_stats {
 	struct wgx_stats_peer *peers;		/* in the device's order */
 };
 
+struct wgx_rtprio;
+
 typedef void (*wgx_stats_plane_fn)(void *plane, const struct wgx_stats_visitor *v, void *ctx,
 				   uint64_t *reasons);
 
 /*
  * Fill @out (zeroed here) from @dev on the control thread: the UAPI view,
- * the core's reason counters, and, if @plane_stats is set, the plane's
- * figures and reasons (a plane's ops->stats). 0 or -errno.
+ * the core's reason counters, the device plane's figures (group: its name)
+ * and reasons (its ops->stats, through a wgx_stats_visitor), @mode (NULL:
+ * the plane's name) and @rt (NULL: not real-time). 0 or -errno.
  */
-int wgx_stats_collect(struct wgx_device *dev, const char *mode, wgx_stats_plane_fn plane_stats,
-		      void *plane, struct wgx_stats *out);
+int wgx_stats_collect(struct wgx_device *dev, const char *mode, const struct wgx_rtprio *rt,
+		      struct wgx_stats *out);
+/* Add another plane's figures as @group (and its reasons). 0 or -ENOMEM (@s freed). */
+int wgx_stats_collect_plane(struct wgx_stats *s, const char *group, wgx_stats_plane_fn fn,
+			    void *plane);
 /* Attach friendly names (`# friendly_name = X` in a [Peer] of a wg config @path). */
 void wgx_stats_friendly_names(struct wgx_stats *s, const char *path);
 /* Append one figure (the visitor's callbacks use it; the JSON reader too). -ENOMEM. */

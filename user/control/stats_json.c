@@ -36,7 +36,7 @@ static json_object *peer_json(const struct wgx_stats_peer *p)
 
 char *wgx_stats_to_json(const struct wgx_stats *s)
 {
-	json_object *root = json_object_new_object(), *plane = json_object_new_object();
+	json_object *root = json_object_new_object();
 	json_object *reasons = json_object_new_object(), *peers = json_object_new_array();
 	const char *text;
 	char *out = NULL;
@@ -51,16 +51,20 @@ char *wgx_stats_to_json(const struct wgx_stats *s)
 	json_object_object_add(root, "realtime_demotions",
 			       json_object_new_uint64(s->realtime_demotions));
 	json_object_object_add(root, "n_peers", json_object_new_uint64(s->n_peers));
+	/* Each plane's figures under its name: "xdp": {...}, "socket": {...}. */
 	for (size_t i = 0; i < s->n_figures; i++) {
 		const struct wgx_stats_figure *f = &s->figures[i];
 		json_object *v = f->kind == WGX_STATS_NUM ? json_object_new_uint64(f->num) :
 				 f->kind == WGX_STATS_FLAG ? json_object_new_boolean(f->flag) :
 							     json_object_new_string(f->str);
+		json_object *group;
 
-		json_object_object_add(plane, f->key, v);
+		if (!json_object_object_get_ex(root, f->group, &group)) {
+			group = json_object_new_object();
+			json_object_object_add(root, f->group, group);
+		}
+		json_object_object_add(group, f->key, v);
 	}
-	/* Under the plane's name: "xdp": {...} or "socket": {...}. */
-	json_object_object_add(root, s->mode[0] ? s->mode : "plane", plane);
 	for (unsigned int r = 0; r < WGX_REASON_MAX; r++)
 		if (wgx_reason_name(r))
 			json_object_object_add(reasons, wgx_reason_name(r),
@@ -124,12 +128,13 @@ static int read_peer(struct wgx_stats *s, json_object *o)
 	return 0;
 }
 
-static int read_figures(struct wgx_stats *s, json_object *plane)
+static int read_figures(struct wgx_stats *s, const char *group, json_object *plane)
 {
 	json_object_object_foreach(plane, key, val)
 	{
 		struct wgx_stats_figure f = { 0 };
 
+		snprintf(f.group, sizeof(f.group), "%s", group);
 		snprintf(f.key, sizeof(f.key), "%s", key);
 		if (json_object_is_type(val, json_type_boolean)) {
 			f.kind = WGX_STATS_FLAG;
@@ -169,9 +174,12 @@ int wgx_stats_from_json(const char *text, struct wgx_stats *out)
 		for (unsigned int r = 0; r < WGX_REASON_MAX; r++)
 			if (wgx_reason_name(r))
 				out->reasons[r] = get_u64(o, wgx_reason_name(r));
-	if (json_object_object_get_ex(root, out->mode[0] ? out->mode : "plane", &o) &&
-	    json_object_is_type(o, json_type_object))
-		ret = read_figures(out, o);
+	/* Every other object member is a plane's figures. */
+	json_object_object_foreach(root, key, val)
+	{
+		if (!ret && json_object_is_type(val, json_type_object) && strcmp(key, "reasons"))
+			ret = read_figures(out, key, val);
+	}
 	if (!ret && json_object_object_get_ex(root, "peers", &o) &&
 	    json_object_is_type(o, json_type_array))
 		for (size_t i = 0; i < json_object_array_length(o) && !ret; i++)

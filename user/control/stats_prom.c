@@ -95,7 +95,7 @@ static void peers(FILE *f, const struct wgx_stats *s)
 
 static void plane(FILE *f, const struct wgx_stats *s)
 {
-	char name[WGX_STATS_STR_LEN];
+	char name[2 * WGX_STATS_STR_LEN];
 
 	family(f, "wgx_plane_figure", "gauge",
 	       "Data plane figures (XSK rings, queues, workers), by figure name; flags are 0/1");
@@ -106,6 +106,7 @@ static void plane(FILE *f, const struct wgx_stats *s)
 			continue;
 		fputs("wgx_plane_figure{", f);
 		put_label(f, "interface", s->name, true);
+		put_label(f, "plane", fig->group, false);
 		put_label(f, "figure", fig->key, false);
 		fprintf(f, "} %llu\n",
 			(unsigned long long)(fig->kind == WGX_STATS_NUM ? fig->num : fig->flag));
@@ -117,7 +118,12 @@ static void plane(FILE *f, const struct wgx_stats *s)
 	for (size_t i = 0; i < s->n_figures; i++) {
 		if (s->figures[i].kind != WGX_STATS_STR)
 			continue;
-		safe_name(name, sizeof(name), s->figures[i].key);
+		/* The device plane's settings as they are named; another plane's prefixed. */
+		if (strcmp(s->figures[i].group, s->figures[0].group))
+			snprintf(name, sizeof(name), "%s_%s", s->figures[i].group, s->figures[i].key);
+		else
+			snprintf(name, sizeof(name), "%s", s->figures[i].key);
+		safe_name(name, sizeof(name), name);
 		if (strcmp(name, "interface") && strcmp(name, "mode"))
 			put_label(f, name, s->figures[i].str, false);
 	}
