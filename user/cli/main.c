@@ -161,7 +161,7 @@ static int cmd_attach(const struct wgx_cmd *cmd, int argc, char **argv)
 	int c, i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+n:c:m:M:w:bRp:fvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:c:m:M:w:bRp:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (wgx_arg_ifname(cmd->name, "--name", optarg))
