@@ -134,10 +134,10 @@ static int check_name_free(const char *cmd, const char *name)
 	return 0;
 }
 
-static int run_attach(struct wgx_attach_opts *o, const char *metrics)
+static int run_attach(const char *cmd, struct wgx_attach_opts *o, const char *metrics)
 {
 	o->metrics = metrics;
-	if (check_name_free("attach", o->name))
+	if (check_name_free(cmd, o->name))
 		return 1;
 	return wgx_attach(o) ? 1 : 0;
 }
@@ -217,7 +217,7 @@ static int cmd_attach(const struct wgx_cmd *cmd, int argc, char **argv)
 	if (wgx_arg_ifname(cmd->name, "IFACE", argv[optind]))
 		return 2;
 	o.underlay = argv[optind];
-	return run_attach(&o, metrics);
+	return run_attach(cmd->name, &o, metrics);
 }
 
 /* wireguard-go's contract: `wg-xdp [-f|--foreground] NAME`, everything else from the environment. */
@@ -255,7 +255,7 @@ static int cmd_contract(int argc, char **argv)
 	o.underlay = underlay;
 	pr_debug("%s: mode %s, underlay %s", o.name, o.mode == WGX_MODE_XDP ? "xdp" : "socket",
 		 underlay[0] ? underlay : "(none)");
-	return run_attach(&o, env->metrics);
+	return run_attach(o.name, &o, env->metrics);
 }
 
 static int cmd_detach(const struct wgx_cmd *cmd, int argc, char **argv)
