@@ -185,13 +185,13 @@ static size_t write_pktinfo(const struct wgx_endpoint *ep, char *cbuf)
 	}
 }
 
-/* Send msgs[0..n) that share one family on @fd; returns how many went out. */
+/* Send msgs[0..n) that share one family on @fd; returns how many went out; len = 0 for the others. */
 static int send_run(int fd, struct wgx_udp_msg *msgs, int n)
 {
 	struct mmsghdr mh[UDP_BATCH_MAX];
 	struct iovec iov[UDP_BATCH_MAX];
 	char cbuf[UDP_BATCH_MAX][CMSG_SPACE_PKTINFO] __attribute__((aligned(8)));
-	int done = 0;
+	int done = 0, dropped = 0;
 
 	for (int i = 0; i < n; i++) {
 		size_t clen = write_pktinfo(&msgs[i].ep, cbuf[i]);
@@ -223,9 +223,14 @@ static int send_run(int fd, struct wgx_udp_msg *msgs, int n)
 		}
 		if (errno == EAGAIN)
 			break;
-		done++; /* unreachable destination and friends: drop this one, go on */
+		/* Unreachable destination and friends: drop this one, go on. */
+		msgs[done].len = 0;
+		done++;
+		dropped++;
 	}
-	return done;
+	for (int i = done; i < n; i++)
+		msgs[i].len = 0;
+	return done - dropped;
 }
 
 int wgx_udp_send_batch(struct wgx_udp *u, struct wgx_udp_msg *msgs, int n)
@@ -240,6 +245,9 @@ int wgx_udp_send_batch(struct wgx_udp *u, struct wgx_udp_msg *msgs, int n)
 		fd = family == AF_INET6 ? u->fd6 : family == AF_INET ? u->fd4 : -1;
 		if (fd >= 0)
 			sent += send_run(fd, msgs + i, j - i);
+		else
+			for (int k = i; k < j; k++)
+				msgs[k].len = 0;
 		i = j;
 	}
 	return sent;
