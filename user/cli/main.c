@@ -12,15 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/show.h"
-#include "cli/uapi_client.h"
 #include "control/attach.h"
 #include "control/ctl.h"
 #include "control/daemon.h"
 #include "control/env.h"
+#include "control/stats.h"
 #include "control/uapi_server.h"
 #include "control/underlay.h"
 #include "core/crypto.h"
@@ -41,7 +42,12 @@ static const char env_help[] =
 	"  WG_XDP_MODE=xdp|socket    data plane of `wg-xdp NAME` (default xdp)\n"
 	"  WG_XDP_IFACE=IFACE        underlay of `wg-xdp NAME` (default: the default route's)\n"
 	"  WG_XDP_METRICS=ADDR:PORT  serve Prometheus metrics (as --metrics)\n"
-	"  WGX_RUN_DIR=DIR           pid files and statistics sockets (default /var/run/wg-xdp)\n";
+	"  WG_COLOR_MODE=MODE        always|never|auto: colours of `wg-xdp show` (as wg)\n"
+	"  WGX_RUN_DIR=DIR           pid files and statistics sockets (default /var/run/wg-xdp)\n"
+	"  WGX_UAPI_DIR=DIR          UAPI sockets (default /var/run/wireguard)\n"
+	"  WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend (default: the faster)\n"
+	"  NOTIFY_SOCKET             systemd's (Type=notify): READY=1 once serving\n"
+	"  WGX_TEST_TIME_SCALE=N, WGX_TEST_UNDER_LOAD=1   tests only\n";
 
 static const char attach_help[] =
 	"Usage: wg-xdp attach IFACE [options]\n"
@@ -295,30 +301,30 @@ static int cmd_detach(const struct wgx_cmd *cmd, int argc, char **argv)
 	return 0;
 }
 
+/* One interface: its statistics document, printed as is (--json) or like `wg show`. */
 static int show_one(const char *name, bool json)
 {
-	char *reply = NULL, *stats;
-	int ret;
+	char *text = wgx_ctl_fetch(name);
+	struct wgx_stats st;
 
-	stats = wgx_ctl_fetch(name);
-	if (json) {
-		if (!stats) {
-			fprintf(stderr, "wg-xdp: %s: no statistics socket: %s\n", name, strerror(errno));
-			return 1;
-		}
-		fputs(stats, stdout);
-		free(stats);
-		return 0;
-	}
-	ret = wgx_uapi_call(name, "get=1\n\n", &reply);
-	if (ret) {
-		fprintf(stderr, "wg-xdp: %s: %s\n", name, strerror(-ret));
-		free(stats);
+	if (!text) {
+		fprintf(stderr, "wg-xdp: %s: no wg-xdp statistics socket: %s\n", name,
+			errno == ENOENT ? "not a wg-xdp interface" : strerror(errno));
 		return 1;
 	}
-	wgx_show_print(stdout, name, reply, stats);
-	free(reply);
-	free(stats);
+	if (json) {
+		fputs(text, stdout);
+		free(text);
+		return 0;
+	}
+	if (wgx_stats_from_json(text, &st)) {
+		fprintf(stderr, "wg-xdp: %s: unreadable statistics document\n", name);
+		free(text);
+		return 1;
+	}
+	free(text);
+	wgx_show_print(stdout, &st, wgx_show_color(wgx_env.color_mode), (uint64_t)time(NULL));
+	wgx_stats_free(&st);
 	return 0;
 }
 

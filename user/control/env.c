@@ -69,6 +69,7 @@ static int load_process_contract(char *err, size_t err_len)
 		return -EINVAL;
 	}
 	wgx_env.metrics = nonempty("WG_XDP_METRICS");
+	wgx_env.color_mode = nonempty("WG_COLOR_MODE");
 	return 0;
 }
 

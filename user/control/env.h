@@ -9,6 +9,7 @@
  *   WG_XDP_MODE=xdp|socket    data plane of `wg-xdp NAME` (default xdp)
  *   WG_XDP_IFACE=IFACE        underlay of `wg-xdp NAME` (default: the default route's)
  *   WG_XDP_METRICS=ADDR:PORT  serve Prometheus metrics there (as --metrics)
+ *   WG_COLOR_MODE=always|never|auto  `wg-xdp show` colours, as wg's
  *   WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend
  *                             (default: the faster one, measured at start)
  *   WGX_RUN_DIR=DIR           pid and statistics sockets (/var/run/wg-xdp)
@@ -38,6 +39,7 @@ struct wgx_env {
 	const char *mode;		/* WG_XDP_MODE: "xdp", "socket" or NULL */
 	const char *iface;		/* WG_XDP_IFACE, NULL: choose from the routes */
 	const char *metrics;		/* WG_XDP_METRICS, NULL: off */
+	const char *color_mode;		/* WG_COLOR_MODE, NULL: auto */
 };
 
 /* Defaults until wgx_env_load ran. */

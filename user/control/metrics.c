@@ -122,7 +122,7 @@ int wgx_metrics_start(struct wgx_metrics **out, const char *addr_port)
 {
 	struct sockaddr_storage ss;
 	struct wgx_metrics *m;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
 	int ret = parse_addr(addr_port, &ss);
 
 	*out = NULL;
