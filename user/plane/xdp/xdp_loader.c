@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "lib/log.h"
+#include "plane/xdp/xdp_bpffs.h"
 #include "plane/xdp/xdp_loader.h"
 #include "plane/xdp/xdp_loader_int.h"
 #include "wgx_xdp.skel.h"
@@ -214,18 +215,6 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	return 0;
 }
 
-/* bpffs at /sys/fs/bpf, mounting it if this is a bare system. */
-static int bpffs_ready(void)
-{
-	struct statfs st;
-
-	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-		return -errno;
-	return 0;
-}
-
 static int mkdir_ok(const char *path)
 {
 	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
@@ -233,13 +222,17 @@ static int mkdir_ok(const char *path)
 
 int wgx_bpf_pin(struct wgx_bpf *b)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], root[sizeof(b->pin_dir)];
 	struct bpf_map *map;
 	int err;
 
-	err = bpffs_ready();
+	/* The host's bpffs, from whichever mount namespace we run in (xdp_bpffs.h). */
+	err = wgx_bpffs_pin_root(root, sizeof(root));
+	if (!err && (size_t)snprintf(b->pin_dir, sizeof(b->pin_dir), "%s/%s", root, b->name) >=
+			    sizeof(b->pin_dir))
+		err = -ENAMETOOLONG;
 	if (!err)
-		err = mkdir_ok(WGX_PIN_ROOT);
+		err = mkdir_ok(root);
 	if (!err)
 		err = mkdir_ok(b->pin_dir);
 	if (err)
@@ -276,7 +269,9 @@ static int unpin_dir(const char *dir)
 	closedir(d);
 	if (rmdir(dir))
 		return -errno;
-	rmdir(WGX_PIN_ROOT); /* fails while other instances are pinned: fine */
+	snprintf(path, sizeof(path), "%s", dir);
+	*strrchr(path, '/') = '\0';
+	rmdir(path); /* the wg-xdp root: fails while other instances are pinned, fine */
 	return 0;
 }
 
@@ -336,7 +331,12 @@ int wgx_bpf_remove_stale(const char *name, const int *ifindexes, int n)
 		close(fd);
 		err = err ?: e;
 	}
-	snprintf(dir, sizeof(dir), "%s/%s", WGX_PIN_ROOT, name);
-	e = unpin_dir(dir);
+	e = wgx_bpffs_pin_root(dir, sizeof(dir));
+	if (!e) {
+		size_t n = strlen(dir);
+
+		snprintf(dir + n, sizeof(dir) - n, "/%s", name);
+		e = unpin_dir(dir);
+	}
 	return err ?: e;
 }
