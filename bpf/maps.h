@@ -95,11 +95,12 @@ struct {
 	__type(value, __u32);
 } wgx_tun_xsks SEC(".maps");
 
-/* enum wgx_reason -> packets, bytes; per CPU so the exit needs no atomics. */
+/* enum wgx_reason -> packets, bytes; per CPU so the exit needs no atomics.
+ * The key's BTF type is the enum, so `bpftool map dump` names each reason. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WGX_REASON_MAX);
-	__type(key, __u32);
+	__type(key, enum wgx_reason);
 	__type(value, struct wgx_stat);
 } wgx_stats SEC(".maps");
 

@@ -84,6 +84,12 @@ static const char stats_help[] =
 	"  -j, --json             machine-readable (fields: wg-xdp(8))\n"
 	"  -h, --help             this text\n";
 
+static const char reasons_help[] =
+	"Usage: wg-xdp reasons [--json]\n"
+	"The verdict reasons: the number that keys wgx_stats (bpftool map dump), name, kind.\n"
+	"  -j, --json             as a JSON object, number -> name\n"
+	"  -h, --help             this text\n";
+
 static const char version_help[] = "Usage: wg-xdp version\nPrint the version.\n"
 				   "  -h, --help             this text\n";
 static const char help_help[] = "Usage: wg-xdp help [COMMAND]\nPrint the usage of wg-xdp or COMMAND.\n"
@@ -401,6 +407,36 @@ static int cmd_stats(const struct wgx_cmd *cmd, int argc, char **argv)
 	return show_one(name, json);
 }
 
+/* The names behind wgx_stats' keys (include/wgx_reasons.h), for bpftool users. */
+static int cmd_reasons(const struct wgx_cmd *cmd, int argc, char **argv)
+{
+	const char *name, *sep = "";
+	bool json = false;
+	int ret = parse_name_json(cmd, argc, argv, &name, &json);
+
+	if (ret)
+		return ret;
+	if (name)
+		return usage_error(cmd, "unexpected argument '%s'", name);
+	if (json)
+		fputc('{', stdout);
+	for (unsigned int r = 0; r < WGX_REASON_MAX; r++) {
+		const char *n = wgx_reason_name(r);
+
+		if (!n)
+			continue;
+		if (json) {
+			printf("%s\"%u\":\"%s\"", sep, r, n);
+			sep = ",";
+			continue;
+		}
+		printf("%3u  %-22s %s\n", r, n, wgx_reason_is_delivery(r) ? "delivery" : "drop");
+	}
+	if (json)
+		fputs("}\n", stdout);
+	return 0;
+}
+
 static int cmd_version(const struct wgx_cmd *cmd, int argc, char **argv)
 {
 	(void)cmd;
@@ -432,6 +468,8 @@ static const struct wgx_cmd commands[] = {
 	  true },
 	{ "stats", cmd_stats, "stats NAME [--json] counters per drop reason and per peer",
 	  stats_help, false },
+	{ "reasons", cmd_reasons, "reasons [--json]    the names of wgx_stats' keys (bpftool)",
+	  reasons_help, false },
 	{ "version", cmd_version, "version             print the version", version_help, false },
 	{ "help", cmd_help, "help [COMMAND]      this text, or COMMAND's", help_help, false },
 };

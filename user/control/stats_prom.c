@@ -27,19 +27,6 @@ static void put_label(FILE *f, const char *name, const char *value, bool first)
 	fputc('"', f);
 }
 
-static bool ends_with(const char *s, const char *tail)
-{
-	size_t n = strlen(s), t = strlen(tail);
-
-	return n >= t && !strcmp(s + n - t, tail);
-}
-
-/* wgx_reasons.h: a name ending in _pass or _xsk (also _xsk_nometa) is a delivery. */
-static bool is_delivery(const char *name)
-{
-	return ends_with(name, "_pass") || ends_with(name, "_xsk") || ends_with(name, "_xsk_nometa");
-}
-
 static void family(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -151,7 +138,7 @@ int wgx_stats_to_prom(const struct wgx_stats *s, char **out, size_t *len)
 		fputs("wgx_packets_total{", f);
 		put_label(f, "interface", s->name, true);
 		put_label(f, "reason", name, false);
-		put_label(f, "verdict", is_delivery(name) ? "delivery" : "drop", false);
+		put_label(f, "verdict", wgx_reason_is_delivery(r) ? "delivery" : "drop", false);
 		fprintf(f, "} %llu\n", (unsigned long long)s->reasons[r]);
 	}
 	plane(f, s);
