@@ -96,11 +96,12 @@ struct {
 } wgx_tun_xsks SEC(".maps");
 
 /* enum wgx_reason -> packets, bytes; per CPU so the exit needs no atomics.
- * The key's BTF type is the enum, so `bpftool map dump` names each reason. */
+ * The key stays __u32 (the kernel insists on an int key for array BTF):
+ * `wg-xdp reasons` names the numbers `bpftool map dump` shows. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WGX_REASON_MAX);
-	__type(key, enum wgx_reason);
+	__type(key, __u32);
 	__type(value, struct wgx_stat);
 } wgx_stats SEC(".maps");
 
