@@ -121,6 +121,11 @@ check "show piped: no colour codes; mode line" bash -c \
 check "show with WG_COLOR_MODE=always: colours" bash -c \
 	"ip netns exec $A env WG_COLOR_MODE=always $WGX show $IFA | grep -q \$'\\x1b\\[33m'"
 
+check "info log: the peer's handshake established, once" bash -c \
+	"[ \$(grep -c 'peer $PB: handshake established' $LOGDIR/$IFA.log) = 1 ]"
+check "info log: a configuration change, without keys" bash -c \
+	"ip netns exec $A wg set $IFA peer $PB persistent-keepalive 0 && sleep 0.2 && grep -q 'configuration changed: 1 peer entry' $LOGDIR/$IFA.log && ! grep -q '$KA' $LOGDIR/$IFA.log"
+
 # tx_bytes: with no route to the peer every send fails and must not count.
 tx_of() { ip netns exec $A wg show $IFA transfer | awk '{print $3}'; }
 failed_of() { stat_reason $A $IFA dp_udp_send_failed; }

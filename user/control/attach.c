@@ -19,6 +19,7 @@
 #include "control/env.h"
 #include "control/linkwatch.h"
 #include "control/metrics.h"
+#include "control/peerlog.h"
 #include "control/stats.h"
 #include "control/rtprio.h"
 #include "control/uapi.h"
@@ -285,6 +286,7 @@ static int timers_turn(void *ctx)
 	wgx_device_expire_timers(s->dev, now);
 	if (now - s->last_gc >= WGX_NS_PER_SEC) {
 		wgx_ratelimiter_gc(&s->dev->ratelimiter, now);
+		wgx_peerlog_scan(s->dev, wgx_clock_wall_ns());
 		s->last_gc = now;
 	}
 	next = wgx_timerq_next(&s->dev->timerq);
