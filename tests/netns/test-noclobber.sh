@@ -17,7 +17,7 @@ why=$(impl_available wireguard-go) || skip_all "$why"
 
 N=wgx-dq-n$$ G=dqg$$ X=dqx$$
 G=${G:0:15} X=${X:0:15}
-trap 'rm -f /var/run/wireguard/$X.sock; "$WGX" detach $X >/dev/null 2>&1; cleanup' EXIT
+trap 'rm -f /var/run/wireguard/$X.sock /var/run/wireguard/dqs$$.sock; "$WGX" detach $X >/dev/null 2>&1; cleanup' EXIT
 netns_add $N
 ip -n $N link add veth0 type veth peer name veth1
 ip -n $N addr add 198.18.2.1/24 dev veth0
@@ -63,6 +63,20 @@ rm -f /var/run/wireguard/$X.sock
 gone() { ! kill -0 "$XPID" 2>/dev/null && ! ip -n $N link show $X >/dev/null 2>&1 &&
 	[ ! -e /var/run/wg-xdp/$X.pid ]; }
 check "removing $X.sock stops the daemon: process, link and pid file gone" wait_for "$X gone" 30 gone
+# systemd's Type=notify: READY=1 on $NOTIFY_SOCKET once serving (a fake systemd here).
+S=dqs$$
+socat -u UNIX-RECV:"$LOGDIR/notify.sock" - >"$LOGDIR/notify.out" 2>/dev/null &
+NPID=$!
+PIDS+=($NPID)
+wait_for "notify socket" 20 test -S "$LOGDIR/notify.sock"
+ip netns exec $N env NOTIFY_SOCKET="$LOGDIR/notify.sock" WG_XDP_MODE=socket "$WGX" -f $S \
+	>"$LOGDIR/$S.log" 2>&1 &
+PIDS+=($!)
+check "with NOTIFY_SOCKET set, READY=1 arrives once the UAPI answers" bash -c \
+	"$(declare -f wait_for); wait_for ready 50 grep -q READY=1 $LOGDIR/notify.out && ip netns exec $N wg show $S >/dev/null"
+ip netns exec $N ip link delete $S
+check "ip link delete $S: the foreground daemon exits" wait_for "$S exit" 30 bash -c "! kill -0 ${PIDS[-1]} 2>/dev/null"
+
 check "wireguard-go untouched throughout" bash -c \
 	"kill -0 $GOPID && ip netns exec $N wg show $G listen-port | grep -qx 51830"
 finish
