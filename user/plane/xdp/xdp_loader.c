@@ -109,7 +109,7 @@ void wgx_bpf_close(struct wgx_bpf *b)
 {
 	if (!b)
 		return;
-	wgx_multiprog_detach(&b->rx_mp); /* no-op unless still attached */
+	wgx_multiprog_close(&b->rx_mp); /* frees; what is attached stays, as a crash leaves it */
 	wgx_xdp__destroy(b->skel);
 	free(b);
 }

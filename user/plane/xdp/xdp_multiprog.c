@@ -119,10 +119,15 @@ int wgx_multiprog_detach(struct wgx_multiprog *m)
 		if (err == -ENODEV || err == -ENOENT)
 			err = 0; /* the interface (and with it the dispatcher) went away */
 	}
+	wgx_multiprog_close(m);
+	return err;
+}
+
+void wgx_multiprog_close(struct wgx_multiprog *m)
+{
 	xdp_program__close(m->prog);
 	bpf_object__close(m->obj);
 	memset(m, 0, sizeof(*m));
-	return err;
 }
 
 int wgx_multiprog_remove_stale(int ifindex)

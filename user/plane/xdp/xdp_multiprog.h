@@ -31,6 +31,8 @@ int wgx_multiprog_attach(struct wgx_multiprog *m, struct bpf_object *skel_obj, i
 			 bool *native);
 /* Remove ours, leaving the other programs (and the dispatcher, if any remain). */
 int wgx_multiprog_detach(struct wgx_multiprog *m);
+/* Free without detaching (what stays attached, a later remove_stale takes). */
+void wgx_multiprog_close(struct wgx_multiprog *m);
 /* A killed daemon's wgx_rx in @ifindex's dispatcher: detach it. 0 if none. */
 int wgx_multiprog_remove_stale(int ifindex);
 
