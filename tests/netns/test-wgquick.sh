@@ -7,8 +7,8 @@
 # (AllowedIPs = 0.0.0.0/0, ::/0: wg-quick's fwmark policy routing).
 #
 #   ns wgx-dq-a$$ (wg-xdp, mode M)                    ns wgx-dq-b$$ (wireguard-go | wg-xdp)
-#   veth0 198.18.1.1/24 2001:2:1::1/64  <---------->  veth0 198.18.1.2/24 2001:2:1::2/64
-#   default via 198.18.1.2 (XDP mode's underlay)      default via 198.18.1.1, lo 100.64.99.1/32 fd00:99::1/128 ("internet")
+#   veth0 198.18.0.1/24 2001:2::1/64  <------------>  veth0 198.18.0.2/24 2001:2::2/64 (lib.sh)
+#   default via 198.18.0.2 (XDP mode's underlay)      default via 198.18.0.1, lo 100.64.99.1/32 fd00:99::1/128 ("internet")
 #   dqaN 100.64.1.1/24 fd00:1::1/64, MTU 1380         dqbN 100.64.1.2/24 fd00:1::2/64
 #   peer B: AllowedIPs 0.0.0.0/0, ::/0                peer A: 100.64.1.1/32, fd00:1::1/128
 #
@@ -43,17 +43,9 @@ dq_cleanup() {	# every wg-quick interface we brought up, even on failure
 trap 'dq_cleanup; cleanup' EXIT
 
 setup() {
-	netns_add $A
-	netns_add $B
-	ip -n $A link add veth0 type veth peer name veth0 netns $B
-	ip -n $A addr add 198.18.1.1/24 dev veth0
-	ip -n $B addr add 198.18.1.2/24 dev veth0
-	ip -n $A addr add 2001:2:1::1/64 dev veth0 nodad
-	ip -n $B addr add 2001:2:1::2/64 dev veth0 nodad
-	ip -n $A link set veth0 up
-	ip -n $B link set veth0 up
-	ip -n $A route add default via 198.18.1.2
-	ip -n $B route add default via 198.18.1.1
+	setup_underlay
+	ip -n $A route add default via 198.18.0.2
+	ip -n $B route add default via 198.18.0.1
 	ip -n $B addr add 100.64.99.1/32 dev lo
 	ip -n $B addr add fd00:99::1/128 dev lo
 }
@@ -73,7 +65,7 @@ PostDown = touch $LOGDIR/%i.postdown
 
 [Peer]
 PublicKey = $PB
-Endpoint = 198.18.1.2:51821
+Endpoint = 198.18.0.2:51821
 AllowedIPs = 0.0.0.0/0, ::/0
 EOF
 	cat >"$CONF/$2.conf" <<EOF
@@ -84,7 +76,7 @@ Address = 100.64.1.2/24, fd00:1::2/64
 
 [Peer]
 PublicKey = $PA
-Endpoint = 198.18.1.1:51820
+Endpoint = 198.18.0.1:51820
 AllowedIPs = 100.64.1.1/32, fd00:1::1/128
 EOF
 	# `wg-quick strip` of A's plus a second peer, for `wg syncconf`. With the

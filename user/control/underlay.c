@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#define NL_BUF 32768
+#include "lib/netlink.h"
 
 struct best {
 	int ifindex;
@@ -63,45 +63,6 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int talk(struct nlmsghdr *nlh, struct best *b)
-{
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	unsigned int seq = (unsigned int)time(NULL), portid;
-	char *buf = malloc(NL_BUF);
-	int ret;
-
-	if (!nl || !buf) {
-		ret = nl ? -ENOMEM : -errno;
-		goto out;
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, NL_BUF);
-
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, route_cb, b);
-	} while (ret > 0);
-	if (ret < 0)
-		ret = -errno;
-out:
-	free(buf);
-	if (nl)
-		mnl_socket_close(nl);
-	return ret;
-}
-
 static int lookup(int family, const struct sockaddr *dst, uint32_t fwmark, struct best *b)
 {
 	char buf[256];
@@ -121,7 +82,7 @@ static int lookup(int family, const struct sockaddr *dst, uint32_t fwmark, struc
 	}
 	if (dst && fwmark)
 		mnl_attr_put_u32(nlh, RTA_MARK, fwmark);
-	return talk(nlh, b);
+	return wgx_nl_talk(nlh, route_cb, b);
 }
 
 int wgx_underlay_pick(const struct sockaddr *endpoint, uint32_t fwmark, char out[IF_NAMESIZE])
