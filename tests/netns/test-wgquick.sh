@@ -79,6 +79,7 @@ PublicKey = $PA
 Endpoint = 198.18.0.1:51820
 AllowedIPs = 100.64.1.1/32, fd00:1::1/128
 EOF
+	chmod 600 "$CONF/$1.conf" "$CONF/$2.conf"	# wg-quick warns about world-readable keys
 	# `wg-quick strip` of A's plus a second peer, for `wg syncconf`. With the
 	# FwMark wg-quick set: `wg setconf`/`syncconf` send fwmark=0 otherwise
 	# (for every implementation), and wg-quick down could no longer find

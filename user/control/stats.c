@@ -227,10 +227,12 @@ static void name_peer(struct wgx_stats *s, const char *key, const char *name)
 void wgx_stats_friendly_names(struct wgx_stats *s, const char *path)
 {
 	char line[1024], key[WGX_STATS_KEY_LEN] = "", name[WGX_STATS_STR_LEN] = "", *l, *v;
+	char iobuf[4096]; /* stdio's buffer is ours, so the file's PrivateKey can be wiped */
 	FILE *f = path ? fopen(path, "re") : NULL;
 
 	if (!f)
 		return;
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	while (fgets(line, sizeof(line), f)) {
 		l = trim(line);
 		if (*l == '[') {
@@ -245,7 +247,8 @@ void wgx_stats_friendly_names(struct wgx_stats *s, const char *path)
 	}
 	if (key[0] && name[0])
 		name_peer(s, key, name);
+	fclose(f);
 	/* The file may hold a private key: wipe what we read of it. */
 	sodium_memzero(line, sizeof(line));
-	fclose(f);
+	sodium_memzero(iobuf, sizeof(iobuf));
 }
