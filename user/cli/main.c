@@ -56,6 +56,10 @@ static const char attach_help[] =
 	"  -n, --name NAME        interface to create (default wg0)\n"
 	"  -c, --config FILE      load FILE (wg setconf format) before serving\n"
 	"  -m, --mode xdp|socket  data plane (default xdp)\n"
+	"  -P, --path auto|xsk|socket  XDP mode's data path: AF_XDP sockets (xsk, default),\n"
+	"                         or the kernel socket with offloads while wgx_rx still\n"
+	"                         classifies at the driver; auto: xsk where the NIC binds\n"
+	"                         AF_XDP zero-copy\n"
 	"  -M, --mtu N            tunnel MTU, 576..65535 (default 1420)\n"
 	"  -w, --workers N        XDP mode crypto threads, 0..64 (default: one per CPU,\n"
 	"                         auto-scaled; 0: seal and open inline)\n"
@@ -161,19 +165,22 @@ static int cmd_attach(const struct wgx_cmd *cmd, int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },    { "mtu", required_argument, NULL, 'M' },
 		{ "workers", required_argument, NULL, 'w' }, { "busy-poll", no_argument, NULL, 'b' },
 		{ "realtime", no_argument, NULL, 'R' },	     { "metrics", required_argument, NULL, 'p' },
+		{ "path", required_argument, NULL, 'P' },
 		{ "foreground", no_argument, NULL, 'f' },    { "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },	     { 0 },
 	};
 	static const char *const modes[] = { "socket", "xdp", NULL };
+	static const char *const paths[] = { "auto", "xsk", "socket", NULL }; /* enum wgx_path */
 	const struct wgx_env *env = &wgx_env;
-	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .mtu = WGX_DEFAULT_MTU,
-				     .workers = -1, .foreground = env->foreground };
+	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .path = WGX_PATH_XSK,
+				     .mtu = WGX_DEFAULT_MTU, .workers = -1,
+				     .foreground = env->foreground };
 	const char *metrics = env->metrics;
 	unsigned long v;
 	int c, i;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "n:c:m:M:w:bRp:fvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:c:m:P:M:w:bRp:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (wgx_arg_ifname(cmd->name, "--name", optarg))
@@ -188,6 +195,12 @@ static int cmd_attach(const struct wgx_cmd *cmd, int argc, char **argv)
 			if (i < 0)
 				return 2;
 			o.mode = i ? WGX_MODE_XDP : WGX_MODE_SOCKET;
+			break;
+		case 'P':
+			i = wgx_arg_word(cmd->name, "--path", optarg, paths);
+			if (i < 0)
+				return 2;
+			o.path = (enum wgx_path)i;
 			break;
 		case 'M':
 			if (wgx_arg_uint(cmd->name, "--mtu", optarg, 576, 65535, &v))
@@ -237,8 +250,8 @@ static int cmd_contract(int argc, char **argv)
 {
 	static const struct wgx_cmd self = { .name = "NAME", .help = contract_help };
 	const struct wgx_env *env = &wgx_env;
-	struct wgx_attach_opts o = { .mode = WGX_MODE_XDP, .mtu = WGX_DEFAULT_MTU, .workers = -1,
-				     .foreground = env->foreground };
+	struct wgx_attach_opts o = { .mode = WGX_MODE_XDP, .path = WGX_PATH_XSK,
+				     .mtu = WGX_DEFAULT_MTU, .workers = -1, .foreground = env->foreground };
 	static char underlay[IF_NAMESIZE];
 	int i = 1, ret;
 

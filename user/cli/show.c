@@ -148,21 +148,26 @@ static void print_own(const struct out *o, const struct wgx_stats *s)
 
 	label(o, "mode");
 	fprintf(o->f, "%s\n", s->mode);
-	if (s->n_figures) {
-		label(o, s->mode);
-		for (size_t i = 0; i < s->n_figures; i++) {
-			const struct wgx_stats_figure *f = &s->figures[i];
+	for (size_t i = 0; i < s->n_figures; i++) {
+		const struct wgx_stats_figure *f = &s->figures[i];
+		bool first = !i || strcmp(f->group, s->figures[i - 1].group);
 
-			fprintf(o->f, "%s%s=", i ? " " : "", f->key);
-			if (f->kind == WGX_STATS_NUM)
-				fprintf(o->f, "%" PRIu64, f->num);
-			else if (f->kind == WGX_STATS_FLAG)
-				fputs(f->flag ? "yes" : "no", o->f);
-			else
-				fputs(f->str, o->f);
+		/* One line per plane ("xdp: ...", "socket: ..."), in the order reported. */
+		if (first) {
+			if (i)
+				fputc('\n', o->f);
+			label(o, f->group);
 		}
-		fputc('\n', o->f);
+		fprintf(o->f, "%s%s=", first ? "" : " ", f->key);
+		if (f->kind == WGX_STATS_NUM)
+			fprintf(o->f, "%" PRIu64, f->num);
+		else if (f->kind == WGX_STATS_FLAG)
+			fputs(f->flag ? "yes" : "no", o->f);
+		else
+			fputs(f->str, o->f);
 	}
+	if (s->n_figures)
+		fputc('\n', o->f);
 	for (unsigned int r = 0; r < WGX_REASON_MAX; r++) {
 		if (!s->reasons[r] || !wgx_reason_name(r))
 			continue;
