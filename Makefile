@@ -21,7 +21,7 @@ CPPFLAGS := -D_GNU_SOURCE -DWGX_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(BUIL
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -pthread -MMD -MP
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS   := -lbpf -lxdp -lelf -lz -lsodium -lb2 -lcrypto -lmnl -ljson-c -lmicrohttpd -lpthread -lm
+LDLIBS   := -lbpf -lxdp -lelf -lz -lsodium -lb2 -lcrypto -lmnl -ljson-c -lmicrohttpd -lsystemd -lpthread -lm
 
 # ---- BPF: x.bpf.c -> x.bpf.o -> x.skel.h (libbpf-bootstrap style) ----
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
@@ -45,15 +45,49 @@ BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
 NETNS_TESTS := $(sort $(wildcard tests/netns/test-*.sh))
 LINT_TESTS  := $(sort $(wildcard tests/lint/test-*.sh))
+CLI_TESTS   := $(sort $(wildcard tests/cli/test-*.sh))
+
+# ---- install: make install [PREFIX=/usr/local] [DESTDIR=] ----
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 
 PROVE := prove --exec '' --verbose --timer
 
-.PHONY: all deps check check-lint check-unit check-bpf check-netns check-fuzz fuzz demo bench bench-core profile clean vmtest image
+.PHONY: all deps check check-lint check-unit check-bpf check-netns check-cli check-fuzz fuzz demo bench \
+	bench-core profile clean vmtest image install uninstall man
 .DEFAULT_GOAL := all
 # Skeletons are intermediate files make would delete, forcing user/ to rebuild every time.
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
-all: $(BUILD)/wg-xdp
+all: $(BUILD)/wg-xdp $(BUILD)/wg-xdp.8
+
+man: $(BUILD)/wg-xdp.8
+$(BUILD)/wg-xdp.8: docs/wg-xdp.8.scd | deps-quiet
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scdoc <$< >$@.tmp && mv $@.tmp $@
+
+# The binary, wg-xdp(8), wg-xdp@.service; the wg-quick@ drop-in as an example (README).
+install: $(BUILD)/wg-xdp $(BUILD)/wg-xdp.8
+	$(call msg,INSTALL,$(DESTDIR)$(BINDIR)/wg-xdp)
+	$(Q)install -D -m 0755 $(BUILD)/wg-xdp $(DESTDIR)$(BINDIR)/wg-xdp
+	$(Q)install -D -m 0644 $(BUILD)/wg-xdp.8 $(DESTDIR)$(MANDIR)/man8/wg-xdp.8
+	$(Q)install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/wg-xdp/wg-quick@.service.d
+	$(Q)sed 's|@BINDIR@|$(BINDIR)|g' deploy/systemd/wg-xdp@.service \
+		>$(DESTDIR)$(UNITDIR)/wg-xdp@.service
+	$(Q)sed 's|@BINDIR@|$(BINDIR)|g' deploy/systemd/wg-quick@.service.d/wg-xdp.conf \
+		>$(DESTDIR)$(DATADIR)/wg-xdp/wg-quick@.service.d/wg-xdp.conf
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/wg-xdp@.service \
+		$(DESTDIR)$(DATADIR)/wg-xdp/wg-quick@.service.d/wg-xdp.conf
+
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/wg-xdp $(DESTDIR)$(MANDIR)/man8/wg-xdp.8 \
+		$(DESTDIR)$(UNITDIR)/wg-xdp@.service \
+		$(DESTDIR)$(DATADIR)/wg-xdp/wg-quick@.service.d/wg-xdp.conf
+	$(Q)rmdir -p $(DESTDIR)$(DATADIR)/wg-xdp/wg-quick@.service.d 2>/dev/null || true
 
 deps:
 	$(Q)bash scripts/deps.sh
@@ -153,8 +187,11 @@ check-bpf: $(BPFT_BINS) $(BPF_OBJS)
 check-netns: $(BUILD)/wg-xdp
 	$(Q)$(PROVE) $(NETNS_TESTS)
 
-check: deps-quiet $(BUILD)/wg-xdp $(CHECK_BINS) $(BPF_OBJS) $(FUZZ_BINS)
-	$(Q)BUILD=$(BUILD) $(PROVE) $(LINT_TESTS) $(CHECK_BINS) $(CHECK_FUZZ) $(NETNS_TESTS)
+check-cli: $(BUILD)/wg-xdp $(BUILD)/wg-xdp.8
+	$(Q)$(PROVE) $(CLI_TESTS)
+
+check: deps-quiet $(BUILD)/wg-xdp $(BUILD)/wg-xdp.8 $(CHECK_BINS) $(BPF_OBJS) $(FUZZ_BINS)
+	$(Q)BUILD=$(BUILD) $(PROVE) $(LINT_TESTS) $(CHECK_BINS) $(CLI_TESTS) $(CHECK_FUZZ) $(NETNS_TESTS)
 
 # Suites inside Debian kernels under QEMU plus the host kernel: vmtest/run.sh.
 vmtest: deps-quiet $(BUILD)/wg-xdp $(UNIT_BINS) $(BPFT_BINS) $(BPF_OBJS)

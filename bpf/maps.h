@@ -113,7 +113,9 @@ struct {
 	__type(value, __u32);
 } wgx_tun_xsks SEC(".maps");
 
-/* enum wgx_reason -> packets, bytes; per CPU so the exit needs no atomics. */
+/* enum wgx_reason -> packets, bytes; per CPU so the exit needs no atomics.
+ * The key stays __u32 (the kernel insists on an int key for array BTF):
+ * `wg-xdp reasons` names the numbers `bpftool map dump` shows. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WGX_REASON_MAX);

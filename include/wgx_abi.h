@@ -44,8 +44,8 @@ struct wgx_idx_val {
 /* wgx_peers: key is the peer id (__u32). Public data only. */
 struct wgx_endpoint_val {
 	__u16 family;		/* AF_INET, AF_INET6 or 0 (none yet) */
-	__be16 port;
-	__u8 addr[16];		/* IPv4 in the first 4 bytes */
+	__u16 port;		/* host order, so `bpftool map dump` shows 51820 */
+	__u8 addr[16];		/* IPv4 in the first 4 bytes, network order */
 };
 
 struct wgx_peer_val {

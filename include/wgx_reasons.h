@@ -154,6 +154,19 @@ static inline const char *wgx_reason_name(unsigned int reason)
 
 	return reason < WGX_REASON_MAX ? names[reason] : NULL;
 }
+
+/* A delivery (name ending in _pass or _xsk, or _xsk_nometa), not a drop. */
+static inline int wgx_reason_is_delivery(unsigned int reason)
+{
+	const char *n = wgx_reason_name(reason);
+	unsigned long len = 0;
+
+	while (n && n[len])
+		len++;
+	return n && ((len > 5 && !__builtin_memcmp(n + len - 5, "_pass", 5)) ||
+		     (len > 4 && !__builtin_memcmp(n + len - 4, "_xsk", 4)) ||
+		     (len > 11 && !__builtin_memcmp(n + len - 11, "_xsk_nometa", 11)));
+}
 #endif
 
 #endif

@@ -97,7 +97,7 @@ transfer() {	# MB megabytes B -> A over TCP inside the tunnel
 reasons() {	# reasons NS IFNAME: one line per counted reason, with its meaning
 	local name count what any=0
 	while IFS=: read -r name count; do
-		[ -n "$name" ] || continue
+		[ -n "$name" ] && [ "$count" != 0 ] || continue	# the JSON lists every reason, zeros too
 		what=$(sed -n "s|.*WGX_R_${name^^} = [0-9]*,[[:space:]]*/\\* *\\(.*[^ ]\\) *\\*/.*|\\1|p" \
 			"$TOP/include/wgx_reasons.h")
 		printf '    %-22s %8s   %s\n' "$name" "$count" "${what:+($what)}"

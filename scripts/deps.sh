@@ -8,8 +8,9 @@ PKGS=(
 	build-essential pkg-config make gcc
 	clang llvm libbpf-dev bpftool libxdp-dev xdp-tools
 	libsodium-dev libb2-dev libssl-dev libelf-dev zlib1g-dev libmnl-dev
+	libjson-c-dev libmicrohttpd-dev libsystemd-dev scdoc
 	iproute2 ethtool iputils-ping netcat-openbsd tcpdump nftables
-	wireguard-tools wireguard-go iperf3 socat
+	wireguard-tools wireguard-go iperf3 socat curl python3-prometheus-client
 	perl coreutils kmod python3 xxd gnuplot-nox linux-perf
 	libclang-rt-14-dev gdb python3-cryptography
 	qemu-system-x86 busybox-static xz-utils zstd cpio file

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* wg-xdp command line: attach, detach, show, stats, agent. */
+/*
+ * wg-xdp command line: a table of subcommands (attach, detach, show, stats,
+ * version, help), each with its own --help, and wireguard-go's process
+ * contract, `wg-xdp [-f|--foreground] NAME`, for wg-quick's
+ * WG_QUICK_USERSPACE_IMPLEMENTATION. Environment: control/env.h, read once here.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -7,111 +12,217 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "core/aead.h"
+#include "cli/args.h"
+#include "cli/show.h"
+#include "cli/agent.h"
 #include "control/attach.h"
-#include "core/crypto.h"
 #include "control/ctl.h"
 #include "control/daemon.h"
-#include "lib/log.h"
-#include "cli/agent.h"
-#include "cli/show.h"
-#include "cli/uapi_client.h"
 #include "control/env.h"
+#include "control/stats.h"
+#include "control/uapi_server.h"
+#include "control/underlay.h"
+#include "core/crypto.h"
+#include "lib/log.h"
 
-static const char usage[] =
-	"Usage: wg-xdp <command> [options]\n"
-	"\n"
-	"  attach IFACE [--name NAME] [--config FILE] [--mode xdp|socket] [--mtu N]\n"
-	"               [--path auto|xsk|socket]   XDP mode's data path: AF_XDP sockets, or\n"
-	"               the kernel socket with offloads (wgx_rx still classifying at the\n"
-	"               driver); auto: AF_XDP where the NIC binds zero-copy\n"
-	"               [--workers N] [--busy-poll]   XDP mode: N crypto threads, all used\n"
-	"               (default: one per CPU it may run on, used while the data plane\n"
-	"               is saturated and CPUs idle; 0: inline), poll the rings without\n"
-	"               sleeping\n"
-	"               [--realtime]   run the data plane at SCHED_FIFO 1, ahead of\n"
-	"               applications: lower latency on busy CPUs, less batching\n"
-	"               [--foreground] [--verbose] [--allow-core-dumps]\n"
-	"                      create WireGuard interface NAME (default wg0) on underlay IFACE;\n"
-	"                      (mode xdp by default); configure it with `wg` or --config\n"
-	"                      (wg setconf format)\n"
-	"  detach NAME         stop NAME's daemon and remove everything it created\n"
-	"  show [NAME]         like `wg show`, plus mode and drop counters\n"
-	"  stats NAME [--json] counters per drop reason and per peer\n"
-	"  agent --interface NAME --dir DIR   keep NAME's peers equal to DIR/NAME.conf\n"
-	"                      (a mounted ConfigMap) by difference; `agent --help`\n"
-	"  --version, --help\n"
-	"\n"
-	"Environment (read once at start-up):\n"
-	"  WGX_AEAD=sodium|openssl  force the ChaCha20-Poly1305 backend (default: the faster)\n"
-	"  WGX_RUN_DIR=DIR          pid files and statistics sockets (/var/run/wg-xdp)\n"
-	"  WGX_UAPI_DIR=DIR         UAPI sockets (/var/run/wireguard)\n"
-	"  WGX_TEST_TIME_SCALE=N    tests only: protocol timers divided by N\n"
-	"  WGX_TEST_UNDER_LOAD=1    tests only: always ask for cookies\n";
+struct wgx_cmd {
+	const char *name;
+	int (*run)(const struct wgx_cmd *cmd, int argc, char **argv);
+	const char *synopsis; /* one line for `wg-xdp --help` */
+	const char *help;     /* `wg-xdp CMD --help` */
+	bool needs_crypto;
+};
 
-static int cmd_attach(int argc, char **argv)
+static const char env_help[] =
+	"Environment:\n"
+	"  WG_PROCESS_FOREGROUND=1   stay in the foreground (as -f)\n"
+	"  LOG_LEVEL=LEVEL           verbose|debug|info|warning|error|silent (default info)\n"
+	"  WG_XDP_MODE=xdp|socket    data plane of `wg-xdp NAME` (default xdp)\n"
+	"  WG_XDP_IFACE=IFACE        underlay of `wg-xdp NAME` (default: the default route's)\n"
+	"  WG_XDP_METRICS=ADDR:PORT  serve Prometheus metrics (as --metrics)\n"
+	"  WG_COLOR_MODE=MODE        always|never|auto: colours of `wg-xdp show` (as wg)\n"
+	"  WGX_RUN_DIR=DIR           pid files and statistics sockets (default /var/run/wg-xdp)\n"
+	"  WGX_UAPI_DIR=DIR          UAPI sockets (default /var/run/wireguard)\n"
+	"  WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend (default: the faster)\n"
+	"  NOTIFY_SOCKET             systemd's (Type=notify): READY=1 once serving\n"
+	"  WGX_TEST_TIME_SCALE=N, WGX_TEST_UNDER_LOAD=1   tests only\n";
+
+static const char attach_help[] =
+	"Usage: wg-xdp attach IFACE [options]\n"
+	"Create WireGuard interface NAME on underlay IFACE and serve it (daemonizes once the\n"
+	"UAPI socket listens). The interface is created down; configure it with `wg`.\n"
+	"  -n, --name NAME        interface to create (default wg0)\n"
+	"  -c, --config FILE      load FILE (wg setconf format) before serving\n"
+	"  -m, --mode xdp|socket  data plane (default xdp)\n"
+	"  -P, --path auto|xsk|socket  XDP mode's data path: AF_XDP sockets (xsk), or the\n"
+	"                         kernel socket with offloads while wgx_rx still\n"
+	"                         classifies at the driver; auto (default): xsk where the\n"
+	"                         NIC binds AF_XDP zero-copy, else socket\n"
+	"  -M, --mtu N            tunnel MTU, 576..65535 (default 1420)\n"
+	"  -w, --workers N        XDP mode crypto threads, 0..64 (default: one per CPU,\n"
+	"                         auto-scaled; 0: seal and open inline)\n"
+	"  -b, --busy-poll        XDP mode: poll the rings without sleeping\n"
+	"  -R, --realtime         run the data plane at SCHED_FIFO 1\n"
+	"  -p, --metrics ADDR:PORT  serve Prometheus metrics on ADDR:PORT (default off)\n"
+	"  -f, --foreground       stay in the foreground\n"
+	"  -v, --verbose          debug logging (as LOG_LEVEL=debug)\n"
+	"  -D, --allow-core-dumps leave the daemon dumpable (it holds keys: off by default)\n"
+	"  -h, --help             this text\n";
+
+static const char detach_help[] =
+	"Usage: wg-xdp detach NAME\n"
+	"Stop NAME's wg-xdp daemon, which removes the interface, sockets and pins.\n"
+	"A socket that belongs to another implementation is never touched.\n"
+	"  -h, --help             this text\n";
+
+static const char show_help[] =
+	"Usage: wg-xdp show [NAME] [--json]\n"
+	"Print every wg-xdp interface, or NAME, like `wg show`, plus mode and drop counters.\n"
+	"  -j, --json             the statistics document instead (as `stats --json`)\n"
+	"  -h, --help             this text\n";
+
+static const char stats_help[] =
+	"Usage: wg-xdp stats NAME [--json]\n"
+	"NAME's counters: per drop reason, per peer, and the data plane's figures.\n"
+	"  -j, --json             machine-readable (fields: wg-xdp(8))\n"
+	"  -h, --help             this text\n";
+
+static const char reasons_help[] =
+	"Usage: wg-xdp reasons [--json]\n"
+	"The verdict reasons: the number that keys wgx_stats (bpftool map dump), name, kind.\n"
+	"  -j, --json             as a JSON object, number -> name\n"
+	"  -h, --help             this text\n";
+
+static const char version_help[] = "Usage: wg-xdp version\nPrint the version.\n"
+				   "  -h, --help             this text\n";
+static const char help_help[] = "Usage: wg-xdp help [COMMAND]\nPrint the usage of wg-xdp or COMMAND.\n"
+				"  -h, --help             this text\n";
+
+static const char contract_help[] =
+	"Usage: wg-xdp [-f|--foreground] NAME\n"
+	"wireguard-go's process contract (wg-quick's WG_QUICK_USERSPACE_IMPLEMENTATION=wg-xdp):\n"
+	"create interface NAME, return once its UAPI socket listens; the daemon exits when\n"
+	"NAME is deleted or its socket removed. Mode and underlay from the environment.\n";
+
+static const struct wgx_cmd *find_cmd(const char *name);
+static void print_usage(FILE *out);
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+static int usage_error(const struct wgx_cmd *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "wg-xdp %s: ", cmd->name);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'wg-xdp %s --help'.\n", cmd->name);
+	return 2;
+}
+
+/* Refuse to start on a name another live daemon (of any implementation) serves. */
+static int check_name_free(const char *cmd, const char *name)
+{
+	char path[108];
+	int live;
+
+	wgx_uapi_sock_path(name, path, sizeof(path));
+	live = wgx_uapi_sock_probe(path);
+	if (live == 1) {
+		pid_t pid = wgx_pidfile_read(name);
+
+		if (pid > 0)
+			fprintf(stderr, "wg-xdp %s: %s is already attached (pid %d); wg-xdp detach %s first\n",
+				cmd, name, (int)pid, name);
+		else
+			fprintf(stderr, "wg-xdp %s: %s is in use by another process (not wg-xdp); "
+					"leaving it alone\n", cmd, path);
+		return 1;
+	}
+	if (live == -EEXIST) {
+		fprintf(stderr, "wg-xdp %s: %s exists and is not a socket\n", cmd, path);
+		return 1;
+	}
+	return 0;
+}
+
+static int run_attach(const char *cmd, struct wgx_attach_opts *o, const char *metrics)
+{
+	o->metrics = metrics;
+	if (check_name_free(cmd, o->name))
+		return 1;
+	return wgx_attach(o) ? 1 : 0;
+}
+
+static int cmd_attach(const struct wgx_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "path", required_argument, NULL, 'p' },
-		{ "mtu", required_argument, NULL, 'M' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "busy-poll", no_argument, NULL, 'b' },
-		{ "realtime", no_argument, NULL, 'R' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
+		{ "name", required_argument, NULL, 'n' },    { "config", required_argument, NULL, 'c' },
+		{ "mode", required_argument, NULL, 'm' },    { "mtu", required_argument, NULL, 'M' },
+		{ "workers", required_argument, NULL, 'w' }, { "busy-poll", no_argument, NULL, 'b' },
+		{ "realtime", no_argument, NULL, 'R' },	     { "metrics", required_argument, NULL, 'p' },
+		{ "path", required_argument, NULL, 'P' },
+		{ "foreground", no_argument, NULL, 'f' },    { "verbose", no_argument, NULL, 'v' },
 		{ "allow-core-dumps", no_argument, NULL, 'D' },
-		{ 0 },
+		{ "help", no_argument, NULL, 'h' },	     { 0 },
 	};
+	static const char *const modes[] = { "socket", "xdp", NULL };
+	static const char *const paths[] = { "auto", "xsk", "socket", NULL }; /* enum wgx_path */
+	const struct wgx_env *env = &wgx_env;
 	struct wgx_attach_opts o = { .name = "wg0", .mode = WGX_MODE_XDP, .path = WGX_PATH_AUTO,
-				      .mtu = WGX_DEFAULT_MTU, .workers = -1 };
-	int c;
+				     .mtu = WGX_DEFAULT_MTU, .workers = -1,
+				     .foreground = env->foreground };
+	const char *metrics = env->metrics;
+	unsigned long v;
+	int c, i;
 
-	while ((c = getopt_long(argc, argv, "n:c:m:p:M:w:bRfvD", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "n:c:m:P:M:w:bRp:fvDh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
+			if (wgx_arg_ifname(cmd->name, "--name", optarg))
+				return 2;
 			o.name = optarg;
 			break;
 		case 'c':
 			o.config = optarg;
 			break;
 		case 'm':
-			if (!strcmp(optarg, "socket"))
-				o.mode = WGX_MODE_SOCKET;
-			else if (!strcmp(optarg, "xdp"))
-				o.mode = WGX_MODE_XDP;
-			else
-				goto bad;
+			i = wgx_arg_word(cmd->name, "--mode", optarg, modes);
+			if (i < 0)
+				return 2;
+			o.mode = i ? WGX_MODE_XDP : WGX_MODE_SOCKET;
 			break;
-		case 'p':
-			if (!strcmp(optarg, "auto"))
-				o.path = WGX_PATH_AUTO;
-			else if (!strcmp(optarg, "xsk"))
-				o.path = WGX_PATH_XSK;
-			else if (!strcmp(optarg, "socket"))
-				o.path = WGX_PATH_SOCKET;
-			else
-				goto bad;
+		case 'P':
+			i = wgx_arg_word(cmd->name, "--path", optarg, paths);
+			if (i < 0)
+				return 2;
+			o.path = (enum wgx_path)i;
 			break;
 		case 'M':
-			o.mtu = (unsigned int)strtoul(optarg, NULL, 10);
-			if (o.mtu < 576 || o.mtu > 65535)
-				goto bad;
+			if (wgx_arg_uint(cmd->name, "--mtu", optarg, 576, 65535, &v))
+				return 2;
+			o.mtu = (unsigned int)v;
 			break;
 		case 'w':
-			o.workers = (int)strtol(optarg, NULL, 10);
-			if (o.workers < 0 || o.workers > 64)
-				goto bad;
+			if (wgx_arg_uint(cmd->name, "--workers", optarg, 0, 64, &v))
+				return 2;
+			o.workers = (int)v;
 			break;
 		case 'b':
 			o.busy_poll = true;
 			break;
 		case 'R':
 			o.realtime = true;
+			break;
+		case 'p':
+			metrics = optarg;
 			break;
 		case 'f':
 			o.foreground = true;
@@ -122,82 +233,165 @@ static int cmd_attach(int argc, char **argv)
 		case 'D':
 			o.allow_core_dumps = true;
 			break;
+		case 'h':
+			fputs(cmd->help, stdout);
+			return 0;
 		default:
-			goto bad;
+			wgx_arg_getopt_error(cmd->name, argv, optopt);
+			return 2;
 		}
 	}
+	if (optind == argc)
+		return usage_error(cmd, "%s", "missing IFACE (the underlay interface)");
 	if (optind != argc - 1)
-		goto bad;
+		return usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	if (wgx_arg_ifname(cmd->name, "IFACE", argv[optind]))
+		return 2;
 	o.underlay = argv[optind];
-	return wgx_attach(&o) ? 1 : 0;
-bad:
-	fputs(usage, stderr);
-	return 2;
+	return run_attach(cmd->name, &o, metrics);
 }
 
-static int cmd_detach(int argc, char **argv)
+/* wireguard-go's contract: `wg-xdp [-f|--foreground] NAME`, everything else from the environment. */
+static int cmd_contract(int argc, char **argv)
 {
-	const char *name = argc == 2 ? argv[1] : NULL;
+	static const struct wgx_cmd self = { .name = "NAME", .help = contract_help };
+	const struct wgx_env *env = &wgx_env;
+	struct wgx_attach_opts o = { .mode = WGX_MODE_XDP, .path = WGX_PATH_XSK,
+				     .mtu = WGX_DEFAULT_MTU, .workers = -1, .foreground = env->foreground };
+	static char underlay[IF_NAMESIZE];
+	int i = 1, ret;
+
+	if (i < argc && (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground"))) {
+		o.foreground = true;
+		i++;
+	}
+	if (i != argc - 1)
+		return usage_error(&self, "%s", "expected [-f|--foreground] NAME");
+	if (wgx_arg_ifname("NAME", "interface name", argv[i]))
+		return 2;
+	o.name = argv[i];
+	if (env->mode && !strcmp(env->mode, "socket"))
+		o.mode = WGX_MODE_SOCKET;
+	if (env->iface) {
+		snprintf(underlay, sizeof(underlay), "%s", env->iface);
+	} else {
+		ret = wgx_underlay_pick(NULL, 0, underlay);
+		if (ret && o.mode == WGX_MODE_XDP) {
+			fprintf(stderr, "wg-xdp: %s: no underlay interface: %s (no default route?); "
+					"set WG_XDP_IFACE=IFACE or WG_XDP_MODE=socket\n",
+				o.name, strerror(-ret));
+			return 1;
+		}
+	}
+	o.underlay = underlay;
+	pr_debug("%s: mode %s, underlay %s", o.name, o.mode == WGX_MODE_XDP ? "xdp" : "socket",
+		 underlay[0] ? underlay : "(none)");
+	return run_attach(o.name, &o, env->metrics);
+}
+
+static int cmd_detach(const struct wgx_cmd *cmd, int argc, char **argv)
+{
+	char path[108];
+	const char *name;
 	pid_t pid;
 
-	if (!name) {
-		fputs(usage, stderr);
+	if (argc != 2)
+		return usage_error(cmd, "%s", argc < 2 ? "missing NAME" : "expected exactly one NAME");
+	name = argv[1];
+	if (wgx_arg_ifname(cmd->name, "NAME", name))
 		return 2;
-	}
 	pid = wgx_pidfile_read(name);
 	if (pid < 0) {
+		wgx_uapi_sock_path(name, path, sizeof(path));
+		if (wgx_uapi_sock_probe(path) == 1) {
+			fprintf(stderr, "wg-xdp detach: %s is served by another process (not wg-xdp); "
+					"leaving it alone\n", path);
+			return 1;
+		}
 		/* A killed daemon's leftovers (sockets, pins, tunnel veth) still go. */
 		wgx_attach_cleanup_stale(name);
-		fprintf(stderr, "wg-xdp: %s is not attached\n", name);
+		fprintf(stderr, "wg-xdp detach: %s is not attached\n", name);
 		return 1;
 	}
 	kill(pid, SIGTERM);
 	for (int i = 0; i < 100 && wgx_pidfile_read(name) > 0; i++)
 		usleep(50000);
 	if (wgx_pidfile_read(name) > 0) {
-		fprintf(stderr, "wg-xdp: %s (pid %d) did not stop; killing it\n", name, (int)pid);
+		fprintf(stderr, "wg-xdp detach: %s (pid %d) did not stop; killing it\n", name, (int)pid);
 		kill(pid, SIGKILL);
+		for (int i = 0; i < 20 && kill(pid, 0) == 0; i++)
+			usleep(50000);
 		wgx_attach_cleanup_stale(name);
 	}
 	return 0;
 }
 
+/* One interface: its statistics document, printed as is (--json) or like `wg show`. */
 static int show_one(const char *name, bool json)
 {
-	char *reply = NULL, *stats;
-	int ret;
+	char *text = wgx_ctl_fetch(name);
+	struct wgx_stats st;
 
-	stats = wgx_ctl_fetch(name);
-	if (json) {
-		if (!stats) {
-			fprintf(stderr, "wg-xdp: %s: no statistics socket: %s\n", name, strerror(errno));
-			return 1;
-		}
-		fputs(stats, stdout);
-		free(stats);
-		return 0;
-	}
-	ret = wgx_uapi_call(name, "get=1\n\n", &reply);
-	if (ret) {
-		fprintf(stderr, "wg-xdp: %s: %s\n", name, strerror(-ret));
-		free(stats);
+	if (!text) {
+		fprintf(stderr, "wg-xdp: %s: no wg-xdp statistics socket: %s\n", name,
+			errno == ENOENT ? "not a wg-xdp interface" : strerror(errno));
 		return 1;
 	}
-	wgx_show_print(stdout, name, reply, stats);
-	free(reply);
-	free(stats);
+	if (json) {
+		fputs(text, stdout);
+		free(text);
+		return 0;
+	}
+	if (wgx_stats_from_json(text, &st)) {
+		fprintf(stderr, "wg-xdp: %s: unreadable statistics document\n", name);
+		free(text);
+		return 1;
+	}
+	free(text);
+	wgx_show_print(stdout, &st, wgx_show_color(wgx_env.color_mode), (uint64_t)time(NULL));
+	wgx_stats_free(&st);
 	return 0;
 }
 
-static int cmd_show(int argc, char **argv, bool json)
+/* [NAME] [--json]: shared by show (NAME optional) and stats (NAME required). */
+static int parse_name_json(const struct wgx_cmd *cmd, int argc, char **argv, const char **name,
+			   bool *json)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+					      { "help", no_argument, NULL, 'h' }, { 0 } };
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if (c == 'j') {
+			*json = true;
+		} else {
+			wgx_arg_getopt_error(cmd->name, argv, optopt);
+			return 2;
+		}
+	}
+	if (argc - optind > 1)
+		return usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	*name = optind < argc ? argv[optind] : NULL;
+	if (*name && wgx_arg_ifname(cmd->name, "NAME", *name))
+		return 2;
+	return 0;
+}
+
+static int cmd_show(const struct wgx_cmd *cmd, int argc, char **argv)
 {
 	char dir[256], *slash;
+	const char *name;
+	bool json = false;
 	struct dirent *de;
-	int ret = 0;
+	int ret;
 	DIR *d;
 
-	if (argc >= 2 && argv[1][0] != '-')
-		return show_one(argv[1], json || (argc == 3 && !strcmp(argv[2], "--json")));
+	ret = parse_name_json(cmd, argc, argv, &name, &json);
+	if (ret)
+		return ret;
+	if (name)
+		return show_one(name, json);
 	/* Every interface with a live wg-xdp daemon (a pid file in the run directory). */
 	wgx_pidfile_path("x", dir, sizeof(dir));
 	slash = strrchr(dir, '/');
@@ -206,53 +400,163 @@ static int cmd_show(int argc, char **argv, bool json)
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
-		char name[256];
+		char one[256];
 		size_t len = strlen(de->d_name);
 
 		if (len <= 4 || strcmp(de->d_name + len - 4, ".pid"))
 			continue;
-		snprintf(name, sizeof(name), "%.*s", (int)(len - 4), de->d_name);
-		if (wgx_pidfile_read(name) > 0)
-			ret |= show_one(name, json);
+		snprintf(one, sizeof(one), "%.*s", (int)(len - 4), de->d_name);
+		if (wgx_pidfile_read(one) > 0)
+			ret |= show_one(one, json);
 	}
 	closedir(d);
 	return ret;
 }
 
+static int cmd_stats(const struct wgx_cmd *cmd, int argc, char **argv)
+{
+	const char *name;
+	bool json = false;
+	int ret = parse_name_json(cmd, argc, argv, &name, &json);
+
+	if (ret)
+		return ret;
+	if (!name)
+		return usage_error(cmd, "%s", "missing NAME");
+	return show_one(name, json);
+}
+
+/* The names behind wgx_stats' keys (include/wgx_reasons.h), for bpftool users. */
+static int cmd_reasons(const struct wgx_cmd *cmd, int argc, char **argv)
+{
+	const char *name, *sep = "";
+	bool json = false;
+	int ret = parse_name_json(cmd, argc, argv, &name, &json);
+
+	if (ret)
+		return ret;
+	if (name)
+		return usage_error(cmd, "unexpected argument '%s'", name);
+	if (json)
+		fputc('{', stdout);
+	for (unsigned int r = 0; r < WGX_REASON_MAX; r++) {
+		const char *n = wgx_reason_name(r);
+
+		if (!n)
+			continue;
+		if (json) {
+			printf("%s\"%u\":\"%s\"", sep, r, n);
+			sep = ",";
+			continue;
+		}
+		printf("%3u  %-22s %s\n", r, n, wgx_reason_is_delivery(r) ? "delivery" : "drop");
+	}
+	if (json)
+		fputs("}\n", stdout);
+	return 0;
+}
+
+static int cmd_version(const struct wgx_cmd *cmd, int argc, char **argv)
+{
+	(void)cmd;
+	(void)argc;
+	(void)argv;
+	printf("wg-xdp %s (AEAD backends: sodium, openssl)\n", WGX_VERSION);
+	return 0;
+}
+
+static int cmd_help(const struct wgx_cmd *cmd, int argc, char **argv)
+{
+	const struct wgx_cmd *which = argc > 1 ? find_cmd(argv[1]) : NULL;
+
+	if (argc > 1 && !which)
+		return usage_error(cmd, "unknown command '%s'", argv[1]);
+	if (which)
+		fputs(which->help, stdout);
+	else
+		print_usage(stdout);
+	return 0;
+}
+
+/* `wg-xdp agent` parses its own options and prints its own --help (cli/agent.c). */
+static int cmd_agent(const struct wgx_cmd *cmd, int argc, char **argv)
+{
+	(void)cmd;
+	return wgx_agent_main(argc, argv);
+}
+
+static const struct wgx_cmd commands[] = {
+	{ "attach", cmd_attach, "attach IFACE [--name NAME] [--config FILE] [--mode xdp|socket] ...",
+	  attach_help, true },
+	{ "detach", cmd_detach, "detach NAME         stop NAME's daemon and remove what it made",
+	  detach_help, false },
+	{ "show", cmd_show, "show [NAME]         like `wg show`, plus mode and drop counters", show_help,
+	  true },
+	{ "stats", cmd_stats, "stats NAME [--json] counters per drop reason and per peer",
+	  stats_help, false },
+	{ "reasons", cmd_reasons, "reasons [--json]    the names of wgx_stats' keys (bpftool)",
+	  reasons_help, false },
+	{ "agent", cmd_agent, "agent --interface NAME --dir DIR   keep NAME's peers equal to a "
+	  "ConfigMap", NULL, true },
+	{ "version", cmd_version, "version             print the version", version_help, false },
+	{ "help", cmd_help, "help [COMMAND]      this text, or COMMAND's", help_help, false },
+};
+
+static const struct wgx_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void print_usage(FILE *out)
+{
+	fputs("Usage: wg-xdp <command> [options]   (wg-xdp <command> --help for its options)\n"
+	      "       wg-xdp [-f|--foreground] NAME  (wireguard-go's contract, for wg-quick)\n\n",
+	      out);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %s\n", commands[i].synopsis);
+	fputs("  --version, --help\n\n", out);
+	fputs(env_help, out);
+}
+
 int main(int argc, char **argv)
 {
-	char err[128];
+	const struct wgx_cmd *cmd;
+	char err[160];
 
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("wg-xdp %s (AEAD backends: sodium, openssl)\n", WGX_VERSION);
-		return 0;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage, stdout);
-		return 0;
-	}
 	if (wgx_env_load(err, sizeof(err))) {
 		fprintf(stderr, "wg-xdp: %s\n", err);
 		return 2;
+	}
+	if (wgx_env.has_log_level)
+		wgx_log_level = wgx_env.log_level;
+	if (argc < 2) {
+		print_usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(NULL, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_usage(stdout);
+		return 0;
+	}
+	cmd = find_cmd(argv[1]);
+	if (cmd && cmd->help && wants_help(argc - 1, argv + 1) && cmd->run != cmd_attach) {
+		fputs(cmd->help, stdout);
+		return 0;
 	}
 	if (wgx_crypto_init()) {
 		fputs("wg-xdp: crypto library initialisation failed\n", stderr);
 		return 1;
 	}
-	if (!strcmp(argv[1], "attach"))
-		return cmd_attach(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "detach"))
-		return cmd_detach(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "show"))
-		return cmd_show(argc - 1, argv + 1, false);
-	if (!strcmp(argv[1], "agent"))
-		return wgx_agent_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "stats") && argc >= 3)
-		return show_one(argv[2], argc == 4 && !strcmp(argv[3], "--json"));
-	fprintf(stderr, "wg-xdp: unknown command '%s'\n\n%s", argv[1], usage);
+	if (cmd)
+		return cmd->run(cmd, argc - 1, argv + 1);
+	/* `wg-xdp [-f] NAME`: anything that is not a command is an interface name, as wireguard-go. */
+	if (argv[1][0] != '-' || !strcmp(argv[1], "-f") || !strcmp(argv[1], "--foreground"))
+		return cmd_contract(argc, argv);
+	fprintf(stderr, "wg-xdp: unknown option '%s'\n\n", argv[1]);
+	print_usage(stderr);
 	return 2;
 }

@@ -2,116 +2,212 @@
 #include "cli/show.h"
 
 #include <inttypes.h>
-#include <sodium.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
-#include "core/crypto.h"
-#include "core/keys.h"
+#include "control/stats.h"
 
-static void print_key_from_hex(FILE *out, const char *label, const char *hex, bool private_to_public)
+/* wireguard-tools' terminal.h */
+#define RESET "\x1b[0m"
+#define BOLD "\x1b[1m"
+#define GREEN "\x1b[32m"
+#define YELLOW "\x1b[33m"
+#define CYAN "\x1b[36m"
+#define RED "\x1b[31m"
+
+struct out {
+	FILE *f;
+	bool color;
+};
+
+static const char *c(const struct out *o, const char *code)
 {
-	uint8_t key[WGX_KEY_LEN], pub[WGX_KEY_LEN];
-	char b64[WGX_KEY_B64_LEN + 1];
+	return o->color ? code : "";
+}
 
-	if (wgx_key_from_hex(key, hex, strlen(hex)))
+bool wgx_show_color(const char *mode)
+{
+	if (mode && !strcmp(mode, "always"))
+		return true;
+	if (mode && !strcmp(mode, "never"))
+		return false;
+	return isatty(STDOUT_FILENO);
+}
+
+static void label(const struct out *o, const char *name)
+{
+	fprintf(o->f, "  %s%s%s: ", c(o, BOLD), name, c(o, RESET));
+}
+
+/* wg's bytes(): B below 1 KiB, else two decimals of KiB, MiB, GiB, TiB. */
+static void bytes(const struct out *o, uint64_t b)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	int u = -1;
+
+	if (b < 1024) {
+		fprintf(o->f, "%" PRIu64 " %sB%s", b, c(o, CYAN), c(o, RESET));
 		return;
-	if (private_to_public) {
-		wgx_x25519_public(pub, key);
-		memcpy(key, pub, sizeof(key));
 	}
-	wgx_key_to_base64(b64, key);
-	sodium_memzero(key, sizeof(key));
-	fprintf(out, "%s%s\n", label, b64);
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	fprintf(o->f, "%.2f %s%s%s", v, c(o, CYAN), units[u], c(o, RESET));
 }
 
-static void print_ago(FILE *out, uint64_t sec)
+static void pretty(const struct out *o, bool *first, uint64_t n, const char *unit)
 {
-	uint64_t now = (uint64_t)time(NULL), ago = now > sec ? now - sec : 0;
-
-	fputs("  latest handshake: ", out);
-	if (ago >= 3600)
-		fprintf(out, "%" PRIu64 " hours, ", ago / 3600);
-	if (ago >= 60)
-		fprintf(out, "%" PRIu64 " minutes, ", ago / 60 % 60);
-	fprintf(out, "%" PRIu64 " seconds ago\n", ago % 60);
+	if (!n)
+		return;
+	fprintf(o->f, "%s%" PRIu64 " %s%s%s%s", *first ? "" : ", ", n, c(o, CYAN), unit,
+		n == 1 ? "" : "s", c(o, RESET));
+	*first = false;
 }
 
-/* One flat JSON object of the stats as "  LABEL: k=v k=v". */
-static void print_object(FILE *out, const char *stats, const char *key, const char *label)
+/* wg's ago(): "Now", or "1 year, 2 days, 3 hours, 4 minutes, 5 seconds ago". */
+static void ago(const struct out *o, uint64_t then, uint64_t now)
 {
-	char pat[32];
-	const char *r, *end;
+	uint64_t left = now - then;
+	bool first = true;
 
-	snprintf(pat, sizeof(pat), "\"%s\":{", key);
-	r = stats ? strstr(stats, pat) : NULL;
-	if (!r)
+	if (then == now) {
+		fputs("Now", o->f);
 		return;
-	r += strlen(pat);
-	end = strchr(r, '}');
-	if (!end || end == r)
+	}
+	if (now < then) {
+		fprintf(o->f, "(%sSystem clock wound backward; connection problems may ensue.%s)",
+			c(o, RED), c(o, RESET));
 		return;
-	fputs(label, out);
-	for (; r < end; r++)
-		if (*r != '"')
-			fputc(*r == ',' ? ' ' : *r == ':' ? '=' : *r, out);
-	fputc('\n', out);
+	}
+	pretty(o, &first, left / (365 * 24 * 3600ull), "year");
+	pretty(o, &first, left / (24 * 3600) % 365, "day");
+	pretty(o, &first, left / 3600 % 24, "hour");
+	pretty(o, &first, left / 60 % 60, "minute");
+	pretty(o, &first, left % 60, "second");
+	fputs(" ago", o->f);
 }
 
-void wgx_show_print(FILE *out, const char *name, const char *uapi, const char *stats)
+/* wg's sort_peers(): latest handshake first (then by key, so the order is stable). */
+static int peer_cmp(const void *a, const void *b)
 {
-	char *copy = strdup(uapi), *save = NULL, *line;
-	uint64_t rx = 0, tx = 0;
-	bool in_peer = false;
-	const char *mode = stats ? strstr(stats, "\"mode\":\"") : NULL;
+	const struct wgx_stats_peer *pa = *(const struct wgx_stats_peer *const *)a;
+	const struct wgx_stats_peer *pb = *(const struct wgx_stats_peer *const *)b;
+	uint64_t ha = pa->latest_handshake_ns / 1000000000ull, hb = pb->latest_handshake_ns / 1000000000ull;
 
-	if (!copy)
-		return;
-	fprintf(out, "interface: %s\n", name);
-	if (mode)
-		fprintf(out, "  mode: %.*s\n", (int)strcspn(mode + 8, "\""), mode + 8);
-	print_object(out, stats, "xdp", "  xdp: ");
-	print_object(out, stats, "reasons", "  counters: ");
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *val = strchr(line, '=');
+	if (ha != hb)
+		return ha > hb ? -1 : 1;
+	return strcmp(pa->public_key, pb->public_key);
+}
 
-		if (!val)
-			continue;
-		*val++ = '\0';
-		if (!strcmp(line, "private_key")) {
-			print_key_from_hex(out, "  public key: ", val, true);
-			fputs("  private key: (hidden)\n", out);
-		} else if (!strcmp(line, "listen_port")) {
-			fprintf(out, "  listening port: %s\n", val);
-		} else if (!strcmp(line, "fwmark")) {
-			fprintf(out, "  fwmark: 0x%lx\n", strtoul(val, NULL, 10));
-		} else if (!strcmp(line, "public_key")) {
-			if (in_peer && (rx || tx))
-				fprintf(out, "  transfer: %" PRIu64 " B received, %" PRIu64 " B sent\n", rx, tx);
-			rx = tx = 0;
-			in_peer = true;
-			fputc('\n', out);
-			print_key_from_hex(out, "peer: ", val, false);
-		} else if (!strcmp(line, "preshared_key") && strspn(val, "0") != strlen(val)) {
-			fputs("  preshared key: (hidden)\n", out);
-		} else if (!strcmp(line, "endpoint")) {
-			fprintf(out, "  endpoint: %s\n", val);
-		} else if (!strcmp(line, "allowed_ip")) {
-			fprintf(out, "  allowed ip: %s\n", val);
-		} else if (!strcmp(line, "last_handshake_time_sec") && strcmp(val, "0")) {
-			print_ago(out, strtoull(val, NULL, 10));
-		} else if (!strcmp(line, "rx_bytes")) {
-			rx = strtoull(val, NULL, 10);
-		} else if (!strcmp(line, "tx_bytes")) {
-			tx = strtoull(val, NULL, 10);
-		} else if (!strcmp(line, "persistent_keepalive_interval") && strcmp(val, "0")) {
-			fprintf(out, "  persistent keepalive: every %s seconds\n", val);
+static void print_peer(const struct out *o, const struct wgx_stats_peer *p, uint64_t now)
+{
+	fprintf(o->f, "\n%s%speer%s: %s%s%s\n", c(o, YELLOW), c(o, BOLD), c(o, RESET), c(o, YELLOW),
+		p->public_key, c(o, RESET));
+	if (p->friendly_name[0]) {
+		label(o, "friendly name");
+		fprintf(o->f, "%s\n", p->friendly_name);
+	}
+	if (p->has_preshared_key) {
+		label(o, "preshared key");
+		fputs("(hidden)\n", o->f);
+	}
+	if (p->endpoint[0]) {
+		label(o, "endpoint");
+		fprintf(o->f, "%s\n", p->endpoint);
+	}
+	label(o, "allowed ips");
+	for (size_t i = 0; i < p->n_allowed_ips; i++)
+		fprintf(o->f, "%s%s", i ? ", " : "", p->allowed_ips[i]);
+	fputs(p->n_allowed_ips ? "\n" : "(none)\n", o->f);
+	if (p->latest_handshake_ns) {
+		label(o, "latest handshake");
+		ago(o, p->latest_handshake_ns / 1000000000ull, now);
+		fputc('\n', o->f);
+	}
+	if (p->rx_bytes || p->tx_bytes) {
+		label(o, "transfer");
+		bytes(o, p->rx_bytes);
+		fputs(" received, ", o->f);
+		bytes(o, p->tx_bytes);
+		fputs(" sent\n", o->f);
+	}
+	if (p->persistent_keepalive) {
+		label(o, "persistent keepalive");
+		fprintf(o->f, "every %u %ssecond%s%s\n", p->persistent_keepalive, c(o, CYAN),
+			p->persistent_keepalive == 1 ? "" : "s", c(o, RESET));
+	}
+}
+
+/* wg-xdp's own: the plane's figures and the reasons that counted anything. */
+static void print_own(const struct out *o, const struct wgx_stats *s)
+{
+	bool any = false;
+
+	label(o, "mode");
+	fprintf(o->f, "%s\n", s->mode);
+	for (size_t i = 0; i < s->n_figures; i++) {
+		const struct wgx_stats_figure *f = &s->figures[i];
+		bool first = !i || strcmp(f->group, s->figures[i - 1].group);
+
+		/* One line per plane ("xdp: ...", "socket: ..."), in the order reported. */
+		if (first) {
+			if (i)
+				fputc('\n', o->f);
+			label(o, f->group);
 		}
+		fprintf(o->f, "%s%s=", first ? "" : " ", f->key);
+		if (f->kind == WGX_STATS_NUM)
+			fprintf(o->f, "%" PRIu64, f->num);
+		else if (f->kind == WGX_STATS_FLAG)
+			fputs(f->flag ? "yes" : "no", o->f);
+		else
+			fputs(f->str, o->f);
 	}
-	if (in_peer && (rx || tx))
-		fprintf(out, "  transfer: %" PRIu64 " B received, %" PRIu64 " B sent\n", rx, tx);
-	sodium_memzero(copy, strlen(uapi));
-	free(copy);
+	if (s->n_figures)
+		fputc('\n', o->f);
+	for (unsigned int r = 0; r < WGX_REASON_MAX; r++) {
+		if (!s->reasons[r] || !wgx_reason_name(r))
+			continue;
+		if (!any)
+			label(o, "counters");
+		fprintf(o->f, "%s%s=%" PRIu64, any ? " " : "", wgx_reason_name(r), s->reasons[r]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', o->f);
+}
+
+void wgx_show_print(FILE *f, const struct wgx_stats *s, bool color, uint64_t now)
+{
+	const struct out o = { .f = f, .color = color };
+	const struct wgx_stats_peer **sorted = calloc(s->n_peers ? s->n_peers : 1, sizeof(*sorted));
+
+	fprintf(f, "%s%s%sinterface%s: %s%s%s\n", c(&o, RESET), c(&o, GREEN), c(&o, BOLD),
+		c(&o, RESET), c(&o, GREEN), s->name, c(&o, RESET));
+	if (s->public_key[0]) {
+		label(&o, "public key");
+		fprintf(f, "%s\n", s->public_key);
+		label(&o, "private key");
+		fputs("(hidden)\n", f);
+	}
+	if (s->listen_port) {
+		label(&o, "listening port");
+		fprintf(f, "%u\n", s->listen_port);
+	}
+	if (s->fwmark) {
+		label(&o, "fwmark");
+		fprintf(f, "0x%x\n", s->fwmark);
+	}
+	print_own(&o, s);
+	if (!sorted)
+		return;
+	for (size_t i = 0; i < s->n_peers; i++)
+		sorted[i] = &s->peers[i];
+	qsort(sorted, s->n_peers, sizeof(*sorted), peer_cmp);
+	for (size_t i = 0; i < s->n_peers; i++)
+		print_peer(&o, sorted[i], now);
+	free(sorted);
 }

@@ -17,6 +17,10 @@
 #include "control/ctl.h"
 #include "control/daemon.h"
 #include "control/env.h"
+#include "control/linkwatch.h"
+#include "control/metrics.h"
+#include "control/peerlog.h"
+#include "control/stats.h"
 #include "control/rtprio.h"
 #include "control/uapi.h"
 #include "control/uapi_server.h"
@@ -45,7 +49,19 @@ static void uapi_put_view(void *ctx, struct wgx_uapi_device_view *view)
 
 static int uapi_set(void *ctx, const struct wgx_uapi_set *set)
 {
-	return wgx_device_apply(ctx, set, wgx_clock_mono_ns());
+	struct wgx_device *dev = ctx;
+	int ret = wgx_device_apply(dev, set, wgx_clock_mono_ns());
+
+	/* What changed, never a key. */
+	if (ret)
+		pr_info("%s: configuration change refused: %s", dev->name, strerror(-ret));
+	else
+		pr_info("%s: configuration changed: %zu peer entr%s%s%s%s; %u peers", dev->name,
+			set->n_peers, set->n_peers == 1 ? "y" : "ies",
+			set->replace_peers ? ", peers replaced" : "",
+			set->has_private_key ? ", private key set" : "",
+			set->has_listen_port ? ", listen port set" : "", dev->n_peers);
+	return ret;
 }
 
 static void uapi_removed(void *ctx)
@@ -75,16 +91,20 @@ static int load_config(const char *path, struct wgx_uapi_set *set)
 	return ret;
 }
 
-void wgx_attach_cleanup_stale(const char *name)
+int wgx_attach_cleanup_stale(const char *name)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 	if (wgx_pidfile_read(name) > 0)
-		return;
+		return 0;
+	wgx_uapi_sock_path(name, path, sizeof(path));
+	if (wgx_uapi_sock_probe(path) == 1)
+		return -EADDRINUSE;
 	wgx_xdp_cleanup_stale(name, NULL);
-	unlink(wgx_uapi_sock_path(name, path, sizeof(path)));
+	wgx_uapi_sock_unlink_stale(path);
 	wgx_ctl_close(-1, name);
 	wgx_pidfile_remove(name);
+	return 0;
 }
 
 static int block_signals(void)
@@ -141,6 +161,10 @@ struct session {
 	struct wgx_rtprio rt;
 	int sigfd;
 	uint64_t last_gc;
+	struct wgx_linkwatch link;
+	struct wgx_metrics *metrics;
+	uint64_t last_publish;
+	char friendly_names[128];
 };
 
 static void signal_readable(void *ctx, uint32_t events)
@@ -168,6 +192,56 @@ static void ctl_readable(void *ctx, uint32_t events)
 	wgx_ctl_handle(&s->ctl);
 }
 
+static void link_readable(void *ctx, uint32_t events)
+{
+	struct session *s = ctx;
+
+	(void)events;
+	if (!wgx_linkwatch_gone(&s->link))
+		return;
+	/* ip link delete, wg-quick down: as wireguard-go, stop and remove everything. */
+	pr_info("%s: interface deleted, shutting down", s->dev->name);
+	wgx_loop_stop(s->loop);
+}
+
+/* Hand the HTTP thread a fresh text (control/metrics.h). */
+static void metrics_publish(struct session *s)
+{
+	struct wgx_stats st;
+	size_t len = 0;
+	char *text = NULL;
+
+	s->last_publish = wgx_clock_mono_ns();
+	if (wgx_ctl_collect(&s->ctl, &st))
+		return;
+	if (!wgx_stats_to_prom(&st, &text, &len))
+		wgx_metrics_publish(s->metrics, text, len);
+	free(text);
+	wgx_stats_free(&st);
+}
+
+static void metrics_readable(void *ctx, uint32_t events)
+{
+	struct session *s = ctx;
+
+	(void)events;
+	wgx_metrics_drain(s->metrics);
+	metrics_publish(s);
+}
+
+/* Once a second without a scrape asking sooner. */
+static int metrics_turn(void *ctx)
+{
+	struct session *s = ctx;
+	uint64_t now = wgx_clock_mono_ns();
+
+	if (now - s->last_publish >= WGX_NS_PER_SEC) {
+		metrics_publish(s);
+		return 1000;
+	}
+	return (int)((WGX_NS_PER_SEC - (now - s->last_publish)) / 1000000) + 1;
+}
+
 static void woke(void *ctx, uint64_t slept_ns, int n, uint64_t now_ktime)
 {
 	struct session *s = ctx;
@@ -188,6 +262,7 @@ static int timers_turn(void *ctx)
 	wgx_secret_burn_stack();
 	if (now - s->last_gc >= WGX_NS_PER_SEC) {
 		wgx_ratelimiter_gc(&s->dev->ratelimiter, now);
+		wgx_peerlog_scan(s->dev, wgx_clock_wall_ns());
 		s->last_gc = now;
 	}
 	next = wgx_timerq_next(&s->dev->timerq);
@@ -278,7 +353,11 @@ static int register_control(struct session *s)
 	struct wgx_loop *l = s->loop;
 
 	wgx_loop_on_wake(l, woke, s);
+	if (s->metrics && (wgx_loop_watch(l, wgx_metrics_fd(s->metrics), metrics_readable, s) ||
+			   wgx_loop_add_turn(l, metrics_turn, s)))
+		return -ENOSPC;
 	return wgx_loop_watch(l, s->sigfd, signal_readable, s) ?:
+	       wgx_loop_watch(l, wgx_linkwatch_fd(&s->link), link_readable, s) ?:
 	       wgx_loop_watch(l, wgx_uapi_server_fd(&s->uapi), uapi_readable, s) ?:
 	       (s->ctl.fd >= 0 ? wgx_loop_watch(l, s->ctl.fd, ctl_readable, s) : 0) ?:
 	       wgx_loop_add_turn(l, timers_turn, s);
@@ -294,6 +373,10 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config)
 
 	s.ctl.rt = &s.rt;
 	s.ctl.mode = o->mode == WGX_MODE_XDP ? "xdp" : "socket";
+	/* Friendly names for the metrics: the config given, or wg-quick's. */
+	snprintf(s.friendly_names, sizeof(s.friendly_names), "%s%s%s", o->config ? o->config : "/etc/wireguard/",
+		 o->config ? "" : o->name, o->config ? "" : ".conf");
+	s.ctl.friendly_names = s.friendly_names;
 	s.sigfd = block_signals();
 	s.loop = wgx_loop_create();
 	s.dev = wgx_device_create(o->name, o->mtu, wgx_env.time_scale);
@@ -320,6 +403,16 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config)
 	ret = start_xdp(&s);
 	if (ret)
 		goto out;
+	ret = wgx_linkwatch_open(&s.link, o->name);
+	if (ret) {
+		pr_err("%s: cannot watch the interface: %s", o->name, strerror(-ret));
+		goto out;
+	}
+	if (o->metrics && (ret = wgx_metrics_start(&s.metrics, o->metrics))) {
+		pr_err("%s: --metrics %s: %s", o->name, o->metrics,
+		       ret == -EINVAL ? "expected ADDR:PORT or [V6]:PORT" : strerror(-ret));
+		goto out;
+	}
 	wgx_uapi_sock_path(o->name, dir, sizeof(dir));
 	*strrchr(dir, '/') = '\0';
 	ret = wgx_uapi_server_open_at(&s.uapi, dir, o->name, &uapi_ops, s.dev);
@@ -357,6 +450,7 @@ out_pid:
 	destroy_plane(&s);
 	wgx_device_destroy(s.dev);
 	s.dev = NULL;
+	pr_info("%s: down", o->name);
 	/* Last: `wg-xdp detach` returns once the pid file is gone, and by then the
 	 * link, the UAPI socket and the UDP sockets must be gone too. */
 	wgx_pidfile_remove(o->name);
@@ -367,6 +461,8 @@ out:
 		destroy_plane(&s);
 		wgx_device_destroy(s.dev);
 	}
+	wgx_metrics_stop(s.metrics);
+	wgx_linkwatch_close(&s.link);
 	wgx_loop_destroy(s.loop);
 	if (s.sigfd >= 0)
 		close(s.sigfd);
@@ -387,7 +483,13 @@ int wgx_attach(const struct wgx_attach_opts *o)
 	/* Keys in memory: no core dump, no ptrace by the same uid, unless asked. */
 	if (!o->allow_core_dumps && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		pr_warn("cannot disable core dumps: %s", strerror(errno));
-	wgx_attach_cleanup_stale(o->name);
+	if (wgx_attach_cleanup_stale(o->name) == -EADDRINUSE) {
+		char path[108];
+
+		pr_err("%s: %s is in use by another process (not wg-xdp); leaving it alone", o->name,
+		       wgx_uapi_sock_path(o->name, path, sizeof(path)));
+		return -EADDRINUSE;
+	}
 	if (o->mode == WGX_MODE_XDP)
 		wgx_xdp_cleanup_stale(o->name, o->underlay);
 	if (o->config && (ret = load_config(o->config, &config)))

@@ -21,11 +21,16 @@ struct wgx_attach_opts {
 	bool realtime;		/* control thread at SCHED_FIFO 1 (rtprio.h) */
 	bool foreground;
 	bool allow_core_dumps;	/* else PR_SET_DUMPABLE 0: no core, no same-uid ptrace */
+	const char *metrics;	/* Prometheus endpoint ADDR:PORT, or NULL (metrics.h) */
 };
 
 /* Runs the daemon; returns when it stops (0) or failed to start (-errno, reported). */
 int wgx_attach(const struct wgx_attach_opts *o);
-/* Remove what a killed daemon for NAME left behind (sockets, pid file). */
-void wgx_attach_cleanup_stale(const char *name);
+/*
+ * Remove what a killed daemon for NAME left behind (sockets, pins, pid file).
+ * A UAPI socket something still listens on belongs to another daemon (maybe
+ * another implementation): then nothing is touched and -EADDRINUSE returned.
+ */
+int wgx_attach_cleanup_stale(const char *name);
 
 #endif

@@ -11,9 +11,8 @@
 #include <unistd.h>
 
 #include "control/daemon.h"
+#include "control/stats.h"
 #include "core/device.h"
-#include "core/keys.h"
-#include "core/peer.h"
 #include "control/rtprio.h"
 #include "plane/xdp/xdp_mode.h"
 
@@ -61,98 +60,35 @@ void wgx_ctl_close(int fd, const char *name)
 	unlink(sun.sun_path);
 }
 
-/* The plane's figures as the members of one JSON object. */
-struct json_obj {
-	FILE *f;
-	const char *sep;
-};
-
-static void json_num(void *ctx, const char *key, uint64_t v)
+static void classifier_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx,
+			     uint64_t *reasons)
 {
-	struct json_obj *o = ctx;
-
-	fprintf(o->f, "%s\"%s\":%llu", o->sep, key, (unsigned long long)v);
-	o->sep = ",";
+	wgx_xdp_plane_stats(plane, v, ctx, reasons);
 }
 
-static void json_str(void *ctx, const char *key, const char *v)
+int wgx_ctl_collect(const struct wgx_ctl *c, struct wgx_stats *out)
 {
-	struct json_obj *o = ctx;
+	int ret = wgx_stats_collect(c->dev, c->mode, c->rt, out);
 
-	fprintf(o->f, "%s\"%s\":\"%s\"", o->sep, key, v);
-	o->sep = ",";
+	/* XDP mode on the socket path: the classifying XDP plane's figures too. */
+	if (!ret && c->classifier)
+		ret = wgx_stats_collect_plane(out, "xdp", classifier_stats, c->classifier);
+	if (ret)
+		return ret;
+	wgx_stats_friendly_names(out, c->friendly_names);
+	return 0;
 }
-
-static void json_flag(void *ctx, const char *key, bool v)
-{
-	struct json_obj *o = ctx;
-
-	fprintf(o->f, "%s\"%s\":%s", o->sep, key, v ? "true" : "false");
-	o->sep = ",";
-}
-
-static const struct wgx_stats_visitor json_visitor = {
-	.num = json_num,
-	.str = json_str,
-	.flag = json_flag,
-};
 
 char *wgx_ctl_stats_json(const struct wgx_ctl *c)
 {
-	struct wgx_device *dev = c->dev;
-	const struct wgx_plane_ops *ops = dev->plane_ops;
-	char *out = NULL, key[WGX_KEY_B64_LEN + 1], ep[64];
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	uint64_t reasons[WGX_REASON_MAX];
-	const char *sep = "";
+	struct wgx_stats st;
+	char *json;
 
-	if (!f)
+	if (wgx_ctl_collect(c, &st))
 		return NULL;
-	memcpy(reasons, dev->stats, sizeof(reasons));
-	fprintf(f, "{\"name\":\"%s\",\"mode\":\"%s\",\"listen_port\":%u,\"mtu\":%u,\"peers\":%u,"
-		   "\"realtime\":%s,\"realtime_demotions\":%llu,",
-		dev->name, c->mode, dev->port, dev->mtu, dev->n_peers,
-		c->rt->on ? "true" : "false", (unsigned long long)c->rt->demotions);
-	/* The plane's own state (XDP mode: its BPF counters merged into the reasons). */
-	if (ops && ops->stats) {
-		struct json_obj o = { .f = f, .sep = "" };
-
-		fprintf(f, "\"%s\":{", ops->name);
-		ops->stats(dev->plane, &json_visitor, &o, reasons);
-		fputs("},", f);
-	}
-	if (c->classifier) {
-		struct json_obj o = { .f = f, .sep = "" };
-
-		fputs("\"xdp\":{", f);
-		wgx_xdp_plane_stats(c->classifier, &json_visitor, &o, reasons);
-		fputs("},", f);
-	}
-	fputs("\"reasons\":{", f);
-	for (unsigned int r = 0; r < WGX_REASON_MAX; r++) {
-		if (!reasons[r] || !wgx_reason_name(r))
-			continue;
-		fprintf(f, "%s\"%s\":%llu", sep, wgx_reason_name(r), (unsigned long long)reasons[r]);
-		sep = ",";
-	}
-	fputs("},\"peer_list\":[", f);
-	sep = "";
-	for (struct wgx_peer *p = dev->peers; p; p = p->next) {
-		wgx_key_to_base64(key, p->public_key);
-		fprintf(f, "%s{\"id\":%u,\"public_key\":\"%s\",\"endpoint\":\"%s\",\"rx_bytes\":%llu,"
-			   "\"tx_bytes\":%llu,\"last_handshake_ns\":%llu,\"staged\":%u}",
-			sep, p->id, key, wgx_sockaddr_str(&p->endpoint.addr, ep, sizeof(ep)),
-			(unsigned long long)p->rx_bytes, (unsigned long long)p->tx_bytes,
-			(unsigned long long)p->last_handshake_wall_ns, p->staged_len);
-		sep = ",";
-	}
-	fputs("]}\n", f);
-	if (fclose(f)) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	json = wgx_stats_to_json(&st);
+	wgx_stats_free(&st);
+	return json;
 }
 
 void wgx_ctl_handle(const struct wgx_ctl *c)

@@ -12,6 +12,7 @@
 
 struct wgx_device;
 struct wgx_rtprio;
+struct wgx_stats;
 
 struct wgx_xdp_plane;
 
@@ -24,6 +25,7 @@ struct wgx_ctl {
 	/* XDP mode on the socket path: the XDP plane classifies but is not the
 	 * device's plane; its figures are reported as well. */
 	struct wgx_xdp_plane *classifier;
+	const char *friendly_names;	/* a config with `# friendly_name = X` comments, or NULL */
 };
 
 /* Listen on NAME.ctl; returns the listening fd or -errno. */
@@ -31,7 +33,9 @@ int wgx_ctl_open(const char *name);
 void wgx_ctl_close(int fd, const char *name);
 /* c->fd is readable: answer one client (bounded by a short send timeout). */
 void wgx_ctl_handle(const struct wgx_ctl *c);
-/* The statistics as JSON (malloc'd). */
+/* The device's figures as control/stats.h has them (the classifier's included). 0 or -errno. */
+int wgx_ctl_collect(const struct wgx_ctl *c, struct wgx_stats *out);
+/* The statistics as JSON (malloc'd; control/stats.h, fields in wg-xdp(8)). */
 char *wgx_ctl_stats_json(const struct wgx_ctl *c);
 /* Client: fetch NAME's statistics JSON (malloc'd) or NULL with errno set. */
 char *wgx_ctl_fetch(const char *name);

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "control/env.h"
-
 #include "lib/log.h"
 
 static int ready_fd = -1;
@@ -48,6 +48,9 @@ void wgx_daemon_ready(int status)
 {
 	int devnull;
 
+	/* Type=notify units (deploy/systemd/): a no-op without $NOTIFY_SOCKET. */
+	if (!status)
+		sd_notifyf(0, "READY=1\nMAINPID=%ld", (long)getpid());
 	if (ready_fd < 0)
 		return;
 	if (write(ready_fd, &status, sizeof(status)) != sizeof(status))

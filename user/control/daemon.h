@@ -14,7 +14,10 @@
  * Returns 0 in the child; never returns in the parent. -errno on failure.
  */
 int wgx_daemon_fork(void);
-/* Child: report readiness (status 0) or failure to the waiting parent; no-op if not forked. */
+/*
+ * Report readiness (status 0) or failure to the waiting parent (no-op if not
+ * forked) and, on success, READY=1 to systemd when $NOTIFY_SOCKET is set.
+ */
 void wgx_daemon_ready(int status);
 
 /* Path of NAME's pid file ($WGX_RUN_DIR or /var/run/wg-xdp). */

@@ -34,6 +34,45 @@ static int parse_time_scale(const char *s, uint32_t *scale)
 	return 0;
 }
 
+static const char *nonempty(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* wireguard-go's variables and wg-xdp's own for `wg-xdp NAME`. */
+static int load_process_contract(char *err, size_t err_len)
+{
+	const char *v = nonempty("WG_PROCESS_FOREGROUND");
+
+	if (v && strcmp(v, "1") && strcmp(v, "0")) {
+		snprintf(err, err_len, "WG_PROCESS_FOREGROUND=%s: expected 1 or 0", v);
+		return -EINVAL;
+	}
+	wgx_env.foreground = v && !strcmp(v, "1");
+	v = nonempty("LOG_LEVEL");
+	wgx_env.has_log_level = v != NULL;
+	if (v && wgx_log_level_parse(v, &wgx_env.log_level)) {
+		snprintf(err, err_len,
+			 "LOG_LEVEL=%s: expected verbose, debug, info, warning, error or silent", v);
+		return -EINVAL;
+	}
+	wgx_env.mode = nonempty("WG_XDP_MODE");
+	if (wgx_env.mode && strcmp(wgx_env.mode, "xdp") && strcmp(wgx_env.mode, "socket")) {
+		snprintf(err, err_len, "WG_XDP_MODE=%s: expected xdp or socket", wgx_env.mode);
+		return -EINVAL;
+	}
+	wgx_env.iface = nonempty("WG_XDP_IFACE");
+	if (wgx_env.iface && (strlen(wgx_env.iface) >= 16 || strchr(wgx_env.iface, '/'))) {
+		snprintf(err, err_len, "WG_XDP_IFACE=%s: not an interface name", wgx_env.iface);
+		return -EINVAL;
+	}
+	wgx_env.metrics = nonempty("WG_XDP_METRICS");
+	wgx_env.color_mode = nonempty("WG_COLOR_MODE");
+	return 0;
+}
+
 int wgx_env_load(char *err, size_t err_len)
 {
 	const char *scale = getenv("WGX_TEST_TIME_SCALE");
@@ -50,7 +89,7 @@ int wgx_env_load(char *err, size_t err_len)
 			 WGX_TIMERS_SCALE_MAX);
 		return -EINVAL;
 	}
-	return 0;
+	return load_process_contract(err, err_len);
 }
 
 const char *wgx_uapi_sock_path(const char *name, char *buf, size_t len)

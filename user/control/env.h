@@ -4,6 +4,12 @@
  * (wgx_env_load from main), and the paths derived from them. Documented in
  * README.md ("Environment") and `wg-xdp --help`:
  *
+ *   WG_PROCESS_FOREGROUND=1   stay in the foreground (wireguard-go's contract)
+ *   LOG_LEVEL=verbose|debug|info|warning|error|silent
+ *   WG_XDP_MODE=xdp|socket    data plane of `wg-xdp NAME` (default xdp)
+ *   WG_XDP_IFACE=IFACE        underlay of `wg-xdp NAME` (default: the default route's)
+ *   WG_XDP_METRICS=ADDR:PORT  serve Prometheus metrics there (as --metrics)
+ *   WG_COLOR_MODE=always|never|auto  `wg-xdp show` colours, as wg's
  *   WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend
  *                             (default: the faster one, measured at start)
  *   WGX_RUN_DIR=DIR           pid and statistics sockets (/var/run/wg-xdp)
@@ -19,12 +25,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/log.h"
+
 struct wgx_env {
 	const char *aead;	/* NULL: measure */
 	const char *run_dir;
 	const char *uapi_dir;
 	uint32_t time_scale;	/* 1 outside tests */
 	bool test_under_load;
+	bool foreground;		/* WG_PROCESS_FOREGROUND=1 */
+	bool has_log_level;
+	enum wgx_log_level log_level;	/* LOG_LEVEL */
+	const char *mode;		/* WG_XDP_MODE: "xdp", "socket" or NULL */
+	const char *iface;		/* WG_XDP_IFACE, NULL: choose from the routes */
+	const char *metrics;		/* WG_XDP_METRICS, NULL: off */
+	const char *color_mode;		/* WG_COLOR_MODE, NULL: auto */
 };
 
 /* Defaults until wgx_env_load ran. */

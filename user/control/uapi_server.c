@@ -578,6 +578,32 @@ static bool socket_is_live(const struct sockaddr_un *addr)
 	return live;
 }
 
+int wgx_uapi_sock_probe(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	return socket_is_live(&addr) ? 1 : 0;
+}
+
+int wgx_uapi_sock_unlink_stale(const char *path)
+{
+	int ret = wgx_uapi_sock_probe(path);
+
+	if (ret == 1)
+		return -EADDRINUSE;
+	if (ret)
+		return ret;
+	return unlink(path) && errno != ENOENT ? -errno : 0;
+}
+
 static int bind_socket(int fd, const struct sockaddr_un *addr)
 {
 	/* umask, not chmod after bind: no moment where the socket is wider than 0600. */

@@ -85,6 +85,17 @@ struct wgx_uapi_server {
 int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const char *ifname,
 			    const struct wgx_uapi_ops *ops, void *ctx);
 
+/*
+ * Never remove a live socket that is not ours (wireguard-go: "unix socket in
+ * use"). probe: 1 if something accepts connections on @path (another daemon,
+ * maybe another implementation), 0 if there is no file or nobody listens
+ * (stale), -EEXIST for a file that is not a socket, other -errno.
+ * unlink_stale: remove @path only when the probe says stale; -EADDRINUSE for
+ * a live one, 0 when gone.
+ */
+int wgx_uapi_sock_probe(const char *path);
+int wgx_uapi_sock_unlink_stale(const char *path);
+
 /* The fd to watch for EPOLLIN (level-triggered) in the daemon's loop. */
 int wgx_uapi_server_fd(const struct wgx_uapi_server *s);
 

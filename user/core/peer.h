@@ -46,6 +46,7 @@ struct wgx_peer {
 	struct wgx_staged_packet **staged;
 	uint16_t staged_head, staged_len;
 	void *plane_priv;		/* the plane's own per-peer state (plane/xdp: ordered queues) */
+	bool log_up;			/* control/peerlog.c: last state it reported */
 };
 
 /* Create a peer with @public_key (not yet in any table but the pubkey one). Control thread. */

@@ -47,7 +47,8 @@ struct wgx_plane_ops {
 	/*
 	 * Send @n datagrams, each to msgs[i].ep (msgs[i].buf stays the
 	 * caller's). Returns how many left; the plane counts what it dropped
-	 * under a reason of its own. A pinned source that is no longer local
+	 * under a reason of its own and sets msgs[i].len = 0 for each datagram
+	 * that did not leave, so that the core counts only bytes sent. A pinned source that is no longer local
 	 * is cleared in msgs[i].ep.
 	 */
 	int (*send)(void *plane, struct wgx_udp_msg *msgs, int n);

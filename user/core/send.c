@@ -192,6 +192,10 @@ void wgx_send_flush(struct wgx_device *dev, struct wgx_tx_batch *batch)
 {
 	if (batch->n)
 		dev->plane_ops->send(dev->plane, batch->msgs, batch->n);
+	/* Only what left: the plane zeroes the length of what it could not send. */
+	for (int i = 0; i < batch->n; i++)
+		if (batch->peers[i])
+			batch->peers[i]->tx_bytes += batch->msgs[i].len;
 	batch->n = 0;
 }
 
@@ -229,11 +233,11 @@ void wgx_send_data(struct wgx_peer *peer, unsigned char *buf, size_t len,
 		return;
 	if (batch->n == WGX_TX_BATCH)
 		wgx_send_flush(peer->dev, batch);
+	batch->peers[batch->n] = peer;
 	m = &batch->msgs[batch->n++];
 	m->buf = buf;
 	m->len = wgx_data_seal(kp, counter, buf, len, peer->dev->mtu);
 	m->ep = peer->endpoint;
-	peer->tx_bytes += m->len;
 }
 
 /* Destination of the IP packet at @pkt, or NULL when it is not one. */

@@ -28,6 +28,7 @@ struct wgx_keypair;
 #define WGX_TX_BATCH 128
 struct wgx_tx_batch {
 	struct wgx_udp_msg msgs[WGX_TX_BATCH];
+	struct wgx_peer *peers[WGX_TX_BATCH];	/* whose tx_bytes each message adds to, once sent */
 	int n;
 };
 

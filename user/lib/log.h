@@ -6,12 +6,18 @@
 #ifndef WGX_LOG_H
 #define WGX_LOG_H
 
-enum wgx_log_level { WGX_LOG_ERR, WGX_LOG_WARN, WGX_LOG_INFO, WGX_LOG_DEBUG };
+/* WGX_LOG_SILENT is a threshold only (LOG_LEVEL=silent): nothing is logged at it. */
+enum wgx_log_level { WGX_LOG_SILENT = -1, WGX_LOG_ERR, WGX_LOG_WARN, WGX_LOG_INFO, WGX_LOG_DEBUG };
 
 extern enum wgx_log_level wgx_log_level;
 
 void wgx_log(enum wgx_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * wireguard-go's LOG_LEVEL words: "verbose"/"debug", "info", "warning",
+ * "error", "silent". Returns 0 and sets *out, or -EINVAL.
+ */
+int wgx_log_level_parse(const char *word, enum wgx_log_level *out);
 /* Send log lines to syslog instead of stderr (after daemonizing). */
 void wgx_log_to_syslog(const char *ident);
 

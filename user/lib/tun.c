@@ -87,10 +87,8 @@ static int tun_open_flags(const char *name, unsigned int mtu, short flags)
 		ret = -errno;
 		goto err;
 	}
+	/* Left down, as kernel WireGuard and wireguard-go create it: wg-quick or the user sets it up. */
 	ret = wgx_link_set_mtu(name, mtu);
-	if (ret)
-		goto err;
-	ret = wgx_link_set_up(name);
 	if (ret)
 		goto err;
 	return fd;

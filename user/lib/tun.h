@@ -12,7 +12,7 @@
 struct ifreq;
 struct iovec;
 
-/* Create (or attach to) TUN device @name, set @mtu and bring it up. Returns fd or -errno. */
+/* Create (or attach to) TUN device @name and set @mtu; it stays down. Returns fd or -errno. */
 int wgx_tun_open(const char *name, unsigned int mtu);
 
 #define WGX_TUN_TSO 1u	/* TUN_F_CSUM | TSO4 | TSO6 | TSO_ECN took */

@@ -269,7 +269,8 @@ static bool same_dst(const struct wgx_endpoint *a, const struct wgx_endpoint *b)
 }
 
 /*
- * Send msgs[0..n) that share one family on @fd; returns how many went out.
+ * Send msgs[0..n) that share one family on @fd; returns how many went out,
+ * and sets len = 0 in each datagram that did not (tx_bytes counts the rest).
  * With *gso, runs of datagrams to one endpoint, all of one size but the last
  * (shorter or equal), leave as one sendmmsg entry with UDP_SEGMENT: one
  * trip through the stack for up to 64 datagrams, segmented at the device.
@@ -349,8 +350,13 @@ static int send_run(struct wgx_udp *u, int fd, bool *gso, struct wgx_udp_msg *ms
 		}
 		if (errno == EAGAIN)
 			break;
-		done++; /* unreachable destination and friends: drop these (not sent), go on */
+		/* Unreachable destination and friends: drop these (not sent), go on. */
+		for (int k = i0; k < first[done + 1]; k++)
+			msgs[k].len = 0;
+		done++;
 	}
+	for (int k = first[done]; k < n; k++)
+		msgs[k].len = 0;
 	return sent;
 }
 
@@ -366,6 +372,9 @@ int wgx_udp_send_batch(struct wgx_udp *u, struct wgx_udp_msg *msgs, int n)
 		fd = family == AF_INET6 ? u->fd6 : family == AF_INET ? u->fd4 : -1;
 		if (fd >= 0)
 			sent += send_run(u, fd, &u->gso[family == AF_INET6], msgs + i, j - i);
+		else
+			for (int k = i; k < j; k++)
+				msgs[k].len = 0;
 		i = j;
 	}
 	return sent;

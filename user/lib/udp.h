@@ -73,7 +73,8 @@ int wgx_udp_recv_batch_ovfl(int fd, struct wgx_udp_msg *msgs, int n, uint32_t *r
 /*
  * Send @n datagrams, each to its msgs[i].ep. A pinned source address that is
  * no longer valid is cleared (in @msgs) and the send retried from any address.
- * Returns the number sent; datagrams the socket refused are counted dropped.
+ * Returns the number sent; each datagram not sent gets msgs[i].len = 0 (so
+ * the caller counts bytes of those that went out only).
  */
 int wgx_udp_send_batch(struct wgx_udp *u, struct wgx_udp_msg *msgs, int n);
 

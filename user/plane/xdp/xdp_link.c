@@ -17,49 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/netlink.h"
 #include "lib/tun.h"
 
 #define NL_BUF 8192
-
-/* One request, one answer: @cb sees each reply message (NULL: expect an ack). */
-static int nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	char *buf = malloc(NL_BUF);
-	unsigned int portid, seq = (unsigned int)time(NULL);
-	int ret;
-
-	if (!nl || !buf) {
-		ret = nl ? -ENOMEM : -errno;
-		goto out;
-	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, NL_BUF);
-
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
-	} while (ret > 0);
-	if (ret < 0)
-		ret = -errno;
-out:
-	free(buf);
-	if (nl)
-		mnl_socket_close(nl);
-	return ret;
-}
 
 int wgx_veth_create(const char *name, const char *peer, unsigned int mtu)
 {
@@ -86,7 +47,7 @@ int wgx_veth_create(const char *name, const char *peer, unsigned int mtu)
 	mnl_attr_nest_end(nlh, p);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
-	return nl_talk(nlh, NULL, NULL);
+	return wgx_nl_talk(nlh, NULL, NULL);
 }
 
 int wgx_link_delete(const char *name)
@@ -100,7 +61,7 @@ int wgx_link_delete(const char *name)
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	return nl_talk(nlh, NULL, NULL);
+	return wgx_nl_talk(nlh, NULL, NULL);
 }
 
 int wgx_link_set_flags(const char *name, bool noarp, bool up)
@@ -232,7 +193,7 @@ static int route_get(int family, const void *dst, const void *src, uint32_t mark
 	if (mark)
 		mnl_attr_put_u32(nlh, RTA_MARK, mark);
 	*r = (struct route_reply){ .family = family };
-	ret = nl_talk(nlh, route_cb, r);
+	ret = wgx_nl_talk(nlh, route_cb, r);
 	if (ret == -ENETUNREACH || ret == -EHOSTUNREACH || (!ret && !r->found))
 		return -EHOSTUNREACH;
 	return ret;
@@ -277,7 +238,7 @@ int wgx_route_nexthop(int family, const void *dst, const void *src, uint32_t mar
 	ndm->ndm_ifindex = r.ifindex;
 	mnl_attr_put(nlh, NDA_DST, alen, r.has_gw ? r.gw : dst);
 	r.found = false;
-	ret = nl_talk(nlh, neigh_cb, &r);
+	ret = wgx_nl_talk(nlh, neigh_cb, &r);
 	if (ret == -ENOENT || (!ret && !r.found))
 		return -EAGAIN;
 	if (ret)
@@ -337,7 +298,7 @@ int wgx_local_addrs_dump(int (*cb)(void *ctx, int family, const uint8_t *addr, i
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_UNSPEC;
-	ret = nl_talk(nlh, addr_cb, &d);
+	ret = wgx_nl_talk(nlh, addr_cb, &d);
 	return d.ret ? d.ret : ret < 0 ? ret : 0;
 }
 

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "lib/log.h"
+#include "plane/xdp/xdp_bpffs.h"
 #include "plane/xdp/xdp_loader.h"
 #include "plane/xdp/xdp_loader_int.h"
 #include "wgx_xdp.skel.h"
@@ -108,6 +109,7 @@ void wgx_bpf_close(struct wgx_bpf *b)
 {
 	if (!b)
 		return;
+	wgx_multiprog_close(&b->rx_mp); /* frees; what is attached stays, as a crash leaves it */
 	wgx_xdp__destroy(b->skel);
 	free(b);
 }
@@ -179,6 +181,29 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	err = xdp_current(ifindex, &cur_id, &flag, cur_name);
 	if (err)
 		return err;
+	/* The underlay is shared: through libxdp's dispatcher, next to other programs.
+	 * A previous daemon's lone wgx_rx is swapped in place below instead. */
+	if (which == WGX_BPF_RX && !(cur_id && !strcmp(cur_name, prog_name(which)))) {
+		bool native;
+
+		err = wgx_multiprog_attach(&b->rx_mp, b->skel->obj, ifindex, &native);
+		if (!err) {
+			b->rx_multi = true;
+			b->ifindex[which] = ifindex;
+			b->mode_flag[which] = native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+			if (mode)
+				*mode = mode_of(b->mode_flag[which]);
+			return 0;
+		}
+		if (cur_id) {
+			pr_err("bpf: ifindex %d runs XDP program %u '%s' and libxdp cannot add wgx_rx "
+			       "next to it (%s): load it through libxdp (xdp-loader) to share the NIC",
+			       ifindex, cur_id, cur_name, strerror(-err));
+			return -EBUSY;
+		}
+		pr_warn("bpf: libxdp's dispatcher unavailable on ifindex %d (%s): wgx_rx attached "
+			"alone, other XDP programs cannot join it", ifindex, strerror(-err));
+	}
 	if (cur_id && strcmp(cur_name, prog_name(which))) {
 		pr_warn("bpf: ifindex %d already runs XDP program %u '%s', not replacing it",
 			ifindex, cur_id, cur_name);
@@ -214,18 +239,6 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	return 0;
 }
 
-/* bpffs at /sys/fs/bpf, mounting it if this is a bare system. */
-static int bpffs_ready(void)
-{
-	struct statfs st;
-
-	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-		return -errno;
-	return 0;
-}
-
 static int mkdir_ok(const char *path)
 {
 	return mkdir(path, 0700) && errno != EEXIST ? -errno : 0;
@@ -233,13 +246,17 @@ static int mkdir_ok(const char *path)
 
 int wgx_bpf_pin(struct wgx_bpf *b)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], root[sizeof(b->pin_dir)];
 	struct bpf_map *map;
 	int err;
 
-	err = bpffs_ready();
+	/* The host's bpffs, from whichever mount namespace we run in (xdp_bpffs.h). */
+	err = wgx_bpffs_pin_root(root, sizeof(root));
+	if (!err && (size_t)snprintf(b->pin_dir, sizeof(b->pin_dir), "%s/%s", root, b->name) >=
+			    sizeof(b->pin_dir))
+		err = -ENAMETOOLONG;
 	if (!err)
-		err = mkdir_ok(WGX_PIN_ROOT);
+		err = mkdir_ok(root);
 	if (!err)
 		err = mkdir_ok(b->pin_dir);
 	if (err)
@@ -276,7 +293,9 @@ static int unpin_dir(const char *dir)
 	closedir(d);
 	if (rmdir(dir))
 		return -errno;
-	rmdir(WGX_PIN_ROOT); /* fails while other instances are pinned: fine */
+	snprintf(path, sizeof(path), "%s", dir);
+	*strrchr(path, '/') = '\0';
+	rmdir(path); /* the wg-xdp root: fails while other instances are pinned, fine */
 	return 0;
 }
 
@@ -294,6 +313,16 @@ int wgx_bpf_detach(struct wgx_bpf *b)
 	for (int w = WGX_BPF_RX; w <= WGX_BPF_TUN; w++) {
 		if (!b->ifindex[w])
 			continue;
+		if (w == WGX_BPF_RX && b->rx_multi) {
+			e = wgx_multiprog_detach(&b->rx_mp);
+			if (e)
+				pr_warn("bpf: detaching wgx_rx from ifindex %d's dispatcher: %s",
+					b->ifindex[w], strerror(-e));
+			else
+				b->ifindex[w] = 0, b->rx_multi = false;
+			err = err ?: e;
+			continue;
+		}
 		e = detach_one(b->ifindex[w], b->mode_flag[w], bpf_program__fd(prog_of(b, w)));
 		if (e == -ENODEV)
 			e = 0; /* the interface went away, and its program with it */
@@ -322,6 +351,8 @@ int wgx_bpf_remove_stale(const char *name, const int *ifindexes, int n)
 	if (!name_ok(name))
 		return -EINVAL;
 	for (int i = 0; i < n; i++) {
+		e = wgx_multiprog_remove_stale(ifindexes[i]);
+		err = err ?: e;
 		e = xdp_current(ifindexes[i], &id, &flag, cur_name);
 		if (e || !id || (strcmp(cur_name, "wgx_rx") && strcmp(cur_name, "wgx_tun"))) {
 			err = err ?: e;
@@ -336,7 +367,12 @@ int wgx_bpf_remove_stale(const char *name, const int *ifindexes, int n)
 		close(fd);
 		err = err ?: e;
 	}
-	snprintf(dir, sizeof(dir), "%s/%s", WGX_PIN_ROOT, name);
-	e = unpin_dir(dir);
+	e = wgx_bpffs_pin_root(dir, sizeof(dir));
+	if (!e) {
+		size_t n = strlen(dir);
+
+		snprintf(dir + n, sizeof(dir) - n, "/%s", name);
+		e = unpin_dir(dir);
+	}
 	return err ?: e;
 }

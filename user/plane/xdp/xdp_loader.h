@@ -38,8 +38,9 @@ void wgx_bpf_close(struct wgx_bpf *b);
  * replaced atomically; anyone else's program is -EBUSY. *mode: what we got. */
 int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 		   enum wgx_xdp_mode *mode);
-/* Pin every map under WGX_PIN_ROOT/NAME/ (mounting bpffs if needed),
- * replacing stale pins of the same name. */
+/* Pin every map under the host's WGX_PIN_ROOT/NAME/ (xdp_bpffs.h: reached
+ * through /proc/1/root from another mount namespace, bpffs mounted on the
+ * host if it has none), replacing stale pins of the same name. */
 int wgx_bpf_pin(struct wgx_bpf *b);
 /* Detach what this handle attached and remove its pins and directory. */
 int wgx_bpf_detach(struct wgx_bpf *b);

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "plane/xdp/xdp_multiprog.h"
+
 struct wgx_bpf {
 	struct wgx_xdp *skel;
 	char name[16];
@@ -14,6 +16,8 @@ struct wgx_bpf {
 	int ifindex[2];		/* by enum wgx_bpf_prog; 0 = not attached */
 	__u32 mode_flag[2];	/* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
 	bool pinned;
+	bool rx_multi;		/* wgx_rx went in through libxdp's dispatcher */
+	struct wgx_multiprog rx_mp;
 };
 
 #endif

@@ -476,7 +476,7 @@ static uint8_t *outer_build(struct wgx_xdp_plane *p, const struct wgx_xdp_nh *e,
 int wgx_xdp_send(struct wgx_xdp_plane *p, struct wgx_udp_msg *msgs, int n)
 {
 	struct wgx_device *dev = p->dev;
-	int n_fb = 0, n_sent = 0;
+	int n_fb = 0, n_sent = 0, fb_of[WGX_TX_BATCH];
 
 	for (int i = 0; i < n; i++) {
 		struct wgx_udp_msg *m = &msgs[i];
@@ -491,18 +491,21 @@ int wgx_xdp_send(struct wgx_xdp_plane *p, struct wgx_udp_msg *msgs, int n)
 		}
 		e = nh_lookup(p, &m->ep);
 		if (!e || !p->n_nic) {
+			fb_of[n_fb] = i;
 			p->fallback[n_fb++] = *m;
 			continue;
 		}
 		frame = outer_build(p, e, &m->ep.addr, m->buf, m->len, &flen);
 		if (p->nic_mtu && flen - ETH_LEN > p->nic_mtu) {
 			/* Bigger than the underlay's MTU: the kernel fragments it. */
+			fb_of[n_fb] = i;
 			p->fallback[n_fb++] = *m;
 			continue;
 		}
 		if (!tx_frame(&p->nic_pool, tx_queue(p, &m->ep.addr),
 			      wgx_xsk_addr_of(&p->nic_pool, frame), (uint32_t)flen)) {
 			wgx_device_count(dev, WGX_R_DP_TX_RING_FULL);
+			m->len = 0;
 			wgx_xsk_frame_put(&p->nic_pool, wgx_xsk_addr_of(&p->nic_pool, frame));
 			continue;
 		}
@@ -514,6 +517,8 @@ int wgx_xdp_send(struct wgx_xdp_plane *p, struct wgx_udp_msg *msgs, int n)
 
 		for (int i = 0; i < sent; i++)
 			wgx_device_count(dev, WGX_R_DP_SOCKET_FALLBACK);
+		for (int i = 0; i < n_fb; i++)
+			msgs[fb_of[i]].len = p->fallback[i].len;
 		for (int i = 0; i < n_fb; i++)
 			wgx_xsk_frame_put(&p->nic_pool, wgx_xsk_addr_of(&p->nic_pool, p->fallback[i].buf));
 		n_sent += sent;

@@ -101,7 +101,8 @@ static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu
 		return ret;
 	}
 	p->veth_created = true;
-	if ((ret = wgx_link_set_flags(name, true, true)) ||
+	/* NAME stays down, as kernel WireGuard and wireguard-go create it; our end is up. */
+	if ((ret = wgx_link_set_flags(name, true, false)) ||
 	    (ret = wgx_link_set_flags(p->dp_name, true, true)) ||
 	    (ret = wgx_link_mac(name, p->host_mac)) || (ret = wgx_link_mac(p->dp_name, p->dp_mac))) {
 		pr_err("%s: cannot configure the tunnel veth: %s", name, strerror(-ret));

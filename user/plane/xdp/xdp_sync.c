@@ -41,13 +41,13 @@ static void sync_peer(void *b, uint32_t peer_id, const uint8_t public_key[32],
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ep;
 
 		v.endpoint.family = AF_INET;
-		v.endpoint.port = in->sin_port;
+		v.endpoint.port = ntohs(in->sin_port);
 		memcpy(v.endpoint.addr, &in->sin_addr, 4);
 	} else if (ep->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ep;
 
 		v.endpoint.family = AF_INET6;
-		v.endpoint.port = in6->sin6_port;
+		v.endpoint.port = ntohs(in6->sin6_port);
 		memcpy(v.endpoint.addr, &in6->sin6_addr, 16);
 	}
 	warn_failed("wgx_peers set", wgx_bpf_peer_set(b, peer_id, &v));

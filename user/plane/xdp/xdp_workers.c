@@ -368,8 +368,8 @@ static void finish(struct wgx_xdp_plane *p, struct wgx_xdp_job *job, int state, 
 	p->tx.msgs[p->tx.n].buf = job->out;
 	p->tx.msgs[p->tx.n].len = job->out_len;
 	p->tx.msgs[p->tx.n].ep = job->peer->endpoint;
+	p->tx.peers[p->tx.n] = job->peer;	/* tx_bytes once sent: wgx_send_flush */
 	p->tx.n++;
-	job->peer->tx_bytes += job->out_len;
 }
 
 /* Oldest job still referenced from a peer FIFO; next_seq when none. */

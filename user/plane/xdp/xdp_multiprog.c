@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+#include "plane/xdp/xdp_multiprog.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "lib/log.h"
+#include "plane/xdp/xdp_bpffs.h"
+#include "wgx_xdp.skel.h"
+
+/* libxdp's lines through ours: its fallbacks are news only with --verbose. */
+static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (level != LIBXDP_WARN && wgx_log_level < WGX_LOG_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	wgx_log(WGX_LOG_DEBUG, "libxdp: %s", line);
+	return 0;
+}
+
+/* libxdp looks for its bpffs at /sys/fs/bpf unless told: tell it the host's. */
+static int point_libxdp_at_host_bpffs(void)
+{
+	char root[64];
+	int err = wgx_bpffs_pin_root(root, sizeof(root));
+
+	if (err)
+		return err;
+	*strrchr(root, '/') = '\0'; /* ".../sys/fs/bpf/wg-xdp" -> ".../sys/fs/bpf" */
+	return setenv("LIBXDP_BPFFS", root, 1) ? -errno : 0;
+}
+
+/* A fresh copy of the object with wgx_rx only, sharing every map of @skel_obj. */
+static struct bpf_object *second_copy(struct bpf_object *skel_obj)
+{
+	size_t size;
+	const void *elf = wgx_xdp__elf_bytes(&size);
+	struct bpf_object *obj = bpf_object__open_mem(elf, size, NULL);
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int err = 0;
+
+	if (!obj)
+		return NULL;
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), "wgx_rx"));
+	bpf_object__for_each_map(map, obj) {
+		struct bpf_map *src = bpf_object__find_map_by_name(skel_obj, bpf_map__name(map));
+
+		err = src ? bpf_map__reuse_fd(map, bpf_map__fd(src)) : -ENOENT;
+		if (err)
+			break;
+	}
+	if (err) {
+		bpf_object__close(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
+int wgx_multiprog_attach(struct wgx_multiprog *m, struct bpf_object *skel_obj, int ifindex,
+			 bool *native)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts);
+	int err = point_libxdp_at_host_bpffs();
+
+	memset(m, 0, sizeof(*m));
+	libxdp_set_print(libxdp_log);
+	if (err)
+		return err;
+	m->obj = second_copy(skel_obj);
+	if (!m->obj)
+		return -errno;
+	opts.obj = m->obj;
+	opts.prog_name = "wgx_rx";
+	m->prog = xdp_program__create(&opts);
+	err = (int)libxdp_get_error(m->prog);
+	if (err) {
+		m->prog = NULL;
+		goto err;
+	}
+	m->mode = XDP_MODE_NATIVE;
+	err = xdp_program__attach(m->prog, ifindex, XDP_MODE_NATIVE, 0);
+	if (err && err != -EBUSY && err != -EEXIST) {
+		pr_debug("libxdp: native attach on ifindex %d: %s; trying generic", ifindex,
+			 strerror(-err));
+		m->mode = XDP_MODE_SKB;
+		err = xdp_program__attach(m->prog, ifindex, XDP_MODE_SKB, 0);
+	}
+	if (err)
+		goto err;
+	m->ifindex = ifindex;
+	*native = m->mode == XDP_MODE_NATIVE;
+	return 0;
+err:
+	xdp_program__close(m->prog);
+	bpf_object__close(m->obj);
+	memset(m, 0, sizeof(*m));
+	return err;
+}
+
+int wgx_multiprog_detach(struct wgx_multiprog *m)
+{
+	int err = 0;
+
+	if (!m->prog)
+		return 0;
+	if (m->ifindex) {
+		err = xdp_program__detach(m->prog, m->ifindex, (enum xdp_attach_mode)m->mode, 0);
+		if (err == -ENODEV || err == -ENOENT)
+			err = 0; /* the interface (and with it the dispatcher) went away */
+	}
+	wgx_multiprog_close(m);
+	return err;
+}
+
+void wgx_multiprog_close(struct wgx_multiprog *m)
+{
+	xdp_program__close(m->prog);
+	bpf_object__close(m->obj);
+	memset(m, 0, sizeof(*m));
+}
+
+int wgx_multiprog_remove_stale(int ifindex)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+	int err = point_libxdp_at_host_bpffs();
+
+	if (err)
+		return err;
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp))
+		return 0; /* nothing attached, or not libxdp's */
+	if (xdp_multiprog__is_legacy(mp)) {
+		xdp_multiprog__close(mp);
+		return 0;
+	}
+	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
+		if (strcmp(xdp_program__name(p), "wgx_rx"))
+			continue;
+		err = xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
+		if (!err)
+			pr_info("bpf: removed a stale wgx_rx from ifindex %d's dispatcher", ifindex);
+		break;
+	}
+	xdp_multiprog__close(mp);
+	return err;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wgx_rx on the underlay through libxdp's dispatcher (xdp_multiprog), so it
+ * shares the NIC with other libxdp programs (xdp-filter, xdp-loader, AF_XDP
+ * users) in either order: a second copy of the program, loaded by libxdp as
+ * an extension of the dispatcher, with every map (and .rodata) reused from
+ * the skeleton, so both copies are one program's state. libxdp keeps its
+ * dispatcher state in the host's bpffs (LIBXDP_BPFFS, xdp_bpffs.h).
+ */
+#ifndef WGX_XDP_MULTIPROG_H
+#define WGX_XDP_MULTIPROG_H
+
+#include <stdbool.h>
+
+struct bpf_object;
+struct xdp_program;
+
+struct wgx_multiprog {
+	struct bpf_object *obj;		/* the second copy */
+	struct xdp_program *prog;
+	int ifindex;
+	int mode;			/* enum xdp_attach_mode */
+};
+
+/*
+ * Attach @skel_obj's wgx_rx to @ifindex next to whatever libxdp programs run
+ * there, native mode first, then generic. 0 (*native says which) or -errno;
+ * -EBUSY when a program not loaded through libxdp holds the interface.
+ */
+int wgx_multiprog_attach(struct wgx_multiprog *m, struct bpf_object *skel_obj, int ifindex,
+			 bool *native);
+/* Remove ours, leaving the other programs (and the dispatcher, if any remain). */
+int wgx_multiprog_detach(struct wgx_multiprog *m);
+/* Free without detaching (what stays attached, a later remove_stale takes). */
+void wgx_multiprog_close(struct wgx_multiprog *m);
+/* A killed daemon's wgx_rx in @ifindex's dispatcher: detach it. 0 if none. */
+int wgx_multiprog_remove_stale(int ifindex);
+
+#endif
