@@ -73,6 +73,15 @@ static int parse_key(struct cfg_ctx *c, uint8_t key[WGX_KEY_LEN], const char *v,
 	return 0;
 }
 
+/*
+ * A bad value as an error message may quote it: never one as long as a key
+ * (44 characters) or longer, which could be a key on the wrong line.
+ */
+static const char *shown(const char *v)
+{
+	return strlen(v) < WGX_KEY_B64_LEN ? v : "(a long value, not shown: it may be a key)";
+}
+
 static int parse_listen_port(struct cfg_ctx *c, const char *v)
 {
 	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM,
@@ -83,11 +92,11 @@ static int parse_listen_port(struct cfg_ctx *c, const char *v)
 	if (is_digit(v[0])) {
 		port = strtoul(v, &end, 10);
 		if (*end || port > 65535)
-			return fail(c, c->line, "ListenPort is not 0-65535: `%s'", v);
+			return fail(c, c->line, "ListenPort is not 0-65535: `%s'", shown(v));
 	} else {
 		/* A service name, as `wg` allows through getaddrinfo(). */
 		if (getaddrinfo(NULL, v, &hints, &res))
-			return fail(c, c->line, "ListenPort is not a port or service: `%s'", v);
+			return fail(c, c->line, "ListenPort is not a port or service: `%s'", shown(v));
 		port = ntohs(((struct sockaddr_in *)res->ai_addr)->sin_port);
 		freeaddrinfo(res);
 	}
@@ -110,7 +119,7 @@ static int parse_fwmark(struct cfg_ctx *c, const char *v)
 	c->set->fwmark = (uint32_t)mark;
 	return 0;
 err:
-	return fail(c, c->line, "FwMark is neither 0/off nor 0-0xffffffff: `%s'", v);
+	return fail(c, c->line, "FwMark is neither 0/off nor 0-0xffffffff: `%s'", shown(v));
 }
 
 static int parse_keepalive(struct cfg_ctx *c, const char *v)
@@ -129,7 +138,7 @@ static int parse_keepalive(struct cfg_ctx *c, const char *v)
 	c->peer->has_keepalive = true;
 	return 0;
 err:
-	return fail(c, c->line, "PersistentKeepalive is neither 0/off nor 1-65535: `%s'", v);
+	return fail(c, c->line, "PersistentKeepalive is neither 0/off nor 1-65535: `%s'", shown(v));
 }
 
 /* "host:port" or "[host]:port", numeric first, then one name resolution. */
@@ -146,27 +155,27 @@ static int parse_endpoint(struct cfg_ctx *c, const char *v)
 		char *close = strchr(host, ']');
 
 		if (!close) {
-			ret = fail(c, c->line, "Endpoint has no matching ']': `%s'", v);
+			ret = fail(c, c->line, "Endpoint has no matching ']': `%s'", shown(v));
 			goto out;
 		}
 		*close = '\0';
 		node = host + 1;
 		port = close + 1;
 		if (*port++ != ':' || !*port) {
-			ret = fail(c, c->line, "Endpoint has no port: `%s'", v);
+			ret = fail(c, c->line, "Endpoint has no port: `%s'", shown(v));
 			goto out;
 		}
 	} else {
 		port = strrchr(host, ':');
 		if (!port || !port[1]) {
-			ret = fail(c, c->line, "Endpoint has no port: `%s'", v);
+			ret = fail(c, c->line, "Endpoint has no port: `%s'", shown(v));
 			goto out;
 		}
 		*port++ = '\0';
 	}
 	/* glibc truncates numeric services above 65535 instead of failing. */
 	if (is_digit(port[0]) && (strtoul(port, &end, 10) > 65535 || *end)) {
-		ret = fail(c, c->line, "Endpoint port is not 0-65535: `%s'", v);
+		ret = fail(c, c->line, "Endpoint port is not 0-65535: `%s'", shown(v));
 		goto out;
 	}
 	ret = getaddrinfo(node, port, &hints, &res);
@@ -175,12 +184,12 @@ static int parse_endpoint(struct cfg_ctx *c, const char *v)
 		ret = getaddrinfo(node, port, &hints, &res);
 	}
 	if (ret) {
-		ret = fail(c, c->line, "Endpoint `%s': %s", v, gai_strerror(ret));
+		ret = fail(c, c->line, "Endpoint `%s': %s", shown(v), gai_strerror(ret));
 		goto out;
 	}
 	if (!((res->ai_family == AF_INET && res->ai_addrlen == sizeof(struct sockaddr_in)) ||
 	      (res->ai_family == AF_INET6 && res->ai_addrlen == sizeof(struct sockaddr_in6)))) {
-		ret = fail(c, c->line, "Endpoint `%s' is neither IPv4 nor IPv6", v);
+		ret = fail(c, c->line, "Endpoint `%s' is neither IPv4 nor IPv6", shown(v));
 		goto out;
 	}
 	memset(&c->peer->endpoint, 0, sizeof(c->peer->endpoint));
