@@ -13,11 +13,22 @@
  *            the peer id in the metadata; no route is a drop.
  *
  * Every verdict leaves through count(): one reason, one counter (wgx_stats).
- * Helpers used are all in Linux 5.15.
+ * Helpers used are all in Linux 5.15, but for bpf_xdp_get_buff_len (5.18),
+ * which only a kernel that takes xdp.frags programs reaches (wgx_frags).
  */
 #include "parse.h"
 #include "maps.h"
 #include "wgx_wire.h"
+
+/* Cleared by the loader where the kernel rejects xdp.frags (before 5.18):
+ * frames are then single-buffer, and bpf_xdp_get_buff_len unknown. */
+const volatile __u8 wgx_frags = 1;
+
+/* The whole frame's length, fragments included. */
+static __always_inline __u64 frame_len(struct xdp_md *ctx)
+{
+	return wgx_frags ? bpf_xdp_get_buff_len(ctx) : ctx->data_end - ctx->data;
+}
 
 /* One exit for every verdict: count the frame under its reason. */
 static __always_inline int count(int action, __u32 reason, __u64 bytes)
@@ -149,6 +160,12 @@ static __always_inline int rx_wireguard(struct xdp_md *ctx, const struct wgx_cfg
 	*reason = WGX_R_RX_UNKNOWN_IDX;
 	if (!idx)
 		return XDP_DROP;
+	/* Generic XDP sees a veth peer's UDP GSO datagram whole (only its first
+	 * message is classified here); the daemon's UDP_GRO socket takes it as
+	 * is, an AF_XDP socket could not (single-buffer binds). */
+	*reason = WGX_R_RX_DATA_SUPER_PASS;
+	if (frame_len(ctx) > (__u64)(ctx->data_end - ctx->data))
+		return XDP_PASS;
 
 	/* No socket in this queue's slot: the stack delivers it to the daemon's
 	 * UDP socket, the socket-mode fallback, instead of losing it. */
@@ -261,15 +278,18 @@ static __always_inline int rx_classify(struct xdp_md *ctx, __u32 *reason)
 	barrier_var(ulen);
 	ulen &= 0xffff;
 	*reason = WGX_R_RX_BAD_UDP_LEN;
-	if (ulen < sizeof(*udp) || ulen > ip_payload || (void *)udp + ulen > c.end)
+	if (ulen < sizeof(*udp) || ulen > ip_payload ||
+	    (__u64)((void *)udp - (void *)(long)ctx->data) + ulen > frame_len(ctx))
 		return XDP_DROP;
 	return rx_wireguard(ctx, cfg, (__u8 *)(udp + 1), ulen - sizeof(*udp), ip4, ip6, reason);
 }
 
-SEC("xdp")
+/* xdp.frags: in generic mode a GSO datagram arrives as one multi-buffer frame;
+ * headers are in the linear part, lengths are checked against the whole. */
+SEC("xdp.frags")
 int wgx_rx(struct xdp_md *ctx)
 {
-	__u64 bytes = ctx->data_end - ctx->data;
+	__u64 bytes = frame_len(ctx);
 	__u32 reason;
 	int action = rx_classify(ctx, &reason);
 

@@ -37,7 +37,8 @@ enum wgx_reason {
 	WGX_R_RX_UNKNOWN_IDX = 16,	 /* data message, receiver index not in wgx_idx */
 	WGX_R_RX_HS_RATELIMIT = 17,	 /* handshake over the per-source budget (under load) */
 	WGX_R_RX_NOT_LOCAL_PASS = 18,	 /* to the listen port, not to our address: forwarded */
-	/* 19..31 free */
+	WGX_R_RX_DATA_SUPER_PASS = 19,	 /* type 4, known index, a GSO super-packet: the UDP socket */
+	/* 20..31 free */
 
 	/* wgx_tun */
 	WGX_R_TUN_XSK = 32,		 /* allowed-IPs hit: XSK, peer id in metadata */
@@ -112,6 +113,7 @@ static inline const char *wgx_reason_name(unsigned int reason)
 		[WGX_R_RX_UNKNOWN_IDX] = "rx_unknown_idx",
 		[WGX_R_RX_HS_RATELIMIT] = "rx_hs_ratelimit",
 		[WGX_R_RX_NOT_LOCAL_PASS] = "rx_not_local_pass",
+		[WGX_R_RX_DATA_SUPER_PASS] = "rx_data_super_pass",
 		[WGX_R_TUN_XSK] = "tun_xsk",
 		[WGX_R_TUN_XSK_NOMETA] = "tun_xsk_nometa",
 		[WGX_R_TUN_NO_ROUTE] = "tun_no_route",

@@ -288,15 +288,15 @@ static void test_stale(void)
 
 	ok(old_id != 0 && old_id != ~0u && dir_exists(PINS),
 	   "closed without detach: program %u still on wgxu1, pins still there", old_id);
-	ok(wgx_bpf_open(&b, NAME, PORT) == 0 && wgx_bpf_attach(b, WGX_BPF_RX, ifs[0], &mode) == 0 &&
+	ok(wgx_bpf_open(&b, NAME, PORT) == 0 && wgx_bpf_attach(b, WGX_BPF_RX, ifs[0], WGX_XDP_NATIVE, &mode) == 0 &&
 		   mode == WGX_XDP_NATIVE && xdp_prog_id("wgxu1") != old_id,
 	   "a new instance replaces the stale wgx_rx in place");
-	ok(wgx_bpf_attach(b, WGX_BPF_TUN, ifs[1], NULL) == 0 && wgx_bpf_pin(b) == 0,
+	ok(wgx_bpf_attach(b, WGX_BPF_TUN, ifs[1], WGX_XDP_NATIVE, NULL) == 0 && wgx_bpf_pin(b) == 0,
 	   "and wgx_tun and the pins");
 
 	ok(foreign >= 0 && bpf_xdp_attach(ifx("wgxu0"), foreign, XDP_FLAGS_DRV_MODE, NULL) == 0,
 	   "a foreign XDP program on wgxu0");
-	ok(wgx_bpf_attach(b, WGX_BPF_RX, ifx("wgxu0"), NULL) == -EBUSY,
+	ok(wgx_bpf_attach(b, WGX_BPF_RX, ifx("wgxu0"), WGX_XDP_NATIVE, NULL) == -EBUSY,
 	   "attaching over a foreign program is -EBUSY");
 	ok(wgx_bpf_remove_stale("wgx-t-none", (int[]){ ifx("wgxu0") }, 1) == 0 &&
 		   xdp_prog_id("wgxu0") != 0,
@@ -311,8 +311,8 @@ static void test_stale(void)
 
 	/* Crash again, then clean up by name without a handle. */
 	b = NULL;
-	ok(wgx_bpf_open(&b, NAME, PORT) == 0 && wgx_bpf_attach(b, WGX_BPF_RX, ifs[0], NULL) == 0 &&
-		   wgx_bpf_attach(b, WGX_BPF_TUN, ifs[1], NULL) == 0 && wgx_bpf_pin(b) == 0,
+	ok(wgx_bpf_open(&b, NAME, PORT) == 0 && wgx_bpf_attach(b, WGX_BPF_RX, ifs[0], WGX_XDP_NATIVE, NULL) == 0 &&
+		   wgx_bpf_attach(b, WGX_BPF_TUN, ifs[1], WGX_XDP_NATIVE, NULL) == 0 && wgx_bpf_pin(b) == 0,
 	   "attached and pinned again");
 	wgx_bpf_close(b);
 	ok(wgx_bpf_remove_stale(NAME, ifs, 2) == 0 && xdp_prog_id("wgxu1") == 0 &&
@@ -326,9 +326,18 @@ static void test_generic(void)
 	enum wgx_xdp_mode mode = WGX_XDP_NONE;
 
 	ok(wgx_bpf_open(&b, "wgx-t-lo", PORT) == 0 &&
-		   wgx_bpf_attach(b, WGX_BPF_RX, ifx("lo"), &mode) == 0 && mode == WGX_XDP_GENERIC,
+		   wgx_bpf_attach(b, WGX_BPF_RX, ifx("lo"), WGX_XDP_NATIVE, &mode) == 0 && mode == WGX_XDP_GENERIC,
 	   "lo has no native XDP: falls back to generic mode");
 	ok(b && wgx_bpf_detach(b) == 0 && xdp_prog_id("lo") == 0, "generic-mode program detached");
+	wgx_bpf_close(b);
+
+	b = NULL;
+	mode = WGX_XDP_NONE;
+	ok(wgx_bpf_open(&b, "wgx-t-gen", PORT) == 0 &&
+		   wgx_bpf_attach(b, WGX_BPF_RX, ifx("wgxu1"), WGX_XDP_GENERIC, &mode) == 0 &&
+		   mode == WGX_XDP_GENERIC,
+	   "asked for generic on a veth (native-capable): generic mode");
+	ok(b && wgx_bpf_detach(b) == 0 && xdp_prog_id("wgxu1") == 0, "generic wgx_rx detached from the veth");
 	wgx_bpf_close(b);
 }
 
@@ -350,9 +359,9 @@ int main(void)
 	b = open_or_skip(NAME, PORT);
 	if (!b)
 		return tap_done();
-	ok(wgx_bpf_attach(b, WGX_BPF_RX, ifx("wgxu1"), &rx_mode) == 0 && rx_mode == WGX_XDP_NATIVE,
+	ok(wgx_bpf_attach(b, WGX_BPF_RX, ifx("wgxu1"), WGX_XDP_NATIVE, &rx_mode) == 0 && rx_mode == WGX_XDP_NATIVE,
 	   "wgx_rx attached to wgxu1 in native mode");
-	ok(wgx_bpf_attach(b, WGX_BPF_TUN, ifx("wgxt1"), &tun_mode) == 0 &&
+	ok(wgx_bpf_attach(b, WGX_BPF_TUN, ifx("wgxt1"), WGX_XDP_NATIVE, &tun_mode) == 0 &&
 		   tun_mode == WGX_XDP_NATIVE,
 	   "wgx_tun attached to wgxt1 in native mode");
 	test_pins(b);

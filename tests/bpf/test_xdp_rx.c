@@ -213,6 +213,23 @@ static void hs(const char *what, const char *src, int v6, __u32 action, __u32 re
 	check_frame(what, frame, len, action, reason, 0);
 }
 
+/* A frame past one page reaches the program in fragments (BPF_PROG_TEST_RUN
+ * splits it as a driver would): a generic-mode GSO datagram. Its first message
+ * is classified; known-index data goes to the UDP socket whole. */
+static void test_multibuf(void)
+{
+	static uint8_t frame[9000];
+	struct fdesc data = { V4, DATA(8000) }, bad = { V6, WG(4, 8000), .index = 0x12345678 };
+	struct flayout lay;
+	size_t len = frame_build(&data, frame, &lay);
+
+	check_frame("IPv4 data in an 8 KB multi-buffer frame", frame, len, XDP_PASS,
+		    WGX_R_RX_DATA_SUPER_PASS, 0);
+	len = frame_build(&bad, frame, &lay);
+	check_frame("IPv6 8 KB multi-buffer frame, unknown index", frame, len, XDP_DROP,
+		    WGX_R_RX_UNKNOWN_IDX, 0);
+}
+
 /* Under load, each source (IPv4 address, IPv6 /64) gets `burst` handshakes. */
 static void test_ratelimit(void)
 {
@@ -333,6 +350,7 @@ int main(void)
 	test_truncation();
 	test_listen_port();
 	test_ratelimit();
+	test_multibuf();
 	test_forwarded();
 	test_idx_del();
 	wgx_bpf_close(bpf);

@@ -25,7 +25,7 @@ struct xdp_result {
 	__u32 action;
 	__u32 meta_len;
 	struct wgx_xdp_meta meta;
-	__u8 out[4096];
+	__u8 out[16384];		/* a multi-buffer frame fits */
 	__u32 out_len;
 	__u64 t0, t1;		/* CLOCK_MONOTONIC around the run */
 };

@@ -108,6 +108,14 @@ unsigned int wgx_link_rx_queues(const char *name)
 	return n ? n : 1;
 }
 
+bool wgx_link_is_veth(const char *name)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&di };
+
+	return !wgx_link_ioctl(name, SIOCETHTOOL, &ifr) && !strcmp(di.driver, "veth");
+}
+
 struct route_reply {
 	int family;
 	int ifindex;

@@ -24,6 +24,8 @@ int wgx_link_tx_csum_off(const char *name);
 int wgx_link_mac(const char *name, uint8_t mac[6]);
 /* Number of RX queues (at least 1). */
 unsigned int wgx_link_rx_queues(const char *name);
+/* Is @name a veth (ETHTOOL_GDRVINFO driver "veth")? */
+bool wgx_link_is_veth(const char *name);
 
 struct wgx_nexthop {
 	int ifindex;			/* outgoing interface of the route */

@@ -55,9 +55,13 @@ static int load(struct wgx_xdp **out, bool frags)
 
 	if (!skel)
 		return -errno;
-	if (!frags)
+	if (!frags) {
 		bpf_program__set_flags(skel->progs.wgx_tun,
 				       bpf_program__flags(skel->progs.wgx_tun) & ~BPF_F_XDP_HAS_FRAGS);
+		bpf_program__set_flags(skel->progs.wgx_rx,
+				       bpf_program__flags(skel->progs.wgx_rx) & ~BPF_F_XDP_HAS_FRAGS);
+		skel->rodata->wgx_frags = 0;
+	}
 	err = wgx_xdp__load(skel);
 	if (err) {
 		wgx_xdp__destroy(skel);
@@ -80,7 +84,7 @@ int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port)
 	libbpf_set_print(libbpf_log);
 	snprintf(b->name, sizeof(b->name), "%s", name);
 	snprintf(b->pin_dir, sizeof(b->pin_dir), "%s/%s", WGX_PIN_ROOT, name);
-	/* Kernels before 5.18 reject xdp.frags: retry as a single-buffer program
+	/* Kernels before 5.18 reject xdp.frags: retry as single-buffer programs
 	 * (the tunnel MTU must then stay within one page). */
 	err = load(&b->skel, true);
 	if (err == -EINVAL) {
@@ -172,7 +176,7 @@ static enum wgx_xdp_mode mode_of(__u32 flag)
 }
 
 int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
-		   enum wgx_xdp_mode *mode)
+		   enum wgx_xdp_mode want, enum wgx_xdp_mode *mode)
 {
 	int fd = bpf_program__fd(prog_of(b, which)), err;
 	char cur_name[BPF_OBJ_NAME_LEN];
@@ -186,7 +190,8 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	if (which == WGX_BPF_RX && !(cur_id && !strcmp(cur_name, prog_name(which)))) {
 		bool native;
 
-		err = wgx_multiprog_attach(&b->rx_mp, b->skel->obj, ifindex, &native);
+		err = wgx_multiprog_attach(&b->rx_mp, b->skel->obj, ifindex,
+					   want == WGX_XDP_GENERIC, &native);
 		if (!err) {
 			b->rx_multi = true;
 			b->ifindex[which] = ifindex;
@@ -221,9 +226,9 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 			return err;
 		pr_info("bpf: replaced stale %s on ifindex %d", prog_name(which), ifindex);
 	} else {
-		flag = XDP_FLAGS_DRV_MODE;
+		flag = want == WGX_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 		err = bpf_xdp_attach(ifindex, fd, flag | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-		if (err && err != -EBUSY && err != -EEXIST) {
+		if (err && err != -EBUSY && err != -EEXIST && flag == XDP_FLAGS_DRV_MODE) {
 			pr_warn("bpf: native XDP on ifindex %d failed (%s), using generic (slow) mode",
 				ifindex, strerror(-err));
 			flag = XDP_FLAGS_SKB_MODE;
@@ -262,7 +267,7 @@ int wgx_bpf_pin(struct wgx_bpf *b)
 	if (err)
 		return err;
 	bpf_object__for_each_map(map, b->skel->obj) {
-		if (bpf_map__name(map)[0] == '.') /* internal maps (.rodata, .bss) */
+		if (bpf_map__is_internal(map)) /* .rodata: "wgx_xdp.rodata", a name bpffs refuses */
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", b->pin_dir, bpf_map__name(map));
 		unlink(path); /* stale pin of a killed daemon */

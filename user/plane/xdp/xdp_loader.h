@@ -33,11 +33,12 @@ int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port);
 /* Free the handle; leaves attachments and pins alone (see wgx_bpf_detach). */
 void wgx_bpf_close(struct wgx_bpf *b);
 
-/* Attach one program to ifindex: native XDP, else generic with a warning.
- * A wgx program of the same kind already there (a killed daemon's) is
- * replaced atomically; anyone else's program is -EBUSY. *mode: what we got. */
+/* Attach one program to ifindex: @want WGX_XDP_NATIVE is native XDP, else
+ * generic with a warning; WGX_XDP_GENERIC is generic only. A wgx program of
+ * the same kind already there (a killed daemon's) is replaced atomically, in
+ * its mode; anyone else's program is -EBUSY. *mode: what we got. */
 int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
-		   enum wgx_xdp_mode *mode);
+		   enum wgx_xdp_mode want, enum wgx_xdp_mode *mode);
 /* Pin every map under the host's WGX_PIN_ROOT/NAME/ (xdp_bpffs.h: reached
  * through /proc/1/root from another mount namespace, bpffs mounted on the
  * host if it has none), replacing stale pins of the same name. */

@@ -226,6 +226,9 @@ void wgx_xdp_plane_stats(struct wgx_xdp_plane *p, const struct wgx_stats_visitor
 	v->str(ctx, "path", p->socket_path ? "socket" : "xsk");
 	v->str(ctx, "path_reason", p->path_why ? p->path_why : "");
 	v->str(ctx, "xdp_mode", p->nic_gone ? "gone" : wgx_xdp_mode_name(p->rx_xdp_mode));
+	v->str(ctx, "xdp_mode_reason", p->rx_generic_why                  ? p->rx_generic_why
+				       : p->rx_xdp_mode == WGX_XDP_GENERIC ? "the driver refused native XDP"
+									   : "native XDP");
 	v->str(ctx, "tun_xdp_mode", wgx_xdp_mode_name(p->tun_xdp_mode));
 	v->str(ctx, "xsk_mode", p->socket_path ? "none" :
 				 p->nic_pool.zero_copy ? "zero-copy" : "copy");

@@ -68,7 +68,7 @@ static struct bpf_object *second_copy(struct bpf_object *skel_obj)
 }
 
 int wgx_multiprog_attach(struct wgx_multiprog *m, struct bpf_object *skel_obj, int ifindex,
-			 bool *native)
+			 bool generic, bool *native)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts);
 	int err = point_libxdp_at_host_bpffs();
@@ -88,9 +88,9 @@ int wgx_multiprog_attach(struct wgx_multiprog *m, struct bpf_object *skel_obj, i
 		m->prog = NULL;
 		goto err;
 	}
-	m->mode = XDP_MODE_NATIVE;
-	err = xdp_program__attach(m->prog, ifindex, XDP_MODE_NATIVE, 0);
-	if (err && err != -EBUSY && err != -EEXIST) {
+	m->mode = generic ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	err = xdp_program__attach(m->prog, ifindex, (enum xdp_attach_mode)m->mode, 0);
+	if (err && err != -EBUSY && err != -EEXIST && !generic) {
 		pr_debug("libxdp: native attach on ifindex %d: %s; trying generic", ifindex,
 			 strerror(-err));
 		m->mode = XDP_MODE_SKB;

@@ -24,11 +24,12 @@ struct wgx_multiprog {
 
 /*
  * Attach @skel_obj's wgx_rx to @ifindex next to whatever libxdp programs run
- * there, native mode first, then generic. 0 (*native says which) or -errno;
- * -EBUSY when a program not loaded through libxdp holds the interface.
+ * there, native mode first, then generic (@generic: generic only). 0 (*native
+ * says which) or -errno; -EBUSY when a program not loaded through libxdp holds
+ * the interface.
  */
 int wgx_multiprog_attach(struct wgx_multiprog *m, struct bpf_object *skel_obj, int ifindex,
-			 bool *native);
+			 bool generic, bool *native);
 /* Remove ours, leaving the other programs (and the dispatcher, if any remain). */
 int wgx_multiprog_detach(struct wgx_multiprog *m);
 /* Free without detaching (what stays attached, a later remove_stale takes). */

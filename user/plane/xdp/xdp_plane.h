@@ -126,6 +126,7 @@ struct wgx_xdp_plane {
 	unsigned int nic_mtu;		/* larger outer packets go through the kernel socket */
 	uint8_t nic_mac[6], host_mac[6], dp_mac[6];
 	int rx_xdp_mode, tun_xdp_mode;	/* enum wgx_xdp_mode */
+	const char *rx_generic_why;	/* wgx_rx generic by choice: why (NULL: native first) */
 	bool veth_created;
 	bool nic_gone;			/* the underlay interface was deleted */
 	unsigned int max_nic;		/* NIC sockets the UMEM was sized for */

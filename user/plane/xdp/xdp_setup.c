@@ -120,7 +120,7 @@ static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu
 static int attach_tun(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
 	enum wgx_xdp_mode mode;
-	int ret = wgx_bpf_attach(p->bpf, WGX_BPF_TUN, p->dp_ifindex, &mode);
+	int ret = wgx_bpf_attach(p->bpf, WGX_BPF_TUN, p->dp_ifindex, WGX_XDP_NATIVE, &mode);
 
 	if (ret) {
 		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->dp_name, strerror(-ret));
@@ -174,7 +174,14 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 		pr_err("%s: no interface %s", dev->name, p->nic_name);
 		return -ENODEV;
 	}
-	ret = wgx_bpf_attach(p->bpf, WGX_BPF_RX, p->nic_ifindex, &mode);
+	/* Native XDP on a veth strips GSO from its peer and copies every frame
+	 * into a page of its own; generic XDP sees the peer's UDP GSO datagram
+	 * once, whole, and the socket path takes it as one (measured: README). */
+	p->rx_generic_why = p->socket_path && wgx_link_is_veth(p->nic_name)
+				    ? "socket path on a veth: keeps the peer's UDP GSO super-packets"
+				    : NULL;
+	ret = wgx_bpf_attach(p->bpf, WGX_BPF_RX, p->nic_ifindex,
+			     p->rx_generic_why ? WGX_XDP_GENERIC : WGX_XDP_NATIVE, &mode);
 	if (ret) {
 		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->nic_name, strerror(-ret));
 		return ret;
