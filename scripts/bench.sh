@@ -122,6 +122,8 @@ wgx_args() {
 	local m=${1#wgx-}
 	case "$m" in
 	xdp-xsk) echo "--mode xdp --path xsk" ;;
+	xdp-rt) echo "--mode xdp --path auto --realtime" ;;
+	xdp) echo "--mode xdp --path auto" ;;
 	*-rt) echo "--mode ${m%-rt} --realtime" ;;
 	*) echo "--mode $m" ;;
 	esac
@@ -161,7 +163,7 @@ unavailable() {
 start_daemon() {
 	local sys=$1 mode=socket args=''
 	case "$sys" in
-	wgx-*) mode=${sys#wgx-} mode=${mode%-rt}; [[ $sys == *-rt ]] && args=--realtime ;;
+	wgx-*) args=$(wgx_args "$sys") mode=${args#--mode } mode=${mode%% *} args=${args#--mode "$mode"} ;;
 	esac
 	START_CPU=$(cpu_of "$4") START_ARGS=$args start_wg "$(sys_impl "$sys")" "$2" "$3" "$mode" || return 1
 	DPID=$WG_PID
