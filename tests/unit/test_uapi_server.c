@@ -22,6 +22,8 @@
 struct fake {
 	int gets, puts, sets, removed;
 	int set_ret;
+	bool sliced;	       /* set applies one peer per call */
+	size_t slices, gets_saw; /* peers applied so far; that, at the last get */
 	uint16_t last_port;
 	size_t last_peers;
 	size_t view_aips; /* allowed IPs in the one peer of the view */
@@ -34,6 +36,7 @@ static int fake_get(void *ctx, struct wgx_uapi_device_view *v)
 	struct wgx_uapi_peer_view *p = calloc(1, sizeof(*p));
 
 	f->gets++;
+	f->gets_saw = f->slices;
 	if (!p)
 		return -ENOMEM;
 	v->listen_port = 51820;
@@ -53,10 +56,16 @@ static void fake_put(void *ctx, struct wgx_uapi_device_view *v)
 	free(v->peers);
 }
 
-static int fake_set(void *ctx, const struct wgx_uapi_set *s)
+static int fake_set(void *ctx, const struct wgx_uapi_set *s, size_t *next)
 {
 	struct fake *f = ctx;
 
+	if (f->sliced && *next < s->n_peers) {
+		(*next)++;
+		f->slices++;
+		if (*next < s->n_peers)
+			return -EINPROGRESS;
+	}
 	f->sets++;
 	f->last_port = s->listen_port;
 	f->last_peers = s->n_peers;
@@ -298,6 +307,57 @@ static void test_limits(struct wgx_uapi_server *s, struct fake *f)
 	ok(f->sets == (int)sets, "half a request then hang-up: ops->set never called");
 	free(b.p);
 	free(req);
+}
+
+/*
+ * A set applied one peer per handle() call: answered when all is applied,
+ * and a get from another client sent meanwhile waits for the whole set.
+ */
+static void test_sliced_set(struct wgx_uapi_server *s, struct fake *f)
+{
+	static const char req[] =
+		"set=1\npublic_key=c53201039adba14be71f886da1d8dbe9eebded08cb111b75340078999aa9f038\n"
+		"public_key=0000000000000000000000000000000000000000000000000000000000000001\n"
+		"public_key=0000000000000000000000000000000000000000000000000000000000000002\n\n";
+	int a = client(path), g = client(path), turns = 0;
+	struct buf b;
+	bool early = false;
+
+	f->sliced = true;
+	f->slices = 0;
+	send(a, req, strlen(req), MSG_NOSIGNAL);
+	pump(s, 50); /* reads and parses it, applies the first peer */
+	send(g, "get=1\n\n", 7, MSG_NOSIGNAL);
+	while (f->slices < 3 && turns++ < 100) {
+		char c;
+
+		pump(s, 50);
+		early |= f->slices < 3 && recv(g, &c, 1, MSG_DONTWAIT) > 0;
+	}
+	ok(f->slices == 3 && turns >= 2, "set of 3 peers applied over %d more handle() calls", turns);
+	ok(!early, "the other client's get is not answered while the set is part applied");
+	transact(s, a, "", 0, 0, 1, &b);
+	ok(answer_is(&b, "errno=0\n\n"), "the set's answer comes once it is all applied");
+	free(b.p);
+	transact(s, g, "", 0, 0, 1, &b);
+	ok(b.len > 11 && !strcmp(b.p + b.len - 9, "errno=0\n\n") && f->gets_saw == 3,
+	   "the get is answered after, with the whole set applied (it saw %zu of 3)", f->gets_saw);
+	free(b.p);
+	close(a);
+	/* The client that sent a set hangs up before it is applied: applied all the same. */
+	f->slices = 0;
+	a = client(path);
+	send(a, req, strlen(req), MSG_NOSIGNAL);
+	pump(s, 50);
+	close(a);
+	for (turns = 0; f->slices < 3 && turns < 100; turns++)
+		pump(s, 50);
+	transact(s, g, "get=1\n\n", 7, 0, 1, &b);
+	ok(f->slices == 3 && b.len > 11 && f->gets_saw == 3,
+	   "a set whose client hung up is still applied whole; the server goes on");
+	free(b.p);
+	close(g);
+	f->sliced = false;
 }
 
 /* A client that does not read its big answer must not stall the others. */
@@ -574,6 +634,7 @@ int main(void)
 	test_open(&s, &f);
 	test_get_set(&s, &f);
 	test_limits(&s, &f);
+	test_sliced_set(&s, &f);
 	test_slow_client(&s, &f);
 	test_many_clients(&s);
 	test_memory_bound(&s, &f);

@@ -47,11 +47,26 @@ static void uapi_put_view(void *ctx, struct wgx_uapi_device_view *view)
 	wgx_device_view_free(view);
 }
 
-static int uapi_set(void *ctx, const struct wgx_uapi_set *set)
+/* A slice of a set: batches of SET_BATCH peers until SET_SLICE_NS have
+ * passed, so the loop (and the data plane in socket mode) turns at least
+ * that often during a 100k-peer set; one peer costs up to ~60 us here. */
+#define SET_BATCH 16
+#define SET_SLICE_NS (2 * WGX_NS_PER_SEC / 1000)
+
+static int uapi_set(void *ctx, const struct wgx_uapi_set *set, size_t *next)
 {
 	struct wgx_device *dev = ctx;
-	int ret = wgx_device_apply(dev, set, wgx_clock_mono_ns());
+	uint64_t start = wgx_clock_mono_ns(), now = start;
+	int ret = 0;
 
+	if (*next == 0)
+		ret = wgx_device_apply_begin(dev, set);
+	while (!ret && *next < set->n_peers) {
+		ret = wgx_device_apply_peers(dev, set, next, SET_BATCH, now);
+		now = wgx_clock_mono_ns();
+		if (!ret && *next < set->n_peers && now - start >= SET_SLICE_NS)
+			return -EINPROGRESS;
+	}
 	/* What changed, never a key. */
 	if (ret)
 		pr_info("%s: configuration change refused: %s", dev->name, strerror(-ret));

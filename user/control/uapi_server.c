@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,8 +24,8 @@
 #define OP_LEN 6 /* "get=1\n", "set=1\n" */
 #define BIG_SET (1u << 20)
 
-/* Sentinels in epoll data for the two non-client fds. */
-static char listener_tag, inotify_tag;
+/* Sentinels in epoll data for the three non-client fds. */
+static char listener_tag, inotify_tag, work_tag;
 
 struct wgx_uapi_client {
 	struct wgx_uapi_client *next, *prev;
@@ -36,6 +37,7 @@ struct wgx_uapi_client {
 	size_t out_len, out_off;
 	bool eof, closing, dead;
 	bool paused; /* waiting for room in the shared request pool */
+	bool held;   /* waiting for the set being applied (maybe its own) */
 	uint32_t interest;
 };
 
@@ -102,6 +104,8 @@ static void client_close(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 	client_unlink(s, c);
 	close(c->fd);
 	c->dead = true;
+	if (s->apply_client == c)
+		s->apply_client = NULL; /* the set is applied all the same */
 	if (c->paused) {
 		c->paused = false;
 		s->paused--;
@@ -189,21 +193,33 @@ static int do_get(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 	return respond(c, buf, len);
 }
 
+/*
+ * Parse the set; a valid one is applied from the end of this handle() call
+ * on (apply_slice), and its answer comes when it is all applied. Returns
+ * 0 or -ENOMEM.
+ */
 static int do_set(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t body_len)
 {
-	struct wgx_uapi_set set;
-	int ret = wgx_uapi_parse_set(c->in + OP_LEN, body_len, &set);
+	struct wgx_uapi_set *set = malloc(sizeof(*set));
+	uint64_t one = 1;
+	int ret;
 
-	if (!ret)
-		ret = s->ops->set(s->ctx, &set);
-	else
+	if (!set)
+		return -ENOMEM;
+	ret = wgx_uapi_parse_set(c->in + OP_LEN, body_len, set);
+	if (ret) {
 		pr_warn("uapi: rejected set request (%d)", ret);
-	wgx_uapi_set_free(&set);
-	/* A big set (thousands of peers) leaves megabytes of freed parse
-	 * structures in the heap: hand them back instead of keeping them as RSS. */
-	if (body_len >= BIG_SET)
-		malloc_trim(0);
-	return respond_errno(c, ret);
+		wgx_uapi_set_free(set);
+		free(set);
+		return respond_errno(c, ret);
+	}
+	s->applying = set;
+	s->apply_next = 0;
+	s->apply_len = body_len;
+	s->apply_client = c;
+	if (write(s->work_fd, &one, sizeof(one)) < 0)
+		pr_warn("uapi: eventfd: %s", strerror(errno));
+	return 0;
 }
 
 /*
@@ -404,6 +420,11 @@ static void client_run(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		}
 		if (c->closing)
 			break;
+		if (s->applying) {
+			c->held = true;
+			set_interest(s, c, 0);
+			return;
+		}
 		ret = process_one(s, c);
 		if (ret < 0)
 			break;
@@ -500,6 +521,43 @@ static void check_socket_file(struct wgx_uapi_server *s)
 		s->ops->removed(s->ctx);
 }
 
+/* Drop the set, wiping it; a big one leaves megabytes of freed parse
+ * structures in the heap: hand them back instead of keeping them as RSS. */
+static void apply_end(struct wgx_uapi_server *s)
+{
+	uint64_t n;
+
+	wgx_uapi_set_free(s->applying);
+	free(s->applying);
+	s->applying = NULL;
+	if (s->apply_len >= BIG_SET)
+		malloc_trim(0);
+	if (read(s->work_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		pr_warn("uapi: eventfd: %s", strerror(errno));
+}
+
+/* One slice of the set being applied; once it is all applied, its answer,
+ * and the clients held meanwhile go on (in connection order). */
+static void apply_slice(struct wgx_uapi_server *s)
+{
+	struct wgx_uapi_client *c = s->apply_client, *next;
+	int ret = s->ops->set(s->ctx, s->applying, &s->apply_next);
+
+	if (ret == -EINPROGRESS)
+		return;
+	apply_end(s);
+	s->apply_client = NULL;
+	if (c && respond_errno(c, ret))
+		client_close(s, c);
+	for (c = s->clients; c && !s->applying; c = next) {
+		next = c->next;
+		if (c->held) {
+			c->held = false;
+			client_run(s, c);
+		}
+	}
+}
+
 void wgx_uapi_server_handle(struct wgx_uapi_server *s)
 {
 	struct epoll_event ev[EVENTS_PER_CALL];
@@ -510,9 +568,11 @@ void wgx_uapi_server_handle(struct wgx_uapi_server *s)
 			accept_clients(s);
 		else if (ev[i].data.ptr == &inotify_tag)
 			check_socket_file(s);
-		else
+		else if (ev[i].data.ptr != &work_tag)
 			client_event(s, ev[i].data.ptr, ev[i].events);
 	}
+	if (s->applying)
+		apply_slice(s);
 	reap_dead(s);
 }
 
@@ -526,6 +586,8 @@ void wgx_uapi_server_close(struct wgx_uapi_server *s)
 	struct stat st;
 
 	s->accepting = true; /* nothing to re-arm any more */
+	if (s->applying)
+		apply_end(s);
 	while (s->clients)
 		client_close(s, s->clients);
 	reap_dead(s);
@@ -536,9 +598,11 @@ void wgx_uapi_server_close(struct wgx_uapi_server *s)
 	}
 	if (s->inotify_fd >= 0)
 		close(s->inotify_fd);
+	if (s->work_fd >= 0)
+		close(s->work_fd);
 	if (s->epfd >= 0)
 		close(s->epfd);
-	s->listen_fd = s->inotify_fd = s->epfd = -1;
+	s->listen_fd = s->inotify_fd = s->work_fd = s->epfd = -1;
 }
 
 /* mkdir -p with mode 0755 for each missing component. */
@@ -658,7 +722,7 @@ int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const ch
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	s->epfd = s->listen_fd = s->inotify_fd = -1;
+	s->epfd = s->listen_fd = s->inotify_fd = s->work_fd = -1;
 	s->ops = ops;
 	s->ctx = ctx;
 	s->max_request = WGX_UAPI_MAX_REQUEST;
@@ -696,6 +760,14 @@ int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const ch
 		goto err;
 	}
 	ret = watch(s, s->inotify_fd, &inotify_tag);
+	if (ret)
+		goto err;
+	s->work_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->work_fd < 0) {
+		ret = -errno;
+		goto err;
+	}
+	ret = watch(s, s->work_fd, &work_tag);
 	if (ret)
 		goto err;
 	return 0;

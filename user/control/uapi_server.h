@@ -17,6 +17,11 @@
  * more than is left is not read from until the pool has room. A client's
  * answer is one buffer, and its next request is not read before the answer
  * is sent.
+ *
+ * A set is parsed whole, then applied in slices across calls (ops->set):
+ * a 100k-peer set never holds the loop, and so the data plane, for more than
+ * a slice. Until it is applied no other request is answered (they wait,
+ * buffered): every client sees the device before or after the whole set.
  */
 #ifndef WGX_UAPI_SERVER_H
 #define WGX_UAPI_SERVER_H
@@ -43,15 +48,19 @@
  *   get      fill *view_out with a snapshot (zeroed on entry); 0 or -errno,
  *            which is then the answer's errno. put_view is called exactly once
  *            after every successful get, to release (and zero) the snapshot.
- *   set      apply a fully validated change set (order: see uapi.h); return
- *            0 or -errno (-EADDRINUSE for a port in use, as wireguard-go).
+ *   set      apply a fully validated change set (order: see uapi.h), a
+ *            slice at a time: first called with *next == 0, and again on
+ *            later calls (the same set) while it returns -EINPROGRESS, each
+ *            call doing some more of set->peers from *next and advancing
+ *            it. Finally 0 or -errno (-EADDRINUSE for a port in use, as
+ *            wireguard-go), which is the answer's errno.
  *   removed  optional: the socket file was deleted or replaced (wg-quick and
  *            wireguard-go treat that as "shut the interface down").
  */
 struct wgx_uapi_ops {
 	int (*get)(void *ctx, struct wgx_uapi_device_view *view_out);
 	void (*put_view)(void *ctx, struct wgx_uapi_device_view *view);
-	int (*set)(void *ctx, const struct wgx_uapi_set *set);
+	int (*set)(void *ctx, const struct wgx_uapi_set *set, size_t *next);
 	void (*removed)(void *ctx);
 };
 
@@ -59,6 +68,7 @@ struct wgx_uapi_client;
 
 struct wgx_uapi_server {
 	int epfd, listen_fd, inotify_fd;
+	int work_fd; /* eventfd in epfd, readable while a set is being applied */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t dev; /* identity of our socket file, so close() unlinks only ours */
 	ino_t ino;
@@ -73,6 +83,9 @@ struct wgx_uapi_server {
 	unsigned int paused;	  /* clients waiting for pool room */
 	bool accepting;		  /* listener armed (not full, not out of fds) */
 	struct wgx_uapi_client *dead;	/* closed during this handle() call */
+	struct wgx_uapi_set *applying;	/* the set ops->set is part way through, or NULL */
+	size_t apply_next, apply_len;	/* its *next, and its request's length */
+	struct wgx_uapi_client *apply_client; /* who asked (NULL once it hung up) */
 };
 
 /*
@@ -101,8 +114,9 @@ int wgx_uapi_server_fd(const struct wgx_uapi_server *s);
 
 /*
  * Call when that fd is readable: accepts, reads, answers and writes whatever
- * is ready without blocking, then returns. Work left over (more data than
- * one call's budget) keeps the fd readable, so the loop calls again.
+ * is ready without blocking, applies one slice of a set, then returns. Work
+ * left over (more data than one call's budget, a set not yet applied) keeps
+ * the fd readable, so the loop calls again.
  */
 void wgx_uapi_server_handle(struct wgx_uapi_server *s);
 
