@@ -42,6 +42,7 @@ import json
 import os
 import platform
 import re
+import select
 import socket
 import struct
 import subprocess
@@ -308,15 +309,11 @@ def hold_unread(path, n, secs, req):
         if req:
             s.send(req)
     time.sleep(secs)
-    alive = 0
+    p = select.poll()
     for s in conns:
-        try:  # MSG_PEEK: still not reading what the server sent
-            alive += s.recv(1, socket.MSG_PEEK) != b""
-        except BlockingIOError:
-            alive += 1
-        except OSError:
-            pass
-    print(alive)
+        p.register(s, select.POLLRDHUP)
+    hung = {fd for fd, ev in p.poll(0) if ev & (select.POLLRDHUP | select.POLLHUP | select.POLLERR)}
+    print(sum(s.fileno() not in hung for s in conns))
 
 
 def flood_unterminated(path, n, mb, secs):

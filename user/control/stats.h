@@ -90,6 +90,14 @@ void wgx_stats_free(struct wgx_stats *s);
 
 /* JSON (json-c), one line: malloc'd text or NULL. Field list: docs/wg-xdp.8.scd. */
 char *wgx_stats_to_json(const struct wgx_stats *s);
+/*
+ * The same document in pieces, for a writer that renders only as fast as its
+ * reader takes it: the head (every field, then `"peers":[`), each peer i
+ * (with the comma before it), then WGX_STATS_JSON_TAIL. Malloc'd or NULL.
+ */
+char *wgx_stats_json_head(const struct wgx_stats *s);
+char *wgx_stats_json_peer(const struct wgx_stats *s, size_t i);
+#define WGX_STATS_JSON_TAIL "]}\n"
 /* Read a document of wgx_stats_to_json back; 0 or -EINVAL/-ENOMEM. */
 int wgx_stats_from_json(const char *text, struct wgx_stats *out);
 /* Prometheus text exposition format 0.0.4 into @out (malloc'd, *len). 0 or -ENOMEM. */

@@ -42,6 +42,20 @@ struct wgx_uapi_client {
 };
 
 static void set_interest(struct wgx_uapi_server *s, struct wgx_uapi_client *c, uint32_t ev);
+
+/* Keep epfd readable (so the loop calls handle() again) while a set is being
+ * applied or clients wait for their turn. */
+static void work_pending(struct wgx_uapi_server *s, bool on)
+{
+	uint64_t n = 1;
+
+	if (s->work_on == on)
+		return;
+	if ((on ? write(s->work_fd, &n, sizeof(n)) : read(s->work_fd, &n, sizeof(n))) < 0 &&
+	    errno != EAGAIN)
+		pr_warn("uapi: eventfd: %s", strerror(errno));
+	s->work_on = on;
+}
 static int grow_in(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t need);
 
 /* Pool bytes a client's input capacity draws: whatever is above SMALL. */
@@ -109,6 +123,10 @@ static void client_close(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 	if (c->paused) {
 		c->paused = false;
 		s->paused--;
+	}
+	if (c->held) {
+		c->held = false;
+		s->n_held--;
 	}
 	release_in(s, c);
 	c->next = s->dead;
@@ -188,6 +206,7 @@ static int do_get(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		return respond_errno(c, ret);
 	ret = wgx_uapi_format_get(&view, &buf, &len);
 	s->ops->put_view(s->ctx, &view);
+	s->served_get = true;
 	if (ret)
 		return respond_errno(c, ret);
 	return respond(c, buf, len);
@@ -201,7 +220,6 @@ static int do_get(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 static int do_set(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t body_len)
 {
 	struct wgx_uapi_set *set = malloc(sizeof(*set));
-	uint64_t one = 1;
 	int ret;
 
 	if (!set)
@@ -217,8 +235,6 @@ static int do_set(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t b
 	s->apply_next = 0;
 	s->apply_len = body_len;
 	s->apply_client = c;
-	if (write(s->work_fd, &one, sizeof(one)) < 0)
-		pr_warn("uapi: eventfd: %s", strerror(errno));
 	return 0;
 }
 
@@ -420,7 +436,9 @@ static void client_run(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		}
 		if (c->closing)
 			break;
-		if (s->applying) {
+		if (s->applying || s->served_get) {
+			if (!c->held)
+				s->n_held++;
 			c->held = true;
 			set_interest(s, c, 0);
 			return;
@@ -525,22 +543,33 @@ static void check_socket_file(struct wgx_uapi_server *s)
  * structures in the heap: hand them back instead of keeping them as RSS. */
 static void apply_end(struct wgx_uapi_server *s)
 {
-	uint64_t n;
-
 	wgx_uapi_set_free(s->applying);
 	free(s->applying);
 	s->applying = NULL;
 	if (s->apply_len >= BIG_SET)
 		malloc_trim(0);
-	if (read(s->work_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		pr_warn("uapi: eventfd: %s", strerror(errno));
 }
 
-/* One slice of the set being applied; once it is all applied, its answer,
- * and the clients held meanwhile go on (in connection order). */
+/* Held clients go on, oldest first, until one starts a set or is answered a get. */
+static void resume_held(struct wgx_uapi_server *s)
+{
+	struct wgx_uapi_client *c, *next;
+
+	for (c = s->clients; c && s->n_held && !s->applying && !s->served_get; c = next) {
+		next = c->next;
+		if (c->held) {
+			c->held = false;
+			s->n_held--;
+			client_run(s, c);
+		}
+	}
+}
+
+/* One slice of the set being applied; once it is all applied, its answer
+ * (its client is held: it goes on with the others). */
 static void apply_slice(struct wgx_uapi_server *s)
 {
-	struct wgx_uapi_client *c = s->apply_client, *next;
+	struct wgx_uapi_client *c = s->apply_client;
 	int ret = s->ops->set(s->ctx, s->applying, &s->apply_next);
 
 	if (ret == -EINPROGRESS)
@@ -549,13 +578,6 @@ static void apply_slice(struct wgx_uapi_server *s)
 	s->apply_client = NULL;
 	if (c && respond_errno(c, ret))
 		client_close(s, c);
-	for (c = s->clients; c && !s->applying; c = next) {
-		next = c->next;
-		if (c->held) {
-			c->held = false;
-			client_run(s, c);
-		}
-	}
 }
 
 void wgx_uapi_server_handle(struct wgx_uapi_server *s)
@@ -563,6 +585,13 @@ void wgx_uapi_server_handle(struct wgx_uapi_server *s)
 	struct epoll_event ev[EVENTS_PER_CALL];
 	int n = epoll_wait(s->epfd, ev, EVENTS_PER_CALL, 0);
 
+	/* At most one get is answered per call (formatting one for 100k peers
+	 * takes a while), and a set's slice; the rest wait for the next call. */
+	s->served_get = false;
+	if (s->applying)
+		apply_slice(s);
+	if (!s->applying)
+		resume_held(s);
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.ptr == &listener_tag)
 			accept_clients(s);
@@ -571,8 +600,7 @@ void wgx_uapi_server_handle(struct wgx_uapi_server *s)
 		else if (ev[i].data.ptr != &work_tag)
 			client_event(s, ev[i].data.ptr, ev[i].events);
 	}
-	if (s->applying)
-		apply_slice(s);
+	work_pending(s, s->applying || s->n_held);
 	reap_dead(s);
 }
 

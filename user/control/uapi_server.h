@@ -22,6 +22,8 @@
  * a 100k-peer set never holds the loop, and so the data plane, for more than
  * a slice. Until it is applied no other request is answered (they wait,
  * buffered): every client sees the device before or after the whole set.
+ * At most one get is answered per call, the others wait (oldest first) for
+ * later calls, so many gets of a big device are spread over loop turns.
  */
 #ifndef WGX_UAPI_SERVER_H
 #define WGX_UAPI_SERVER_H
@@ -86,6 +88,9 @@ struct wgx_uapi_server {
 	struct wgx_uapi_set *applying;	/* the set ops->set is part way through, or NULL */
 	size_t apply_next, apply_len;	/* its *next, and its request's length */
 	struct wgx_uapi_client *apply_client; /* who asked (NULL once it hung up) */
+	unsigned int n_held;		/* clients waiting for the set or for their turn */
+	bool served_get;		/* a get was answered in this handle() call */
+	bool work_on;			/* work_fd signalled */
 };
 
 /*
