@@ -420,6 +420,60 @@ static void test_slow_client(struct wgx_uapi_server *s, struct fake *f)
 }
 
 /*
+ * Issue 17, defect 7: gets answered in one call share one answer (formatted
+ * once); past max_answers held, a client that never reads is dropped.
+ */
+static void test_answer_bound(struct wgx_uapi_server *s, struct fake *f)
+{
+	int a = client(path), b2 = client(path), c = client(path), gets;
+	struct buf b;
+
+	f->view_aips = 100000;
+	f->aips = calloc(f->view_aips, sizeof(*f->aips));
+	for (size_t i = 0; i < f->view_aips; i++)
+		f->aips[i] = (struct wgx_uapi_cidr){ .family = AF_INET, .cidr = 32,
+						     .addr = { 10, (uint8_t)(i >> 16), (uint8_t)(i >> 8),
+							       (uint8_t)i } };
+	pump(s, 5);
+	pump(s, 5);
+	gets = f->gets;
+	send(a, "get=1\n\n", 7, MSG_NOSIGNAL);
+	send(b2, "get=1\n\n", 7, MSG_NOSIGNAL);
+	usleep(20000);
+	pump(s, 5);
+	ok(f->gets == gets + 1 && s->answer_bytes > 1000000,
+	   "two gets in one call: one snapshot, one answer held (%zu bytes)", s->answer_bytes);
+	s->max_answers = s->answer_bytes + 1000;
+	send(c, "get=1\n\n", 7, MSG_NOSIGNAL);
+	for (int i = 0; i < 100 && f->gets == gets + 1; i++)
+		pump(s, 5);
+	ok(f->gets == gets + 2 && s->answer_bytes < s->max_answers,
+	   "a third answer past max_answers: the older non-readers dropped (%zu bytes held)",
+	   s->answer_bytes);
+	{
+		char sink[65536];
+		ssize_t r;
+		size_t took = 0;
+
+		while ((r = recv(a, sink, sizeof(sink), MSG_DONTWAIT)) > 0)
+			took += (size_t)r;
+		ok(r == 0 && took > 0 && took < 2600000,
+		   "the dropped client reads part of its answer (%zu bytes), then EOF", took);
+	}
+	f->view_aips = 0;
+	transact(s, c, "", 0, 0, 1, &b);
+	ok(count_answers(&b) == 1, "the newest client gets its whole answer");
+	free(b.p);
+	s->max_answers = WGX_UAPI_MAX_ANSWERS;
+	free(f->aips);
+	f->aips = NULL;
+	close(a);
+	close(b2);
+	close(c);
+	pump(s, 5);
+}
+
+/*
  * Issue 17, defect 6: 16 connections were served and a 17th closed the
  * oldest, so 200 concurrent `get`s left 184 unanswered (wireguard-go: 200).
  * Now all 200 are answered; past max_clients they wait, none is dropped.
@@ -635,6 +689,7 @@ int main(void)
 	test_get_set(&s, &f);
 	test_limits(&s, &f);
 	test_sliced_set(&s, &f);
+	test_answer_bound(&s, &f);
 	test_slow_client(&s, &f);
 	test_many_clients(&s);
 	test_memory_bound(&s, &f);

@@ -20,11 +20,17 @@
 
 #define CTL_EVENTS 16
 
+/* A snapshot, shared by the clients accepted in the same handle() call. */
+struct snapshot {
+	unsigned int refs;
+	struct wgx_stats st;
+};
+
 /* One answer being written: its snapshot, rendered as the reader takes it. */
 struct wgx_ctl_conn {
 	struct wgx_ctl_conn *next;
 	int fd;
-	struct wgx_stats st;
+	struct snapshot *snap;
 	size_t piece;		/* the next piece: 0 head, 1..n_peers, then the tail */
 	char *out;
 	size_t out_len, out_off, out_cap;
@@ -80,7 +86,10 @@ static void conn_close(struct wgx_ctl *c, struct wgx_ctl_conn *k)
 	*pp = k->next;
 	c->n_conns--;
 	close(k->fd);
-	wgx_stats_free(&k->st);
+	if (k->snap && !--k->snap->refs) {
+		wgx_stats_free(&k->snap->st);
+		free(k->snap);
+	}
 	free(k->out);
 	free(k);
 }
@@ -146,10 +155,10 @@ static char *next_piece(struct wgx_ctl_conn *k)
 	size_t i = k->piece++;
 
 	if (i == 0)
-		return wgx_stats_json_head(&k->st);
-	if (i <= k->st.n_peers)
-		return wgx_stats_json_peer(&k->st, i - 1);
-	if (i == k->st.n_peers + 1)
+		return wgx_stats_json_head(&k->snap->st);
+	if (i <= k->snap->st.n_peers)
+		return wgx_stats_json_peer(&k->snap->st, i - 1);
+	if (i == k->snap->st.n_peers + 1)
 		return strdup(WGX_STATS_JSON_TAIL);
 	return NULL;
 }
@@ -224,53 +233,71 @@ static struct wgx_ctl_conn *stalest(const struct wgx_ctl *c)
 	return old;
 }
 
-/* One new client: its snapshot now (the one cost not spread out), its
- * first bytes now; at CTL_MAX_CONNS the stalest reader is dropped. */
-static void conn_accept(struct wgx_ctl *c, uint64_t now)
+/* One new client: its first bytes now, from *snap (taken now if NULL: the
+ * one cost not spread out); at CTL_MAX_CONNS the stalest reader is dropped.
+ * Returns 0, or -EAGAIN when nobody is waiting. */
+static int conn_accept(struct wgx_ctl *c, struct snapshot **snap, uint64_t now)
 {
 	struct epoll_event e = { .events = EPOLLOUT };
 	struct wgx_ctl_conn *k;
 	int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
-		return;
+		return -EAGAIN;
+	if (!*snap) {
+		*snap = calloc(1, sizeof(**snap));
+		if (!*snap || wgx_ctl_collect(c, &(*snap)->st)) {
+			free(*snap);
+			*snap = NULL;
+			close(fd);
+			return 0;
+		}
+	}
 	if (c->n_conns >= CTL_MAX_CONNS)
 		conn_close(c, stalest(c));
 	k = calloc(1, sizeof(*k));
 	if (!k) {
 		close(fd);
-		return;
+		return 0;
 	}
 	k->fd = fd;
+	k->snap = *snap;
+	k->snap->refs++;
 	k->last_progress = now;
 	k->next = c->conns;
 	c->conns = k;
 	c->n_conns++;
 	e.data.ptr = k;
-	if (wgx_ctl_collect(c, &k->st) || conn_write(k, now) == 0 ||
-	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &e))
+	if (conn_write(k, now) == 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &e))
 		conn_close(c, k);
+	return 0;
 }
 
 void wgx_ctl_handle(struct wgx_ctl *c)
 {
 	struct epoll_event ev[CTL_EVENTS];
+	struct snapshot *snap = NULL;
 	uint64_t now = wgx_clock_mono_ns();
-	bool accepted = false;
+	bool accepting = false;
 	int n = epoll_wait(c->epfd, ev, CTL_EVENTS, 0);
 
 	for (int i = 0; i < n; i++) {
 		struct wgx_ctl_conn *k = ev[i].data.ptr;
 
 		if (!k)
-			accepted = true;
+			accepting = true;
 		else if ((ev[i].events & EPOLLERR) || conn_write(k, now) == 0)
 			conn_close(c, k);
 	}
-	/* One new client per call: its snapshot is the costly part, and the
-	 * listener stays readable, so the next ones come on later turns. */
-	if (accepted)
-		conn_accept(c, now);
+	/* Everyone waiting now gets the same snapshot, taken once: as if
+	 * answered one after another in this instant. */
+	for (unsigned int i = 0; accepting && i < CTL_MAX_CONNS; i++)
+		if (conn_accept(c, &snap, now))
+			break;
+	if (snap && !snap->refs) {
+		wgx_stats_free(&snap->st);
+		free(snap);
+	}
 }
 
 int wgx_ctl_turn(struct wgx_ctl *c, uint64_t now)

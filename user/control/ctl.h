@@ -47,12 +47,12 @@ void wgx_ctl_close(struct wgx_ctl *c, const char *name);
 int wgx_ctl_fd(const struct wgx_ctl *c);
 /*
  * That fd is readable: without blocking, write to every client whose socket
- * has room and accept at most one new one. A client's answer is a snapshot
- * taken when it connects (wgx_ctl_collect, the one cost paid at once),
- * rendered as JSON only as fast as the client reads it: at most
- * CTL_OUT_LOW bytes plus a peer's are buffered for it. Up to CTL_MAX_CONNS
- * are written at once; at that bound the one that has waited longest for its
- * reader is dropped for a new one.
+ * has room and accept those waiting (up to CTL_MAX_CONNS). Their answer is
+ * one snapshot taken now (wgx_ctl_collect, the one cost paid at once, shared
+ * by all accepted in this call), rendered as JSON only as fast as each client
+ * reads it: at most CTL_OUT_LOW bytes plus a peer's are buffered for one.
+ * Up to CTL_MAX_CONNS are written at once; at that bound the one that has
+ * waited longest for its reader is dropped for a new one.
  */
 void wgx_ctl_handle(struct wgx_ctl *c);
 /* Turn hook: drop clients that took nothing for CTL_STALL_NS; ms until the

@@ -27,14 +27,30 @@
 /* Sentinels in epoll data for the three non-client fds. */
 static char listener_tag, inotify_tag, work_tag;
 
+/* An answer; a get's is shared by every get answered in the same call. */
+struct wgx_uapi_answer {
+	unsigned int refs;
+	size_t len;
+	char *buf; /* may hold keys: wiped when the last reference goes */
+};
+
+static void answer_put(struct wgx_uapi_server *s, struct wgx_uapi_answer *a)
+{
+	if (a && !--a->refs) {
+		s->answer_bytes -= a->len;
+		wgx_uapi_buf_free(a->buf, a->len);
+		free(a);
+	}
+}
+
 struct wgx_uapi_client {
 	struct wgx_uapi_client *next, *prev;
 	int fd;
 	char *in; /* request bytes: may hold keys, zeroed when consumed */
 	size_t in_len, in_cap;
 	size_t scan; /* set body: offset of the first line not yet seen whole */
-	char *out;   /* the one pending answer: requests wait until it is sent */
-	size_t out_len, out_off;
+	struct wgx_uapi_answer *out; /* the one pending answer: requests wait until it is sent */
+	size_t out_off;
 	bool eof, closing, dead;
 	bool paused; /* waiting for room in the shared request pool */
 	bool held;   /* waiting for the set being applied (maybe its own) */
@@ -129,6 +145,8 @@ static void client_close(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		s->n_held--;
 	}
 	release_in(s, c);
+	answer_put(s, c->out);
+	c->out = NULL;
 	c->next = s->dead;
 	s->dead = c;
 	listener_arm(s, true);
@@ -136,7 +154,6 @@ static void client_close(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 
 static void client_free(struct wgx_uapi_client *c)
 {
-	wgx_uapi_buf_free(c->out, c->out_len);
 	free(c);
 }
 
@@ -162,15 +179,36 @@ static void set_interest(struct wgx_uapi_server *s, struct wgx_uapi_client *c, u
 		client_close(s, c);
 }
 
-static int respond(struct wgx_uapi_client *c, char *buf, size_t len)
+/*
+ * Answer with buf (taken over, freed here on failure). Past max_answers
+ * bytes held, the oldest other clients still waiting to take an answer are
+ * dropped: a client that never reads holds one answer until then. 0 or
+ * -ENOMEM.
+ */
+static int respond(struct wgx_uapi_server *s, struct wgx_uapi_client *c, char *buf, size_t len)
 {
-	c->out = buf;
-	c->out_len = len;
+	struct wgx_uapi_answer *a = malloc(sizeof(*a));
+	struct wgx_uapi_client *old, *next;
+
+	if (!a) {
+		wgx_uapi_buf_free(buf, len);
+		return -ENOMEM;
+	}
+	*a = (struct wgx_uapi_answer){ .refs = 1, .len = len, .buf = buf };
+	c->out = a;
 	c->out_off = 0;
+	s->answer_bytes += len;
+	for (old = s->clients; old && s->answer_bytes > s->max_answers; old = next) {
+		next = old->next;
+		if (old != c && old->out) {
+			pr_warn("uapi: dropping a client that does not read its answer");
+			client_close(s, old);
+		}
+	}
 	return 0;
 }
 
-static int respond_errno(struct wgx_uapi_client *c, int err)
+static int respond_errno(struct wgx_uapi_server *s, struct wgx_uapi_client *c, int err)
 {
 	char *buf = malloc(32);
 	int n;
@@ -178,7 +216,7 @@ static int respond_errno(struct wgx_uapi_client *c, int err)
 	if (!buf)
 		return -ENOMEM;
 	n = snprintf(buf, 32, "errno=%d\n\n", err);
-	return respond(c, buf, (size_t)n);
+	return respond(s, c, buf, (size_t)n);
 }
 
 /* Drop the first n bytes of the input buffer, wiping what they held; a big
@@ -193,6 +231,8 @@ static void consume(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t
 		release_in(s, c);
 }
 
+/* Every get answered in one handle() call shares one snapshot, formatted
+ * once: as if answered one after another in that instant. */
 static int do_get(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 {
 	struct wgx_uapi_device_view view;
@@ -200,16 +240,26 @@ static int do_get(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 	size_t len;
 	int ret;
 
+	if (s->shared_get) {
+		c->out = s->shared_get;
+		c->out->refs++;
+		c->out_off = 0;
+		return 0;
+	}
 	memset(&view, 0, sizeof(view));
 	ret = s->ops->get(s->ctx, &view);
 	if (ret)
-		return respond_errno(c, ret);
+		return respond_errno(s, c, ret);
 	ret = wgx_uapi_format_get(&view, &buf, &len);
 	s->ops->put_view(s->ctx, &view);
-	s->served_get = true;
 	if (ret)
-		return respond_errno(c, ret);
-	return respond(c, buf, len);
+		return respond_errno(s, c, ret);
+	ret = respond(s, c, buf, len);
+	if (!ret) {
+		s->shared_get = c->out;
+		s->shared_get->refs++;
+	}
+	return ret;
 }
 
 /*
@@ -229,7 +279,7 @@ static int do_set(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t b
 		pr_warn("uapi: rejected set request (%d)", ret);
 		wgx_uapi_set_free(set);
 		free(set);
-		return respond_errno(c, ret);
+		return respond_errno(s, c, ret);
 	}
 	s->applying = set;
 	s->apply_next = 0;
@@ -283,7 +333,7 @@ static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		if (c->in_len < OP_LEN + 1)
 			return 0;
 		/* wireguard-go reads one more byte and insists it is '\n'. */
-		ret = c->in[OP_LEN] == '\n' ? do_get(s, c) : respond_errno(c, -EINVAL);
+		ret = c->in[OP_LEN] == '\n' ? do_get(s, c) : respond_errno(s, c, -EINVAL);
 		consume(s, c, OP_LEN + 1);
 		return ret ? ret : 1;
 	}
@@ -291,11 +341,11 @@ static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		end = find_set_end(c);
 		if (end < 0) {
 			c->closing = true;
-			return respond_errno(c, (int)end) ? -ENOMEM : 1;
+			return respond_errno(s, c, (int)end) ? -ENOMEM : 1;
 		}
 		if (end == 0 && c->in_len > s->max_request) {
 			c->closing = true;
-			return respond_errno(c, -EMSGSIZE) ? -ENOMEM : 1;
+			return respond_errno(s, c, -EMSGSIZE) ? -ENOMEM : 1;
 		}
 		if (end == 0 && !c->eof)
 			return 0;
@@ -307,7 +357,7 @@ static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 				      : grow_in(s, c, c->in_len + 1);
 			if (ret) {
 				c->closing = true;
-				return respond_errno(c, -ENOMEM) ? -ENOMEM : 1;
+				return respond_errno(s, c, -ENOMEM) ? -ENOMEM : 1;
 			}
 			if (c->in[c->in_len - 1] != '\n')
 				c->in[c->in_len++] = '\n';
@@ -325,10 +375,10 @@ static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 }
 
 /* Send the pending answer. Returns 0 when sent, -EAGAIN, or another -errno. */
-static int flush(struct wgx_uapi_client *c)
+static int flush(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+	while (c->out_off < c->out->len) {
+		ssize_t n = send(c->fd, c->out->buf + c->out_off, c->out->len - c->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
@@ -338,9 +388,9 @@ static int flush(struct wgx_uapi_client *c)
 		}
 		c->out_off += (size_t)n;
 	}
-	wgx_uapi_buf_free(c->out, c->out_len);
+	answer_put(s, c->out);
 	c->out = NULL;
-	c->out_len = c->out_off = 0;
+	c->out_off = 0;
 	return 0;
 }
 
@@ -426,7 +476,7 @@ static void client_run(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 
 	for (;;) {
 		if (c->out) {
-			ret = flush(c);
+			ret = flush(s, c);
 			if (ret == -EAGAIN) {
 				set_interest(s, c, EPOLLOUT);
 				return;
@@ -436,7 +486,7 @@ static void client_run(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		}
 		if (c->closing)
 			break;
-		if (s->applying || s->served_get) {
+		if (s->applying) {
 			if (!c->held)
 				s->n_held++;
 			c->held = true;
@@ -550,12 +600,12 @@ static void apply_end(struct wgx_uapi_server *s)
 		malloc_trim(0);
 }
 
-/* Held clients go on, oldest first, until one starts a set or is answered a get. */
+/* Held clients go on, oldest first, until one starts a set. */
 static void resume_held(struct wgx_uapi_server *s)
 {
 	struct wgx_uapi_client *c, *next;
 
-	for (c = s->clients; c && s->n_held && !s->applying && !s->served_get; c = next) {
+	for (c = s->clients; c && s->n_held && !s->applying; c = next) {
 		next = c->next;
 		if (c->held) {
 			c->held = false;
@@ -576,7 +626,7 @@ static void apply_slice(struct wgx_uapi_server *s)
 		return;
 	apply_end(s);
 	s->apply_client = NULL;
-	if (c && respond_errno(c, ret))
+	if (c && respond_errno(s, c, ret))
 		client_close(s, c);
 }
 
@@ -585,9 +635,6 @@ void wgx_uapi_server_handle(struct wgx_uapi_server *s)
 	struct epoll_event ev[EVENTS_PER_CALL];
 	int n = epoll_wait(s->epfd, ev, EVENTS_PER_CALL, 0);
 
-	/* At most one get is answered per call (formatting one for 100k peers
-	 * takes a while), and a set's slice; the rest wait for the next call. */
-	s->served_get = false;
 	if (s->applying)
 		apply_slice(s);
 	if (!s->applying)
@@ -601,6 +648,8 @@ void wgx_uapi_server_handle(struct wgx_uapi_server *s)
 			client_event(s, ev[i].data.ptr, ev[i].events);
 	}
 	work_pending(s, s->applying || s->n_held);
+	answer_put(s, s->shared_get);
+	s->shared_get = NULL;
 	reap_dead(s);
 }
 
@@ -756,6 +805,7 @@ int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const ch
 	s->max_request = WGX_UAPI_MAX_REQUEST;
 	s->max_buffered = WGX_UAPI_MAX_BUFFERED;
 	s->max_clients = WGX_UAPI_MAX_CLIENTS;
+	s->max_answers = WGX_UAPI_MAX_ANSWERS;
 	if (name_len == 0 || name_len >= IFNAMSIZ || strchr(ifname, '/') ||
 	    !strcmp(ifname, ".") || !strcmp(ifname, ".."))
 		return -EINVAL;

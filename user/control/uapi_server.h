@@ -16,14 +16,15 @@
  * requests share one pool of WGX_UAPI_MAX_BUFFERED bytes: a client that needs
  * more than is left is not read from until the pool has room. A client's
  * answer is one buffer, and its next request is not read before the answer
- * is sent.
+ * is sent; answers held for all clients are bounded by WGX_UAPI_MAX_ANSWERS.
  *
  * A set is parsed whole, then applied in slices across calls (ops->set):
  * a 100k-peer set never holds the loop, and so the data plane, for more than
  * a slice. Until it is applied no other request is answered (they wait,
  * buffered): every client sees the device before or after the whole set.
- * At most one get is answered per call, the others wait (oldest first) for
- * later calls, so many gets of a big device are spread over loop turns.
+ * Every get answered in one call shares one answer, formatted once (as if
+ * answered one after another in that instant): many gets of a big device
+ * cost one snapshot per loop turn, and their memory once.
  */
 #ifndef WGX_UAPI_SERVER_H
 #define WGX_UAPI_SERVER_H
@@ -43,6 +44,9 @@
 #define WGX_UAPI_SMALL_REQUEST (128U << 10)
 /* The shared pool for requests above that: two maximal requests at once. */
 #define WGX_UAPI_MAX_BUFFERED (2 * (size_t)WGX_UAPI_MAX_REQUEST)
+/* Answer bytes held for clients (about ten gets of 100k peers); past it the
+ * oldest clients still waiting to take their answer are dropped. */
+#define WGX_UAPI_MAX_ANSWERS ((size_t)256 << 20)
 
 /*
  * Supplied by the device, called from wgx_uapi_server_handle() on the
@@ -67,6 +71,7 @@ struct wgx_uapi_ops {
 };
 
 struct wgx_uapi_client;
+struct wgx_uapi_answer;
 
 struct wgx_uapi_server {
 	int epfd, listen_fd, inotify_fd;
@@ -82,14 +87,16 @@ struct wgx_uapi_server {
 	size_t max_request;	  /* WGX_UAPI_MAX_REQUEST */
 	size_t max_buffered;	  /* WGX_UAPI_MAX_BUFFERED */
 	size_t buffered;	  /* pool bytes in use: input capacity above SMALL_REQUEST */
+	size_t max_answers;	  /* WGX_UAPI_MAX_ANSWERS */
+	size_t answer_bytes;	  /* answers held for clients (a shared one once) */
 	unsigned int paused;	  /* clients waiting for pool room */
 	bool accepting;		  /* listener armed (not full, not out of fds) */
 	struct wgx_uapi_client *dead;	/* closed during this handle() call */
 	struct wgx_uapi_set *applying;	/* the set ops->set is part way through, or NULL */
 	size_t apply_next, apply_len;	/* its *next, and its request's length */
 	struct wgx_uapi_client *apply_client; /* who asked (NULL once it hung up) */
-	unsigned int n_held;		/* clients waiting for the set or for their turn */
-	bool served_get;		/* a get was answered in this handle() call */
+	unsigned int n_held;		/* clients waiting for the set to be applied */
+	struct wgx_uapi_answer *shared_get; /* this handle() call's get answer, or NULL */
 	bool work_on;			/* work_fd signalled */
 };
 
