@@ -28,8 +28,9 @@ Netns tests:
   machine-json QUICK REPS PINNING   the machine description of a bench run
   peers-conf N                a wg addconf file on stdout: N random peers, peer i
                               allowed 10.(i/65536).(i/256%256).(i%256)/32, no endpoint
-  ping-gap FILE               the longest time between two replies in `ping -D` output
-                              and the replies counted: "GAP_MS REPLIES"
+  ping-gap FILE INTERVAL_MS   the longest time between two replies in `ping -D -i`
+                              output (and after the last one, from the pings sent at
+                              INTERVAL_MS) and the replies counted: "GAP_MS REPLIES"
   hold-unread SOCK N SECS REQ N connections to the Unix socket SOCK, each sends REQ
                               (Python escapes, "" for nothing) and never reads; after SECS
                               print how many are still open (not hung up by the server)
@@ -285,10 +286,15 @@ def peers_conf(n):
     sys.stdout.write("\n".join(out))
 
 
-def ping_gap(path):
-    ts = [float(m) for m in re.findall(r"^\[([0-9.]+)\].*bytes from", open(path).read(), re.M)]
-    gaps = [b - a for a, b in zip(ts, ts[1:])]
-    print("%.0f %d" % (max(gaps, default=0) * 1000, len(ts)))
+def ping_gap(path, interval_ms):
+    text = open(path).read()
+    replies = re.findall(r"^\[([0-9.]+)\].*icmp_seq=([0-9]+)", text, re.M)
+    ts = [float(t) for t, _ in replies]
+    gap = max((b - a for a, b in zip(ts, ts[1:])), default=0) * 1000
+    sent = re.search(r"([0-9]+) packets transmitted", text)
+    if sent and replies:  # no reply after the last one: that time counts too
+        gap = max(gap, (int(sent.group(1)) - int(replies[-1][1])) * interval_ms)
+    print("%.0f %d" % (gap, len(ts)))
 
 
 def unix_clients(path, n):
@@ -381,7 +387,7 @@ COMMANDS = {
     "many-peers-conf": (many_peers_conf, [str, int, str]),
     "machine-json": (machine_json, [str, str, str]),
     "peers-conf": (peers_conf, [int]),
-    "ping-gap": (ping_gap, [str]),
+    "ping-gap": (ping_gap, [str, float]),
     "hold-unread": (hold_unread, [str, int, float, str]),
     "flood-unterminated": (flood_unterminated, [str, int, int, float]),
 }

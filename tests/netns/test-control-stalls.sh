@@ -55,8 +55,8 @@ pinger_start() {
 pinger_stop() {	# pinger_stop WHAT [BOUND_MS]: prints and checks the gap
 	local gap n bound=${2:-$GAP_MS}
 	sleep 0.5
-	kill "$PING_PID"; wait "$PING_PID" 2>/dev/null
-	read -r gap n < <(python3 "$TOOL" ping-gap "$LOGDIR/ping.out")
+	kill -INT "$PING_PID"; wait "$PING_PID" 2>/dev/null	# INT: ping prints its count
+	read -r gap n < <(python3 "$TOOL" ping-gap "$LOGDIR/ping.out" 10)
 	echo "$MODE: $1: longest gap between ping replies ${gap} ms ($n replies), bound $bound ms" |
 		tee -a "$LOGDIR/summary"
 	[ "$n" -gt 10 ] && [ "$gap" -lt "$bound" ]
