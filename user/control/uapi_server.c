@@ -182,8 +182,8 @@ static void set_interest(struct wgx_uapi_server *s, struct wgx_uapi_client *c, u
 /*
  * Answer with buf (taken over, freed here on failure). Past max_answers
  * bytes held, the oldest other clients still waiting to take an answer are
- * dropped: a client that never reads holds one answer until then. 0 or
- * -ENOMEM.
+ * dropped (not those sharing this call's get: that frees nothing): a client
+ * that never reads holds one answer until then. 0 or -ENOMEM.
  */
 static int respond(struct wgx_uapi_server *s, struct wgx_uapi_client *c, char *buf, size_t len)
 {
@@ -200,7 +200,7 @@ static int respond(struct wgx_uapi_server *s, struct wgx_uapi_client *c, char *b
 	s->answer_bytes += len;
 	for (old = s->clients; old && s->answer_bytes > s->max_answers; old = next) {
 		next = old->next;
-		if (old != c && old->out) {
+		if (old != c && old->out && old->out != s->shared_get) {
 			pr_warn("uapi: dropping a client that does not read its answer");
 			client_close(s, old);
 		}
