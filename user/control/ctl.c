@@ -135,18 +135,6 @@ int wgx_ctl_collect(const struct wgx_ctl *c, struct wgx_stats *out)
 	return 0;
 }
 
-char *wgx_ctl_stats_json(const struct wgx_ctl *c)
-{
-	struct wgx_stats st;
-	char *json;
-
-	if (wgx_ctl_collect(c, &st))
-		return NULL;
-	json = wgx_stats_to_json(&st);
-	wgx_stats_free(&st);
-	return json;
-}
-
 /* The next piece of k's document (head, a peer, the tail), NULL at the end
  * or on allocation failure (the connection then ends short: the reader sees
  * a truncated document, never a wrong one). */

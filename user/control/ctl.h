@@ -60,8 +60,6 @@ void wgx_ctl_handle(struct wgx_ctl *c);
 int wgx_ctl_turn(struct wgx_ctl *c, uint64_t now);
 /* The device's figures as control/stats.h has them (the classifier's included). 0 or -errno. */
 int wgx_ctl_collect(const struct wgx_ctl *c, struct wgx_stats *out);
-/* The statistics as JSON (malloc'd; control/stats.h, fields in wg-xdp(8)). */
-char *wgx_ctl_stats_json(const struct wgx_ctl *c);
 /* Client: fetch NAME's statistics JSON (malloc'd) or NULL with errno set. */
 char *wgx_ctl_fetch(const char *name);
 

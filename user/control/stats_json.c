@@ -89,44 +89,6 @@ char *wgx_stats_json_peer(const struct wgx_stats *s, size_t i)
 	return out;
 }
 
-/* Append n bytes of piece to *out (len, cap), doubling. 0 or -ENOMEM. */
-static int append(char **out, size_t *len, size_t *cap, const char *piece, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		size_t want = 2 * (*len + n + 1);
-		char *grown = realloc(*out, want);
-
-		if (!grown)
-			return -ENOMEM;
-		*out = grown;
-		*cap = want;
-	}
-	memcpy(*out + *len, piece, n);
-	*len += n;
-	(*out)[*len] = '\0';
-	return 0;
-}
-
-char *wgx_stats_to_json(const struct wgx_stats *s)
-{
-	char *out = wgx_stats_json_head(s), *piece;
-	size_t len = out ? strlen(out) : 0, cap = len + 1;
-	int ret = out ? 0 : -ENOMEM;
-
-	for (size_t i = 0; !ret && i < s->n_peers; i++) {
-		piece = wgx_stats_json_peer(s, i);
-		ret = piece ? append(&out, &len, &cap, piece, strlen(piece)) : -ENOMEM;
-		free(piece);
-	}
-	if (!ret)
-		ret = append(&out, &len, &cap, WGX_STATS_JSON_TAIL, strlen(WGX_STATS_JSON_TAIL));
-	if (ret) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 /* ---- reading it back (the CLI) ---- */
 static const char *get_str(json_object *o, const char *key)
 {
