@@ -20,26 +20,29 @@
 #    peak RSS (VmHWM) grows by < RSS_MB MiB; ping gap < GAP_MS.
 # 2. N_MID peers, then 16 stats clients and 16 `get` clients that never read
 #    (each answer is megabytes, far more than a socket buffer) for 6 s:
-#    ping gap < GAP_MS, `wg show` answered meanwhile, the stats non-readers
-#    dropped (5 s without progress).
+#    ping gap < GAP_MS, `wg show` and a whole `wg-xdp stats --json` (every
+#    peer) answered meanwhile, the stats non-readers dropped (5 s without
+#    progress).
 # 3. big set: `wg addconf` of N_BIG peers (one request); ping gap < GAP_MS.
 # 4. 2. again with N_MID + N_BIG peers: ping gap < BIG_GAP_MS.
 # Bounds: the old tree grew 1.1 GB (1; ~600 MiB in this test's 8 s), now
 # the requests above 128 KiB share a 128 MiB pool, so RSS_MB (250) is that,
 # 16 x 128 KiB of small buffers and heap slack; it blocked up to 200 ms per stats
 # client and formatted every get at once (2: 1.3-1.7 s with the issue's
-# peers, 9.6-10.4 s with 100k here), stalled 3.4-6.5 s (3). GAP_MS (default
-# 500): a set applies 2 ms slices and a 20k-peer snapshot takes ~50 ms, so
-# 10x that for scheduling on 2 shared vCPUs; a 100 Hz ping's spacing is
-# 10 ms. BIG_GAP_MS (1500): one stats snapshot (~300 ms at 100k peers here)
-# and one get snapshot (~160 ms) may fall in the same loop turn, times 3.
+# peers; 1.4-1.9 s at 20k and 4.1-11.1 s at 120k here), stalled 6.1-8.6 s
+# (3). GAP_MS (default 750): a set applies 2 ms slices and a 20k-peer
+# snapshot takes ~50 ms; measured 67-300 ms on 2 vCPUs shared with other
+# builds, and half the old tree's smallest stall (1.4 s); a 100 Hz ping's
+# spacing is 10 ms. BIG_GAP_MS (1500): one stats snapshot (~300 ms at 100k
+# peers here) and one get snapshot (~160 ms) may fall in the same loop turn;
+# measured 390-730 ms.
 . "$(dirname "$0")/lib.sh"
 require_root
 why=$(impl_available wg-xdp) || skip_all "$why"
 
 N_BIG=${WGX_STALL_PEERS:-100000}
 N_MID=${WGX_STALL_MID_PEERS:-20000}
-GAP_MS=${WGX_STALL_GAP_MS:-500}
+GAP_MS=${WGX_STALL_GAP_MS:-750}
 BIG_GAP_MS=${WGX_STALL_BIG_GAP_MS:-1500}
 RSS_MB=${WGX_STALL_RSS_MB:-250}
 MODES=${WGX_STALL_MODES:-socket xdp}
@@ -75,7 +78,7 @@ big_set() {
 
 slow_readers() {	# slow_readers BOUND_MS
 	local ctl=/var/run/wg-xdp/$IFA.ctl sock=/var/run/wireguard/$IFA.sock left_s left_g rc=0
-	local peers
+	local peers got
 	peers=$(ip netns exec $A wg show $IFA peers | wc -l)
 	pinger_start
 	ip netns exec $A python3 "$TOOL" hold-unread "$ctl" 16 6 "" >"$LOGDIR/ctl.left" &
@@ -83,8 +86,11 @@ slow_readers() {	# slow_readers BOUND_MS
 	ip netns exec $A python3 "$TOOL" hold-unread "$sock" 16 6 'get=1\n\n' >"$LOGDIR/get.left" &
 	local p2=$!
 	sleep 1.5
-	# Someone else is answered meanwhile.
+	# Someone else is answered meanwhile, a reader of the statistics in full.
 	timeout 20 ip netns exec $A wg show $IFA listen-port >/dev/null || { echo "wg show got no answer"; rc=1; }
+	got=$(timeout 20 ip netns exec $A "$WGX" stats $IFA --json | json_get - "len(d['peers'])")
+	echo "a reading stats client got $got of $peers peers"
+	[ "$got" = "$peers" ] || rc=1
 	wait $p1 $p2
 	left_s=$(cat "$LOGDIR/ctl.left") left_g=$(cat "$LOGDIR/get.left")
 	echo "$MODE: $peers peers: after 6 s, $left_s of 16 stats and $left_g of 16 get non-readers still connected" |

@@ -50,7 +50,8 @@ int wgx_ctl_fd(const struct wgx_ctl *c);
  * has room and accept those waiting (up to CTL_MAX_CONNS). Their answer is
  * one snapshot taken now (wgx_ctl_collect, the one cost paid at once, shared
  * by all accepted in this call), rendered as JSON only as fast as each client
- * reads it: at most CTL_OUT_LOW bytes plus a peer's are buffered for one.
+ * reads it: at most CTL_OUT_LOW bytes plus a peer's are buffered for one,
+ * and at most 512 KiB are rendered and sent per call, for all of them.
  * Up to CTL_MAX_CONNS are written at once; at that bound the one that has
  * waited longest for its reader is dropped for a new one.
  */
