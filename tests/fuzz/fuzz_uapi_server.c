@@ -8,8 +8,9 @@
  * "get=1\n\n" -> the view, "get=1\n"+other -> errno=-22, "set=1\n" + lines up
  * to a blank line or end of input -> the parser's errno (requests over
  * max_request, lowered to 1 KiB here: errno=-90 and hang up), anything else
- * -> hang up without a word. Also: the server never hangs, keeps no
- * connection afterwards, and its pool is empty again.
+ * -> hang up without a word. Sets are applied one peer per server turn.
+ * Also: the server never hangs, keeps no connection, answer or set
+ * afterwards, and its pool is empty again.
  */
 #include <errno.h>
 #include <sys/socket.h>
@@ -51,10 +52,12 @@ static void fake_put(void *ctx, struct wgx_uapi_device_view *v)
 	(void)v;
 }
 
-static int fake_set(void *ctx, const struct wgx_uapi_set *s)
+/* One peer per call, so the framing is fuzzed with sets applied in slices. */
+static int fake_set(void *ctx, const struct wgx_uapi_set *s, size_t *next)
 {
 	(void)ctx;
-	(void)s;
+	if (*next < s->n_peers && ++*next < s->n_peers)
+		return -EINPROGRESS;
 	return 0;
 }
 
@@ -224,8 +227,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	for (int i = 0; i < 8 && server.n_clients; i++)
 		turn();
-	fuzz_check(server.n_clients == 0 && server.buffered == 0,
-		   "after hang-up: %u clients, %zu pool bytes", server.n_clients, server.buffered);
+	fuzz_check(server.n_clients == 0 && server.buffered == 0 && !server.applying &&
+			   server.answer_bytes == 0 && server.n_held == 0,
+		   "after hang-up: %u clients, %zu pool bytes, %zu answer bytes, %u held, set %s",
+		   server.n_clients, server.buffered, server.answer_bytes, server.n_held,
+		   server.applying ? "still applying" : "done");
 	fuzz_check(got.len == want.len && !memcmp(got.buf, want.buf, got.len),
 		   "answers differ: got %zu bytes \"%.*s\", model %zu \"%.*s\"", got.len,
 		   (int)(got.len > 80 ? 80 : got.len), got.buf, want.len,

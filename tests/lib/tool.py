@@ -26,12 +26,24 @@ Netns tests:
                               keys of REAL_PUBS (one a line) first, then random ones;
                               peer i allowed 100.65.(i/250).(i%250+1)/32, fd00:1::(i+1)/128
   machine-json QUICK REPS PINNING   the machine description of a bench run
+  peers-conf N                a wg addconf file on stdout: N random peers, peer i
+                              allowed 10.(i/65536).(i/256%256).(i%256)/32, no endpoint
+  ping-gap FILE INTERVAL_MS   the longest time between two replies in `ping -D -i`
+                              output (and after the last one, from the pings sent at
+                              INTERVAL_MS) and the replies counted: "GAP_MS REPLIES"
+  hold-unread SOCK N SECS REQ N connections to the Unix socket SOCK, each sends REQ
+                              (Python escapes, "" for nothing) and never reads; after SECS
+                              print how many are still open (not hung up by the server)
+  flood-unterminated SOCK N MB SECS  N connections to SOCK each send "set=1\n" and up to
+                              MB MiB of valid lines, never the blank line that ends the
+                              request, for SECS; print the MiB the server took in total
 """
 import base64
 import json
 import os
 import platform
 import re
+import select
 import socket
 import struct
 import subprocess
@@ -266,6 +278,76 @@ def many_peers_conf(priv, n, real_pubs):
               % (key, i // 250, i % 250 + 1, i + 1))
 
 
+def peers_conf(n):
+    out = []
+    for i in range(n):
+        out += ["[Peer]", "PublicKey = " + base64.b64encode(os.urandom(32)).decode(),
+                "AllowedIPs = 10.%d.%d.%d/32" % (i >> 16, i >> 8 & 255, i & 255), ""]
+    sys.stdout.write("\n".join(out))
+
+
+def ping_gap(path, interval_ms):
+    text = open(path).read()
+    replies = re.findall(r"^\[([0-9.]+)\].*icmp_seq=([0-9]+)", text, re.M)
+    ts = [float(t) for t, _ in replies]
+    gap = max((b - a for a, b in zip(ts, ts[1:])), default=0) * 1000
+    sent = re.search(r"([0-9]+) packets transmitted", text)
+    if sent and replies:  # no reply after the last one: that time counts too
+        gap = max(gap, (int(sent.group(1)) - int(replies[-1][1])) * interval_ms)
+    print("%.0f %d" % (gap, len(ts)))
+
+
+def unix_clients(path, n):
+    conns = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills fast: no reading
+        s.connect(path)
+        s.setblocking(False)
+        conns.append(s)
+    return conns
+
+
+def hold_unread(path, n, secs, req):
+    req = req.encode().decode("unicode_escape").encode()
+    conns = unix_clients(path, n)
+    for s in conns:
+        if req:
+            s.send(req)
+    time.sleep(secs)
+    p = select.poll()
+    for s in conns:
+        p.register(s, select.POLLRDHUP)
+    hung = {fd for fd, ev in p.poll(0) if ev & (select.POLLRDHUP | select.POLLHUP | select.POLLERR)}
+    print(sum(s.fileno() not in hung for s in conns))
+
+
+def flood_unterminated(path, n, mb, secs):
+    conns = unix_clients(path, n)
+    line = b"listen_port=51820\n" * 3640  # 64 KiB of valid lines per send
+    left = {s: mb << 20 for s in conns}
+    taken, end = 0, time.time() + secs
+    for s in conns:
+        taken += s.send(b"set=1\n")
+    while time.time() < end:
+        busy = False
+        for s in conns:
+            if left[s] <= 0:
+                continue
+            try:
+                k = s.send(line[:left[s]])
+                left[s] -= k
+                taken += k
+                busy = True
+            except BlockingIOError:
+                pass
+            except OSError:
+                left[s] = 0
+        if not busy:
+            time.sleep(0.05)
+    print(taken >> 20)
+
+
 def machine_json(quick, reps, pinning):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                 if l.startswith("model name")), "?")
@@ -304,6 +386,10 @@ COMMANDS = {
     "gen-peers": (gen_peers, [int, int, str]),
     "many-peers-conf": (many_peers_conf, [str, int, str]),
     "machine-json": (machine_json, [str, str, str]),
+    "peers-conf": (peers_conf, [int]),
+    "ping-gap": (ping_gap, [str, float]),
+    "hold-unread": (hold_unread, [str, int, float, str]),
+    "flood-unterminated": (flood_unterminated, [str, int, int, float]),
 }
 
 

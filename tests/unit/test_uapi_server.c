@@ -22,6 +22,8 @@
 struct fake {
 	int gets, puts, sets, removed;
 	int set_ret;
+	bool sliced;	       /* set applies one peer per call */
+	size_t slices, gets_saw; /* peers applied so far; that, at the last get */
 	uint16_t last_port;
 	size_t last_peers;
 	size_t view_aips; /* allowed IPs in the one peer of the view */
@@ -34,6 +36,7 @@ static int fake_get(void *ctx, struct wgx_uapi_device_view *v)
 	struct wgx_uapi_peer_view *p = calloc(1, sizeof(*p));
 
 	f->gets++;
+	f->gets_saw = f->slices;
 	if (!p)
 		return -ENOMEM;
 	v->listen_port = 51820;
@@ -53,10 +56,16 @@ static void fake_put(void *ctx, struct wgx_uapi_device_view *v)
 	free(v->peers);
 }
 
-static int fake_set(void *ctx, const struct wgx_uapi_set *s)
+static int fake_set(void *ctx, const struct wgx_uapi_set *s, size_t *next)
 {
 	struct fake *f = ctx;
 
+	if (f->sliced && *next < s->n_peers) {
+		(*next)++;
+		f->slices++;
+		if (*next < s->n_peers)
+			return -EINPROGRESS;
+	}
 	f->sets++;
 	f->last_port = s->listen_port;
 	f->last_peers = s->n_peers;
@@ -300,6 +309,57 @@ static void test_limits(struct wgx_uapi_server *s, struct fake *f)
 	free(req);
 }
 
+/*
+ * A set applied one peer per handle() call: answered when all is applied,
+ * and a get from another client sent meanwhile waits for the whole set.
+ */
+static void test_sliced_set(struct wgx_uapi_server *s, struct fake *f)
+{
+	static const char req[] =
+		"set=1\npublic_key=c53201039adba14be71f886da1d8dbe9eebded08cb111b75340078999aa9f038\n"
+		"public_key=0000000000000000000000000000000000000000000000000000000000000001\n"
+		"public_key=0000000000000000000000000000000000000000000000000000000000000002\n\n";
+	int a = client(path), g = client(path), turns = 0;
+	struct buf b;
+	bool early = false;
+
+	f->sliced = true;
+	f->slices = 0;
+	send(a, req, strlen(req), MSG_NOSIGNAL);
+	pump(s, 50); /* reads and parses it, applies the first peer */
+	send(g, "get=1\n\n", 7, MSG_NOSIGNAL);
+	while (f->slices < 3 && turns++ < 100) {
+		char c;
+
+		pump(s, 50);
+		early |= f->slices < 3 && recv(g, &c, 1, MSG_DONTWAIT) > 0;
+	}
+	ok(f->slices == 3 && turns >= 2, "set of 3 peers applied over %d more handle() calls", turns);
+	ok(!early, "the other client's get is not answered while the set is part applied");
+	transact(s, a, "", 0, 0, 1, &b);
+	ok(answer_is(&b, "errno=0\n\n"), "the set's answer comes once it is all applied");
+	free(b.p);
+	transact(s, g, "", 0, 0, 1, &b);
+	ok(b.len > 11 && !strcmp(b.p + b.len - 9, "errno=0\n\n") && f->gets_saw == 3,
+	   "the get is answered after, with the whole set applied (it saw %zu of 3)", f->gets_saw);
+	free(b.p);
+	close(a);
+	/* The client that sent a set hangs up before it is applied: applied all the same. */
+	f->slices = 0;
+	a = client(path);
+	send(a, req, strlen(req), MSG_NOSIGNAL);
+	pump(s, 50);
+	close(a);
+	for (turns = 0; f->slices < 3 && turns < 100; turns++)
+		pump(s, 50);
+	transact(s, g, "get=1\n\n", 7, 0, 1, &b);
+	ok(f->slices == 3 && b.len > 11 && f->gets_saw == 3,
+	   "a set whose client hung up is still applied whole; the server goes on");
+	free(b.p);
+	close(g);
+	f->sliced = false;
+}
+
 /* A client that does not read its big answer must not stall the others. */
 static void test_slow_client(struct wgx_uapi_server *s, struct fake *f)
 {
@@ -356,6 +416,60 @@ static void test_slow_client(struct wgx_uapi_server *s, struct fake *f)
 	f->aips = NULL;
 	close(slow);
 	close(quick);
+	pump(s, 5);
+}
+
+/*
+ * Issue 17, defect 7: gets answered in one call share one answer (formatted
+ * once); past max_answers held, a client that never reads is dropped.
+ */
+static void test_answer_bound(struct wgx_uapi_server *s, struct fake *f)
+{
+	int a = client(path), b2 = client(path), c = client(path), gets;
+	struct buf b;
+
+	f->view_aips = 100000;
+	f->aips = calloc(f->view_aips, sizeof(*f->aips));
+	for (size_t i = 0; i < f->view_aips; i++)
+		f->aips[i] = (struct wgx_uapi_cidr){ .family = AF_INET, .cidr = 32,
+						     .addr = { 10, (uint8_t)(i >> 16), (uint8_t)(i >> 8),
+							       (uint8_t)i } };
+	pump(s, 5);
+	pump(s, 5);
+	gets = f->gets;
+	send(a, "get=1\n\n", 7, MSG_NOSIGNAL);
+	send(b2, "get=1\n\n", 7, MSG_NOSIGNAL);
+	usleep(20000);
+	pump(s, 5);
+	ok(f->gets == gets + 1 && s->answer_bytes > 1000000,
+	   "two gets in one call: one snapshot, one answer held (%zu bytes)", s->answer_bytes);
+	s->max_answers = s->answer_bytes + 1000;
+	send(c, "get=1\n\n", 7, MSG_NOSIGNAL);
+	for (int i = 0; i < 100 && f->gets == gets + 1; i++)
+		pump(s, 5);
+	ok(f->gets == gets + 2 && s->answer_bytes < s->max_answers,
+	   "a third answer past max_answers: the older non-readers dropped (%zu bytes held)",
+	   s->answer_bytes);
+	{
+		char sink[65536];
+		ssize_t r;
+		size_t took = 0;
+
+		while ((r = recv(a, sink, sizeof(sink), MSG_DONTWAIT)) > 0)
+			took += (size_t)r;
+		ok(r == 0 && took > 0 && took < 2600000,
+		   "the dropped client reads part of its answer (%zu bytes), then EOF", took);
+	}
+	f->view_aips = 0;
+	transact(s, c, "", 0, 0, 1, &b);
+	ok(count_answers(&b) == 1, "the newest client gets its whole answer");
+	free(b.p);
+	s->max_answers = WGX_UAPI_MAX_ANSWERS;
+	free(f->aips);
+	f->aips = NULL;
+	close(a);
+	close(b2);
+	close(c);
 	pump(s, 5);
 }
 
@@ -574,6 +688,8 @@ int main(void)
 	test_open(&s, &f);
 	test_get_set(&s, &f);
 	test_limits(&s, &f);
+	test_sliced_set(&s, &f);
+	test_answer_bound(&s, &f);
 	test_slow_client(&s, &f);
 	test_many_clients(&s);
 	test_memory_bound(&s, &f);

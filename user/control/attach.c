@@ -47,11 +47,26 @@ static void uapi_put_view(void *ctx, struct wgx_uapi_device_view *view)
 	wgx_device_view_free(view);
 }
 
-static int uapi_set(void *ctx, const struct wgx_uapi_set *set)
+/* A slice of a set: batches of SET_BATCH peers until SET_SLICE_NS have
+ * passed, so the loop (and the data plane in socket mode) turns at least
+ * that often during a 100k-peer set; one peer costs up to ~60 us here. */
+#define SET_BATCH 16
+#define SET_SLICE_NS (2 * WGX_NS_PER_SEC / 1000)
+
+static int uapi_set(void *ctx, const struct wgx_uapi_set *set, size_t *next)
 {
 	struct wgx_device *dev = ctx;
-	int ret = wgx_device_apply(dev, set, wgx_clock_mono_ns());
+	uint64_t start = wgx_clock_mono_ns(), now = start;
+	int ret = 0;
 
+	if (*next == 0)
+		ret = wgx_device_apply_begin(dev, set);
+	while (!ret && *next < set->n_peers) {
+		ret = wgx_device_apply_peers(dev, set, next, SET_BATCH, now);
+		now = wgx_clock_mono_ns();
+		if (!ret && *next < set->n_peers && now - start >= SET_SLICE_NS)
+			return -EINPROGRESS;
+	}
 	/* What changed, never a key. */
 	if (ret)
 		pr_info("%s: configuration change refused: %s", dev->name, strerror(-ret));
@@ -102,7 +117,7 @@ int wgx_attach_cleanup_stale(const char *name)
 		return -EADDRINUSE;
 	wgx_xdp_cleanup_stale(name, NULL);
 	wgx_uapi_sock_unlink_stale(path);
-	wgx_ctl_close(-1, name);
+	wgx_ctl_close(NULL, name);
 	wgx_pidfile_remove(name);
 	return 0;
 }
@@ -190,6 +205,13 @@ static void ctl_readable(void *ctx, uint32_t events)
 
 	(void)events;
 	wgx_ctl_handle(&s->ctl);
+}
+
+static int ctl_turn(void *ctx)
+{
+	struct session *s = ctx;
+
+	return wgx_ctl_turn(&s->ctl, wgx_clock_mono_ns());
 }
 
 static void link_readable(void *ctx, uint32_t events)
@@ -359,14 +381,15 @@ static int register_control(struct session *s)
 	return wgx_loop_watch(l, s->sigfd, signal_readable, s) ?:
 	       wgx_loop_watch(l, wgx_linkwatch_fd(&s->link), link_readable, s) ?:
 	       wgx_loop_watch(l, wgx_uapi_server_fd(&s->uapi), uapi_readable, s) ?:
-	       (s->ctl.fd >= 0 ? wgx_loop_watch(l, s->ctl.fd, ctl_readable, s) : 0) ?:
+	       (s->ctl.fd >= 0 ? wgx_loop_watch(l, wgx_ctl_fd(&s->ctl), ctl_readable, s) ?:
+				 wgx_loop_add_turn(l, ctl_turn, s) : 0) ?:
 	       wgx_loop_add_turn(l, timers_turn, s);
 }
 
 /* config is applied, then wiped and freed: its keys live on only in the device. */
 static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config)
 {
-	struct session s = { .o = o, .ctl = { .fd = -1 }, .sigfd = -1 };
+	struct session s = { .o = o, .ctl = { .fd = -1, .epfd = -1 }, .sigfd = -1 };
 	int ret;
 	uint64_t now;
 	char dir[256];
@@ -426,9 +449,9 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config)
 		pr_err("%s: pid file: %s", o->name, strerror(-ret));
 		goto out;
 	}
-	s.ctl.fd = wgx_ctl_open(o->name);
-	if (s.ctl.fd < 0)
-		pr_warn("%s: no statistics socket: %s", o->name, strerror(-s.ctl.fd));
+	ret = wgx_ctl_open(&s.ctl, o->name);
+	if (ret)
+		pr_warn("%s: no statistics socket: %s", o->name, strerror(-ret));
 	ret = register_control(&s);
 	if (ret) {
 		pr_err("%s: event loop: %s", o->name, strerror(-ret));
@@ -444,7 +467,7 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config)
 	if (ret)
 		pr_err("%s: stopped: %s", o->name, strerror(-ret));
 out_pid:
-	wgx_ctl_close(s.ctl.fd, o->name);
+	wgx_ctl_close(&s.ctl, o->name);
 	wgx_uapi_server_close(&s.uapi);
 	s.uapi_open = false;
 	destroy_plane(&s);

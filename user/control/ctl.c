@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,7 +15,28 @@
 #include "control/stats.h"
 #include "core/device.h"
 #include "control/rtprio.h"
+#include "lib/clock.h"
 #include "plane/xdp/xdp_mode.h"
+
+#define CTL_EVENTS 16
+#define CTL_CALL_BUDGET (512U << 10) /* bytes rendered and sent per call, all clients */
+
+/* A snapshot, shared by the clients accepted in the same handle() call. */
+struct snapshot {
+	unsigned int refs;
+	struct wgx_stats st;
+};
+
+/* One answer being written: its snapshot, rendered as the reader takes it. */
+struct wgx_ctl_conn {
+	struct wgx_ctl_conn *next;
+	int fd;
+	struct snapshot *snap;
+	size_t piece;		/* the next piece: 0 head, 1..n_peers, then the tail */
+	char *out;
+	size_t out_len, out_off, out_cap;
+	uint64_t last_progress;	/* CLOCK_MONOTONIC of the last byte taken (or accept) */
+};
 
 static void ctl_path(const char *name, struct sockaddr_un *sun)
 {
@@ -29,35 +51,70 @@ static void ctl_path(const char *name, struct sockaddr_un *sun)
 	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", pid);
 }
 
-int wgx_ctl_open(const char *name)
+int wgx_ctl_open(struct wgx_ctl *c, const char *name)
 {
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = NULL };
 	struct sockaddr_un sun;
-	int fd;
+	int ret;
 
+	c->conns = NULL;
+	c->n_conns = 0;
 	ctl_path(name, &sun);
 	unlink(sun.sun_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(sun.sun_path, 0600) < 0 ||
-	    listen(fd, 16) < 0) {
-		int ret = -errno;
-
-		close(fd);
-		return ret;
-	}
-	return fd;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->epfd < 0 || c->fd < 0 ||
+	    bind(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(sun.sun_path, 0600) < 0 ||
+	    listen(c->fd, 16) < 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->fd, &e) < 0)
+		goto err;
+	return 0;
+err:
+	ret = -errno;
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->epfd >= 0)
+		close(c->epfd);
+	c->fd = c->epfd = -1;
+	return ret;
 }
 
-void wgx_ctl_close(int fd, const char *name)
+static void conn_close(struct wgx_ctl *c, struct wgx_ctl_conn *k)
+{
+	struct wgx_ctl_conn **pp = &c->conns;
+
+	while (*pp != k)
+		pp = &(*pp)->next;
+	*pp = k->next;
+	c->n_conns--;
+	close(k->fd);
+	if (k->snap && !--k->snap->refs) {
+		wgx_stats_free(&k->snap->st);
+		free(k->snap);
+	}
+	free(k->out);
+	free(k);
+}
+
+void wgx_ctl_close(struct wgx_ctl *c, const char *name)
 {
 	struct sockaddr_un sun;
 
-	if (fd < 0)
-		return;
-	close(fd);
+	if (c) {
+		while (c->conns)
+			conn_close(c, c->conns);
+		if (c->fd >= 0)
+			close(c->fd);
+		if (c->epfd >= 0)
+			close(c->epfd);
+		c->fd = c->epfd = -1;
+	}
 	ctl_path(name, &sun);
 	unlink(sun.sun_path);
+}
+
+int wgx_ctl_fd(const struct wgx_ctl *c)
+{
+	return c->epfd;
 }
 
 static void classifier_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx,
@@ -79,41 +136,180 @@ int wgx_ctl_collect(const struct wgx_ctl *c, struct wgx_stats *out)
 	return 0;
 }
 
-char *wgx_ctl_stats_json(const struct wgx_ctl *c)
+/* The next piece of k's document (head, a peer, the tail), NULL at the end
+ * or on allocation failure (the connection then ends short: the reader sees
+ * a truncated document, never a wrong one). */
+static char *next_piece(struct wgx_ctl_conn *k)
 {
-	struct wgx_stats st;
-	char *json;
+	size_t i = k->piece++;
 
-	if (wgx_ctl_collect(c, &st))
-		return NULL;
-	json = wgx_stats_to_json(&st);
-	wgx_stats_free(&st);
-	return json;
+	if (i == 0)
+		return wgx_stats_json_head(&k->snap->st);
+	if (i <= k->snap->st.n_peers)
+		return wgx_stats_json_peer(&k->snap->st, i - 1);
+	if (i == k->snap->st.n_peers + 1)
+		return strdup(WGX_STATS_JSON_TAIL);
+	return NULL;
 }
 
-void wgx_ctl_handle(const struct wgx_ctl *c)
+/* Render until CTL_OUT_LOW bytes wait unsent or the document is done; the
+ * buffer is at most CTL_OUT_LOW plus one piece. */
+static int fill(struct wgx_ctl_conn *k)
 {
-	struct timeval tv = { .tv_usec = 200000 };
-	int fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
-	char *json;
+	if (k->out_off) {
+		memmove(k->out, k->out + k->out_off, k->out_len - k->out_off);
+		k->out_len -= k->out_off;
+		k->out_off = 0;
+	}
+	while (k->out_len < CTL_OUT_LOW) {
+		char *piece = next_piece(k);
+		size_t n;
+
+		if (!piece)
+			return 0;
+		n = strlen(piece);
+		if (k->out_len + n > k->out_cap) {
+			size_t cap = k->out_len + n > 2 * CTL_OUT_LOW ? k->out_len + n : 2 * CTL_OUT_LOW;
+			char *grown = realloc(k->out, cap);
+
+			if (!grown) {
+				free(piece);
+				return -ENOMEM;
+			}
+			k->out = grown;
+			k->out_cap = cap;
+		}
+		memcpy(k->out + k->out_len, piece, n);
+		k->out_len += n;
+		free(piece);
+	}
+	return 0;
+}
+
+/*
+ * Send what the reader takes, rendering more as it goes, while *budget
+ * lasts (CTL_CALL_BUDGET bytes per handle() call, for all clients): a reader
+ * as fast as the loop would otherwise have the whole document rendered in
+ * one turn (~0.6 s for 100k peers); its socket stays writable, so the loop
+ * calls again. Returns 1 while the reader has not taken it all (wait for
+ * EPOLLOUT), 0 when done or broken (close it).
+ */
+static int conn_write(struct wgx_ctl_conn *k, uint64_t now, size_t *budget)
+{
+	while (*budget) {
+		ssize_t n;
+
+		if (k->out_off == k->out_len && (fill(k) || k->out_len == 0))
+			return 0;
+		n = send(k->fd, k->out + k->out_off,
+			 k->out_len - k->out_off < *budget ? k->out_len - k->out_off : *budget,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK;
+		k->out_off += (size_t)n;
+		*budget -= (size_t)n;
+		k->last_progress = now;
+		if (k->out_off == k->out_len && fill(k))
+			return 0;
+	}
+	return 1;
+}
+
+/* The connection that has waited longest for its reader. */
+static struct wgx_ctl_conn *stalest(const struct wgx_ctl *c)
+{
+	struct wgx_ctl_conn *k, *old = c->conns;
+
+	for (k = c->conns; k; k = k->next)
+		if (k->last_progress < old->last_progress)
+			old = k;
+	return old;
+}
+
+/* One new client, answered from *snap (taken now if NULL: the one cost not
+ * spread out) once its socket is writable, on a later call; at
+ * CTL_MAX_CONNS the stalest reader is dropped. Returns 0, or -EAGAIN when
+ * nobody is waiting. */
+static int conn_accept(struct wgx_ctl *c, struct snapshot **snap, uint64_t now)
+{
+	struct epoll_event e = { .events = EPOLLOUT };
+	struct wgx_ctl_conn *k;
+	int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	json = wgx_ctl_stats_json(c);
-	if (json) {
-		size_t len = strlen(json), off = 0;
-
-		while (off < len) {
-			ssize_t w = write(fd, json + off, len - off);
-
-			if (w <= 0)
-				break;
-			off += (size_t)w;
+		return -EAGAIN;
+	if (!*snap) {
+		*snap = calloc(1, sizeof(**snap));
+		if (!*snap || wgx_ctl_collect(c, &(*snap)->st)) {
+			free(*snap);
+			*snap = NULL;
+			close(fd);
+			return 0;
 		}
-		free(json);
 	}
-	close(fd);
+	if (c->n_conns >= CTL_MAX_CONNS)
+		conn_close(c, stalest(c));
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		close(fd);
+		return 0;
+	}
+	k->fd = fd;
+	k->snap = *snap;
+	k->snap->refs++;
+	k->last_progress = now;
+	k->next = c->conns;
+	c->conns = k;
+	c->n_conns++;
+	e.data.ptr = k;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &e))
+		conn_close(c, k);
+	return 0;
+}
+
+void wgx_ctl_handle(struct wgx_ctl *c)
+{
+	struct epoll_event ev[CTL_EVENTS];
+	struct snapshot *snap = NULL;
+	size_t budget = CTL_CALL_BUDGET;
+	uint64_t now = wgx_clock_mono_ns();
+	bool accepting = false;
+	int n = epoll_wait(c->epfd, ev, CTL_EVENTS, 0);
+
+	for (int i = 0; i < n; i++) {
+		struct wgx_ctl_conn *k = ev[i].data.ptr;
+
+		if (!k)
+			accepting = true;
+		else if ((ev[i].events & EPOLLERR) || conn_write(k, now, &budget) == 0)
+			conn_close(c, k);
+	}
+	/* Everyone waiting now gets the same snapshot, taken once: as if
+	 * answered one after another in this instant. */
+	for (unsigned int i = 0; accepting && i < CTL_MAX_CONNS; i++)
+		if (conn_accept(c, &snap, now))
+			break;
+	if (snap && !snap->refs) {
+		wgx_stats_free(&snap->st);
+		free(snap);
+	}
+}
+
+int wgx_ctl_turn(struct wgx_ctl *c, uint64_t now)
+{
+	struct wgx_ctl_conn *k, *next;
+	uint64_t wait = UINT64_MAX;
+
+	for (k = c->conns; k; k = next) {
+		next = k->next;
+		if (now - k->last_progress >= CTL_STALL_NS)
+			conn_close(c, k);
+		else if (CTL_STALL_NS - (now - k->last_progress) < wait)
+			wait = CTL_STALL_NS - (now - k->last_progress);
+	}
+	return wait == UINT64_MAX ? -1 : (int)(wait / 1000000) + 1;
 }
 
 char *wgx_ctl_fetch(const char *name)

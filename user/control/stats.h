@@ -88,9 +88,16 @@ struct wgx_stats_peer *wgx_stats_add_peer(struct wgx_stats *s);
 int wgx_stats_peer_add_aip(struct wgx_stats_peer *p, const char *cidr);
 void wgx_stats_free(struct wgx_stats *s);
 
-/* JSON (json-c), one line: malloc'd text or NULL. Field list: docs/wg-xdp.8.scd. */
-char *wgx_stats_to_json(const struct wgx_stats *s);
-/* Read a document of wgx_stats_to_json back; 0 or -EINVAL/-ENOMEM. */
+/*
+ * JSON (json-c), one line (field list: docs/wg-xdp.8.scd), in pieces, for a
+ * writer that renders only as fast as its reader takes it (control/ctl.c):
+ * the head (every field, then `"peers":[`), each peer i (with the comma
+ * before it), then WGX_STATS_JSON_TAIL. Malloc'd or NULL.
+ */
+char *wgx_stats_json_head(const struct wgx_stats *s);
+char *wgx_stats_json_peer(const struct wgx_stats *s, size_t i);
+#define WGX_STATS_JSON_TAIL "]}\n"
+/* Read such a document back (the CLI); 0 or -EINVAL/-ENOMEM. */
 int wgx_stats_from_json(const char *text, struct wgx_stats *out);
 /* Prometheus text exposition format 0.0.4 into @out (malloc'd, *len). 0 or -ENOMEM. */
 int wgx_stats_to_prom(const struct wgx_stats *s, char **out, size_t *len);

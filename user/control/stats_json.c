@@ -34,10 +34,9 @@ static json_object *peer_json(const struct wgx_stats_peer *p)
 	return o;
 }
 
-char *wgx_stats_to_json(const struct wgx_stats *s)
+char *wgx_stats_json_head(const struct wgx_stats *s)
 {
-	json_object *root = json_object_new_object();
-	json_object *reasons = json_object_new_object(), *peers = json_object_new_array();
+	json_object *root = json_object_new_object(), *reasons = json_object_new_object();
 	const char *text;
 	char *out = NULL;
 
@@ -70,13 +69,23 @@ char *wgx_stats_to_json(const struct wgx_stats *s)
 			json_object_object_add(reasons, wgx_reason_name(r),
 					       json_object_new_uint64(s->reasons[r]));
 	json_object_object_add(root, "reasons", reasons);
-	for (size_t i = 0; i < s->n_peers; i++)
-		json_object_array_add(peers, peer_json(&s->peers[i]));
-	json_object_object_add(root, "peers", peers);
+	/* The object without its closing brace, then the array "peers" opened. */
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-	if (text && asprintf(&out, "%s\n", text) < 0)
+	if (text && asprintf(&out, "%.*s,\"peers\":[", (int)strlen(text) - 1, text) < 0)
 		out = NULL;
 	json_object_put(root);
+	return out;
+}
+
+char *wgx_stats_json_peer(const struct wgx_stats *s, size_t i)
+{
+	json_object *o = peer_json(&s->peers[i]);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	char *out = NULL;
+
+	if (text && asprintf(&out, "%s%s", i ? "," : "", text) < 0)
+		out = NULL;
+	json_object_put(o);
 	return out;
 }
 

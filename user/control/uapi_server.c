@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,8 +24,24 @@
 #define OP_LEN 6 /* "get=1\n", "set=1\n" */
 #define BIG_SET (1u << 20)
 
-/* Sentinels in epoll data for the two non-client fds. */
-static char listener_tag, inotify_tag;
+/* Sentinels in epoll data for the three non-client fds. */
+static char listener_tag, inotify_tag, work_tag;
+
+/* An answer; a get's is shared by every get answered in the same call. */
+struct wgx_uapi_answer {
+	unsigned int refs;
+	size_t len;
+	char *buf; /* may hold keys: wiped when the last reference goes */
+};
+
+static void answer_put(struct wgx_uapi_server *s, struct wgx_uapi_answer *a)
+{
+	if (a && !--a->refs) {
+		s->answer_bytes -= a->len;
+		wgx_uapi_buf_free(a->buf, a->len);
+		free(a);
+	}
+}
 
 struct wgx_uapi_client {
 	struct wgx_uapi_client *next, *prev;
@@ -32,14 +49,29 @@ struct wgx_uapi_client {
 	char *in; /* request bytes: may hold keys, zeroed when consumed */
 	size_t in_len, in_cap;
 	size_t scan; /* set body: offset of the first line not yet seen whole */
-	char *out;   /* the one pending answer: requests wait until it is sent */
-	size_t out_len, out_off;
+	struct wgx_uapi_answer *out; /* the one pending answer: requests wait until it is sent */
+	size_t out_off;
 	bool eof, closing, dead;
 	bool paused; /* waiting for room in the shared request pool */
+	bool held;   /* waiting for the set being applied (maybe its own) */
 	uint32_t interest;
 };
 
 static void set_interest(struct wgx_uapi_server *s, struct wgx_uapi_client *c, uint32_t ev);
+
+/* Keep epfd readable (so the loop calls handle() again) while a set is being
+ * applied or clients wait for their turn. */
+static void work_pending(struct wgx_uapi_server *s, bool on)
+{
+	uint64_t n = 1;
+
+	if (s->work_on == on)
+		return;
+	if ((on ? write(s->work_fd, &n, sizeof(n)) : read(s->work_fd, &n, sizeof(n))) < 0 &&
+	    errno != EAGAIN)
+		pr_warn("uapi: eventfd: %s", strerror(errno));
+	s->work_on = on;
+}
 static int grow_in(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t need);
 
 /* Pool bytes a client's input capacity draws: whatever is above SMALL. */
@@ -102,11 +134,19 @@ static void client_close(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 	client_unlink(s, c);
 	close(c->fd);
 	c->dead = true;
+	if (s->apply_client == c)
+		s->apply_client = NULL; /* the set is applied all the same */
 	if (c->paused) {
 		c->paused = false;
 		s->paused--;
 	}
+	if (c->held) {
+		c->held = false;
+		s->n_held--;
+	}
 	release_in(s, c);
+	answer_put(s, c->out);
+	c->out = NULL;
 	c->next = s->dead;
 	s->dead = c;
 	listener_arm(s, true);
@@ -114,7 +154,6 @@ static void client_close(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 
 static void client_free(struct wgx_uapi_client *c)
 {
-	wgx_uapi_buf_free(c->out, c->out_len);
 	free(c);
 }
 
@@ -140,15 +179,36 @@ static void set_interest(struct wgx_uapi_server *s, struct wgx_uapi_client *c, u
 		client_close(s, c);
 }
 
-static int respond(struct wgx_uapi_client *c, char *buf, size_t len)
+/*
+ * Answer with buf (taken over, freed here on failure). Past max_answers
+ * bytes held, the oldest other clients still waiting to take an answer are
+ * dropped (not those sharing this call's get: that frees nothing): a client
+ * that never reads holds one answer until then. 0 or -ENOMEM.
+ */
+static int respond(struct wgx_uapi_server *s, struct wgx_uapi_client *c, char *buf, size_t len)
 {
-	c->out = buf;
-	c->out_len = len;
+	struct wgx_uapi_answer *a = malloc(sizeof(*a));
+	struct wgx_uapi_client *old, *next;
+
+	if (!a) {
+		wgx_uapi_buf_free(buf, len);
+		return -ENOMEM;
+	}
+	*a = (struct wgx_uapi_answer){ .refs = 1, .len = len, .buf = buf };
+	c->out = a;
 	c->out_off = 0;
+	s->answer_bytes += len;
+	for (old = s->clients; old && s->answer_bytes > s->max_answers; old = next) {
+		next = old->next;
+		if (old != c && old->out && old->out != s->shared_get) {
+			pr_warn("uapi: dropping a client that does not read its answer");
+			client_close(s, old);
+		}
+	}
 	return 0;
 }
 
-static int respond_errno(struct wgx_uapi_client *c, int err)
+static int respond_errno(struct wgx_uapi_server *s, struct wgx_uapi_client *c, int err)
 {
 	char *buf = malloc(32);
 	int n;
@@ -156,7 +216,7 @@ static int respond_errno(struct wgx_uapi_client *c, int err)
 	if (!buf)
 		return -ENOMEM;
 	n = snprintf(buf, 32, "errno=%d\n\n", err);
-	return respond(c, buf, (size_t)n);
+	return respond(s, c, buf, (size_t)n);
 }
 
 /* Drop the first n bytes of the input buffer, wiping what they held; a big
@@ -171,6 +231,8 @@ static void consume(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t
 		release_in(s, c);
 }
 
+/* Every get answered in one handle() call shares one snapshot, formatted
+ * once: as if answered one after another in that instant. */
 static int do_get(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 {
 	struct wgx_uapi_device_view view;
@@ -178,32 +240,52 @@ static int do_get(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 	size_t len;
 	int ret;
 
+	if (s->shared_get) {
+		c->out = s->shared_get;
+		c->out->refs++;
+		c->out_off = 0;
+		return 0;
+	}
 	memset(&view, 0, sizeof(view));
 	ret = s->ops->get(s->ctx, &view);
 	if (ret)
-		return respond_errno(c, ret);
+		return respond_errno(s, c, ret);
 	ret = wgx_uapi_format_get(&view, &buf, &len);
 	s->ops->put_view(s->ctx, &view);
 	if (ret)
-		return respond_errno(c, ret);
-	return respond(c, buf, len);
+		return respond_errno(s, c, ret);
+	ret = respond(s, c, buf, len);
+	if (!ret) {
+		s->shared_get = c->out;
+		s->shared_get->refs++;
+	}
+	return ret;
 }
 
+/*
+ * Parse the set; a valid one is applied from the end of this handle() call
+ * on (apply_slice), and its answer comes when it is all applied. Returns
+ * 0 or -ENOMEM.
+ */
 static int do_set(struct wgx_uapi_server *s, struct wgx_uapi_client *c, size_t body_len)
 {
-	struct wgx_uapi_set set;
-	int ret = wgx_uapi_parse_set(c->in + OP_LEN, body_len, &set);
+	struct wgx_uapi_set *set = malloc(sizeof(*set));
+	int ret;
 
-	if (!ret)
-		ret = s->ops->set(s->ctx, &set);
-	else
+	if (!set)
+		return -ENOMEM;
+	ret = wgx_uapi_parse_set(c->in + OP_LEN, body_len, set);
+	if (ret) {
 		pr_warn("uapi: rejected set request (%d)", ret);
-	wgx_uapi_set_free(&set);
-	/* A big set (thousands of peers) leaves megabytes of freed parse
-	 * structures in the heap: hand them back instead of keeping them as RSS. */
-	if (body_len >= BIG_SET)
-		malloc_trim(0);
-	return respond_errno(c, ret);
+		wgx_uapi_set_free(set);
+		free(set);
+		return respond_errno(s, c, ret);
+	}
+	s->applying = set;
+	s->apply_next = 0;
+	s->apply_len = body_len;
+	s->apply_client = c;
+	return 0;
 }
 
 /*
@@ -251,7 +333,7 @@ static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		if (c->in_len < OP_LEN + 1)
 			return 0;
 		/* wireguard-go reads one more byte and insists it is '\n'. */
-		ret = c->in[OP_LEN] == '\n' ? do_get(s, c) : respond_errno(c, -EINVAL);
+		ret = c->in[OP_LEN] == '\n' ? do_get(s, c) : respond_errno(s, c, -EINVAL);
 		consume(s, c, OP_LEN + 1);
 		return ret ? ret : 1;
 	}
@@ -259,11 +341,11 @@ static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		end = find_set_end(c);
 		if (end < 0) {
 			c->closing = true;
-			return respond_errno(c, (int)end) ? -ENOMEM : 1;
+			return respond_errno(s, c, (int)end) ? -ENOMEM : 1;
 		}
 		if (end == 0 && c->in_len > s->max_request) {
 			c->closing = true;
-			return respond_errno(c, -EMSGSIZE) ? -ENOMEM : 1;
+			return respond_errno(s, c, -EMSGSIZE) ? -ENOMEM : 1;
 		}
 		if (end == 0 && !c->eof)
 			return 0;
@@ -275,7 +357,7 @@ static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 				      : grow_in(s, c, c->in_len + 1);
 			if (ret) {
 				c->closing = true;
-				return respond_errno(c, -ENOMEM) ? -ENOMEM : 1;
+				return respond_errno(s, c, -ENOMEM) ? -ENOMEM : 1;
 			}
 			if (c->in[c->in_len - 1] != '\n')
 				c->in[c->in_len++] = '\n';
@@ -293,10 +375,10 @@ static int process_one(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 }
 
 /* Send the pending answer. Returns 0 when sent, -EAGAIN, or another -errno. */
-static int flush(struct wgx_uapi_client *c)
+static int flush(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+	while (c->out_off < c->out->len) {
+		ssize_t n = send(c->fd, c->out->buf + c->out_off, c->out->len - c->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
@@ -306,9 +388,9 @@ static int flush(struct wgx_uapi_client *c)
 		}
 		c->out_off += (size_t)n;
 	}
-	wgx_uapi_buf_free(c->out, c->out_len);
+	answer_put(s, c->out);
 	c->out = NULL;
-	c->out_len = c->out_off = 0;
+	c->out_off = 0;
 	return 0;
 }
 
@@ -394,7 +476,7 @@ static void client_run(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 
 	for (;;) {
 		if (c->out) {
-			ret = flush(c);
+			ret = flush(s, c);
 			if (ret == -EAGAIN) {
 				set_interest(s, c, EPOLLOUT);
 				return;
@@ -404,6 +486,13 @@ static void client_run(struct wgx_uapi_server *s, struct wgx_uapi_client *c)
 		}
 		if (c->closing)
 			break;
+		if (s->applying) {
+			if (!c->held)
+				s->n_held++;
+			c->held = true;
+			set_interest(s, c, 0);
+			return;
+		}
 		ret = process_one(s, c);
 		if (ret < 0)
 			break;
@@ -500,19 +589,67 @@ static void check_socket_file(struct wgx_uapi_server *s)
 		s->ops->removed(s->ctx);
 }
 
+/* Drop the set, wiping it; a big one leaves megabytes of freed parse
+ * structures in the heap: hand them back instead of keeping them as RSS. */
+static void apply_end(struct wgx_uapi_server *s)
+{
+	wgx_uapi_set_free(s->applying);
+	free(s->applying);
+	s->applying = NULL;
+	if (s->apply_len >= BIG_SET)
+		malloc_trim(0);
+}
+
+/* Held clients go on, oldest first, until one starts a set. */
+static void resume_held(struct wgx_uapi_server *s)
+{
+	struct wgx_uapi_client *c, *next;
+
+	for (c = s->clients; c && s->n_held && !s->applying; c = next) {
+		next = c->next;
+		if (c->held) {
+			c->held = false;
+			s->n_held--;
+			client_run(s, c);
+		}
+	}
+}
+
+/* One slice of the set being applied; once it is all applied, its answer
+ * (its client is held: it goes on with the others). */
+static void apply_slice(struct wgx_uapi_server *s)
+{
+	struct wgx_uapi_client *c = s->apply_client;
+	int ret = s->ops->set(s->ctx, s->applying, &s->apply_next);
+
+	if (ret == -EINPROGRESS)
+		return;
+	apply_end(s);
+	s->apply_client = NULL;
+	if (c && respond_errno(s, c, ret))
+		client_close(s, c);
+}
+
 void wgx_uapi_server_handle(struct wgx_uapi_server *s)
 {
 	struct epoll_event ev[EVENTS_PER_CALL];
 	int n = epoll_wait(s->epfd, ev, EVENTS_PER_CALL, 0);
 
+	if (s->applying)
+		apply_slice(s);
+	if (!s->applying)
+		resume_held(s);
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.ptr == &listener_tag)
 			accept_clients(s);
 		else if (ev[i].data.ptr == &inotify_tag)
 			check_socket_file(s);
-		else
+		else if (ev[i].data.ptr != &work_tag)
 			client_event(s, ev[i].data.ptr, ev[i].events);
 	}
+	work_pending(s, s->applying || s->n_held);
+	answer_put(s, s->shared_get);
+	s->shared_get = NULL;
 	reap_dead(s);
 }
 
@@ -526,6 +663,8 @@ void wgx_uapi_server_close(struct wgx_uapi_server *s)
 	struct stat st;
 
 	s->accepting = true; /* nothing to re-arm any more */
+	if (s->applying)
+		apply_end(s);
 	while (s->clients)
 		client_close(s, s->clients);
 	reap_dead(s);
@@ -536,9 +675,11 @@ void wgx_uapi_server_close(struct wgx_uapi_server *s)
 	}
 	if (s->inotify_fd >= 0)
 		close(s->inotify_fd);
+	if (s->work_fd >= 0)
+		close(s->work_fd);
 	if (s->epfd >= 0)
 		close(s->epfd);
-	s->listen_fd = s->inotify_fd = s->epfd = -1;
+	s->listen_fd = s->inotify_fd = s->work_fd = s->epfd = -1;
 }
 
 /* mkdir -p with mode 0755 for each missing component. */
@@ -658,12 +799,13 @@ int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const ch
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	s->epfd = s->listen_fd = s->inotify_fd = -1;
+	s->epfd = s->listen_fd = s->inotify_fd = s->work_fd = -1;
 	s->ops = ops;
 	s->ctx = ctx;
 	s->max_request = WGX_UAPI_MAX_REQUEST;
 	s->max_buffered = WGX_UAPI_MAX_BUFFERED;
 	s->max_clients = WGX_UAPI_MAX_CLIENTS;
+	s->max_answers = WGX_UAPI_MAX_ANSWERS;
 	if (name_len == 0 || name_len >= IFNAMSIZ || strchr(ifname, '/') ||
 	    !strcmp(ifname, ".") || !strcmp(ifname, ".."))
 		return -EINVAL;
@@ -696,6 +838,14 @@ int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const ch
 		goto err;
 	}
 	ret = watch(s, s->inotify_fd, &inotify_tag);
+	if (ret)
+		goto err;
+	s->work_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->work_fd < 0) {
+		ret = -errno;
+		goto err;
+	}
+	ret = watch(s, s->work_fd, &work_tag);
 	if (ret)
 		goto err;
 	return 0;

@@ -16,7 +16,15 @@
  * requests share one pool of WGX_UAPI_MAX_BUFFERED bytes: a client that needs
  * more than is left is not read from until the pool has room. A client's
  * answer is one buffer, and its next request is not read before the answer
- * is sent.
+ * is sent; answers held for all clients are bounded by WGX_UAPI_MAX_ANSWERS.
+ *
+ * A set is parsed whole, then applied in slices across calls (ops->set):
+ * a 100k-peer set never holds the loop, and so the data plane, for more than
+ * a slice. Until it is applied no other request is answered (they wait,
+ * buffered): every client sees the device before or after the whole set.
+ * Every get answered in one call shares one answer, formatted once (as if
+ * answered one after another in that instant): many gets of a big device
+ * cost one snapshot per loop turn, and their memory once.
  */
 #ifndef WGX_UAPI_SERVER_H
 #define WGX_UAPI_SERVER_H
@@ -36,6 +44,9 @@
 #define WGX_UAPI_SMALL_REQUEST (128U << 10)
 /* The shared pool for requests above that: two maximal requests at once. */
 #define WGX_UAPI_MAX_BUFFERED (2 * (size_t)WGX_UAPI_MAX_REQUEST)
+/* Answer bytes held for clients (about ten gets of 100k peers); past it the
+ * oldest clients still waiting to take their answer are dropped. */
+#define WGX_UAPI_MAX_ANSWERS ((size_t)256 << 20)
 
 /*
  * Supplied by the device, called from wgx_uapi_server_handle() on the
@@ -43,22 +54,28 @@
  *   get      fill *view_out with a snapshot (zeroed on entry); 0 or -errno,
  *            which is then the answer's errno. put_view is called exactly once
  *            after every successful get, to release (and zero) the snapshot.
- *   set      apply a fully validated change set (order: see uapi.h); return
- *            0 or -errno (-EADDRINUSE for a port in use, as wireguard-go).
+ *   set      apply a fully validated change set (order: see uapi.h), a
+ *            slice at a time: first called with *next == 0, and again on
+ *            later calls (the same set) while it returns -EINPROGRESS, each
+ *            call doing some more of set->peers from *next and advancing
+ *            it. Finally 0 or -errno (-EADDRINUSE for a port in use, as
+ *            wireguard-go), which is the answer's errno.
  *   removed  optional: the socket file was deleted or replaced (wg-quick and
  *            wireguard-go treat that as "shut the interface down").
  */
 struct wgx_uapi_ops {
 	int (*get)(void *ctx, struct wgx_uapi_device_view *view_out);
 	void (*put_view)(void *ctx, struct wgx_uapi_device_view *view);
-	int (*set)(void *ctx, const struct wgx_uapi_set *set);
+	int (*set)(void *ctx, const struct wgx_uapi_set *set, size_t *next);
 	void (*removed)(void *ctx);
 };
 
 struct wgx_uapi_client;
+struct wgx_uapi_answer;
 
 struct wgx_uapi_server {
 	int epfd, listen_fd, inotify_fd;
+	int work_fd; /* eventfd in epfd, readable while a set is being applied */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t dev; /* identity of our socket file, so close() unlinks only ours */
 	ino_t ino;
@@ -70,9 +87,17 @@ struct wgx_uapi_server {
 	size_t max_request;	  /* WGX_UAPI_MAX_REQUEST */
 	size_t max_buffered;	  /* WGX_UAPI_MAX_BUFFERED */
 	size_t buffered;	  /* pool bytes in use: input capacity above SMALL_REQUEST */
+	size_t max_answers;	  /* WGX_UAPI_MAX_ANSWERS */
+	size_t answer_bytes;	  /* answers held for clients (a shared one once) */
 	unsigned int paused;	  /* clients waiting for pool room */
 	bool accepting;		  /* listener armed (not full, not out of fds) */
 	struct wgx_uapi_client *dead;	/* closed during this handle() call */
+	struct wgx_uapi_set *applying;	/* the set ops->set is part way through, or NULL */
+	size_t apply_next, apply_len;	/* its *next, and its request's length */
+	struct wgx_uapi_client *apply_client; /* who asked (NULL once it hung up) */
+	unsigned int n_held;		/* clients waiting for the set to be applied */
+	struct wgx_uapi_answer *shared_get; /* this handle() call's get answer, or NULL */
+	bool work_on;			/* work_fd signalled */
 };
 
 /*
@@ -101,8 +126,9 @@ int wgx_uapi_server_fd(const struct wgx_uapi_server *s);
 
 /*
  * Call when that fd is readable: accepts, reads, answers and writes whatever
- * is ready without blocking, then returns. Work left over (more data than
- * one call's budget) keeps the fd readable, so the loop calls again.
+ * is ready without blocking, applies one slice of a set, then returns. Work
+ * left over (more data than one call's budget, a set not yet applied) keeps
+ * the fd readable, so the loop calls again.
  */
 void wgx_uapi_server_handle(struct wgx_uapi_server *s);
 

@@ -2,6 +2,7 @@
 #include "core/device.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -191,9 +192,9 @@ static int apply_peer(struct wgx_device *dev, const struct wgx_uapi_peer_change 
 	return 0;
 }
 
-int wgx_device_apply(struct wgx_device *dev, const struct wgx_uapi_set *set, uint64_t now)
+int wgx_device_apply_begin(struct wgx_device *dev, const struct wgx_uapi_set *set)
 {
-	int ret = 0;
+	int ret;
 
 	if (set->has_listen_port && dev->up &&
 	    (set->listen_port != dev->port || !set->listen_port)) {
@@ -203,7 +204,7 @@ int wgx_device_apply(struct wgx_device *dev, const struct wgx_uapi_set *set, uin
 		ret = wgx_device_bind(dev);
 		if (ret) {
 			dev->listen_port = old;
-			goto out;
+			return ret;
 		}
 	} else if (set->has_listen_port) {
 		dev->listen_port = set->listen_port;
@@ -214,13 +215,27 @@ int wgx_device_apply(struct wgx_device *dev, const struct wgx_uapi_set *set, uin
 		set_private_key(dev, set->private_key);
 	if (set->has_fwmark) {
 		dev->fwmark = set->fwmark;
-		if (dev->up && (ret = dev->plane_ops->set_fwmark(dev->plane, set->fwmark)))
-			goto out;
+		if (dev->up)
+			return dev->plane_ops->set_fwmark(dev->plane, set->fwmark);
 	}
-	for (size_t i = 0; i < set->n_peers && !ret; i++)
-		ret = apply_peer(dev, &set->peers[i], now);
-out:
+	return 0;
+}
+
+int wgx_device_apply_peers(struct wgx_device *dev, const struct wgx_uapi_set *set, size_t *next,
+			   size_t count, uint64_t now)
+{
+	int ret = 0;
+
+	for (; count && *next < set->n_peers && !ret; count--)
+		ret = apply_peer(dev, &set->peers[(*next)++], now);
 	return ret;
+}
+
+int wgx_device_apply(struct wgx_device *dev, const struct wgx_uapi_set *set, uint64_t now)
+{
+	size_t next = 0;
+
+	return wgx_device_apply_begin(dev, set) ?: wgx_device_apply_peers(dev, set, &next, SIZE_MAX, now);
 }
 
 struct view_walk {

@@ -86,6 +86,18 @@ int wgx_device_bind(struct wgx_device *dev);
  * Control thread. Returns 0 or -errno (-EADDRINUSE for a taken port).
  */
 int wgx_device_apply(struct wgx_device *dev, const struct wgx_uapi_set *set, uint64_t now);
+/*
+ * The same in parts, so that a set of 100k peers can be spread over many
+ * loop turns: begin does step 1 (device-wide: port, replace_peers, key,
+ * fwmark), then each apply_peers call applies up to @count more entries of
+ * step 2 from set->peers[*next], advancing *next (done when it reaches
+ * n_peers). The set must not change between the calls; nothing else may
+ * apply a set in between. 0 or -errno (the entry that failed is counted in
+ * *next; as for wgx_device_apply, those before it stay applied).
+ */
+int wgx_device_apply_begin(struct wgx_device *dev, const struct wgx_uapi_set *set);
+int wgx_device_apply_peers(struct wgx_device *dev, const struct wgx_uapi_set *set, size_t *next,
+			   size_t count, uint64_t now);
 
 /* Snapshot for "get=1"; release with wgx_device_view_free. Control thread. */
 int wgx_device_view(struct wgx_device *dev, struct wgx_uapi_device_view *view);
