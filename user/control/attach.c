@@ -29,6 +29,7 @@
 #include "core/peer.h"
 #include "core/secret.h"
 #include "core/send.h"
+#include "lib/caps.h"
 #include "lib/clock.h"
 #include "lib/evloop.h"
 #include "lib/log.h"
@@ -395,7 +396,10 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config)
 	if (!ret)
 		ret = wgx_device_bind(s.dev);
 	if (ret) {
-		pr_err("%s: cannot bind UDP port %u: %s", o->name, s.dev->listen_port, strerror(-ret));
+		/* A port below 1024 is privileged unless net.ipv4.ip_unprivileged_port_start says otherwise. */
+		pr_err("%s: cannot bind UDP port %u: %s%s", o->name, s.dev->listen_port, strerror(-ret),
+		       s.dev->listen_port && s.dev->listen_port < 1024 ?
+			       wgx_cap_hint(ret, WGX_CAP(CAP_NET_BIND_SERVICE)) : "");
 		goto out;
 	}
 	/* Before the crypto workers start (they opt out of inheriting it). */
