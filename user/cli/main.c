@@ -46,6 +46,8 @@ static const char env_help[] =
 	"  WG_COLOR_MODE=MODE        always|never|auto: colours of `wg-xdp show` (as wg)\n"
 	"  WGX_RUN_DIR=DIR           pid files and statistics sockets (default /var/run/wg-xdp)\n"
 	"  WGX_UAPI_DIR=DIR          UAPI sockets (default /var/run/wireguard)\n"
+	"  WGX_CLIENT_TIMEOUT=SEC    how long show, stats and agent wait for a daemon's\n"
+	"                            socket to answer (default 10; 0: forever)\n"
 	"  WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend (default: the faster)\n"
 	"  NOTIFY_SOCKET             systemd's (Type=notify): READY=1 once serving\n"
 	"  WGX_TEST_TIME_SCALE=N, WGX_TEST_UNDER_LOAD=1   tests only\n";
@@ -332,6 +334,12 @@ static int show_one(const char *name, bool json)
 	char *text = wgx_ctl_fetch(name);
 	struct wgx_stats st;
 
+	if (!text && errno == ETIMEDOUT) {
+		fprintf(stderr, "wg-xdp: %s: the statistics socket did not answer: %s "
+			"(WGX_CLIENT_TIMEOUT=%.1f s)\n", name, strerror(errno),
+			wgx_env.client_timeout_ms / 1000.0);
+		return 1;
+	}
 	if (!text) {
 		fprintf(stderr, "wg-xdp: %s: no wg-xdp statistics socket: %s\n", name,
 			errno == ENOENT ? "not a wg-xdp interface" : strerror(errno));

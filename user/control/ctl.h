@@ -37,7 +37,8 @@ void wgx_ctl_handle(const struct wgx_ctl *c);
 int wgx_ctl_collect(const struct wgx_ctl *c, struct wgx_stats *out);
 /* The statistics as JSON (malloc'd; control/stats.h, fields in wg-xdp(8)). */
 char *wgx_ctl_stats_json(const struct wgx_ctl *c);
-/* Client: fetch NAME's statistics JSON (malloc'd) or NULL with errno set. */
+/* Client: fetch NAME's statistics JSON (malloc'd) or NULL with errno set (ETIMEDOUT:
+ * no progress for WGX_CLIENT_TIMEOUT, control/env.h; EPROTO: closed without a word). */
 char *wgx_ctl_fetch(const char *name);
 
 #endif
