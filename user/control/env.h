@@ -7,7 +7,7 @@
  *   WG_PROCESS_FOREGROUND=1   stay in the foreground (wireguard-go's contract)
  *   LOG_LEVEL=verbose|debug|info|warning|error|silent
  *   WG_XDP_MODE=xdp|socket    data plane of `wg-xdp NAME` (default xdp)
- *   WG_XDP_IFACE=IFACE        underlay of `wg-xdp NAME` (default: the default route's)
+ *   WG_XDP_IFACE=IFACE        underlay of `wg-xdp NAME` (default: from the routes)
  *   WG_XDP_METRICS=ADDR:PORT  serve Prometheus metrics there (as --metrics)
  *   WG_COLOR_MODE=always|never|auto  `wg-xdp show` colours, as wg's
  *   WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend

@@ -279,6 +279,34 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 	return ret;
 }
 
+int wgx_xdp_plane_move_underlay(struct wgx_xdp_plane *p, const char *underlay)
+{
+	char old[IF_NAMESIZE];
+	int ret;
+
+	if (!strcmp(p->nic_name, underlay))
+		return 0;
+	memcpy(old, p->nic_name, sizeof(old));
+	close_nic_sockets(p);
+	wgx_bpf_detach_prog(p->bpf, WGX_BPF_RX);
+	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
+	ret = attach_nic(p, p->dev);
+	if (!ret)
+		ret = wgx_xdp_watch_nic(p);
+	if (ret) {
+		/* As when the underlay is gone: the kernel socket until it attaches. */
+		close_nic_sockets(p);
+		p->nic_gone = true;
+		pr_warn("%s: underlay %s -> %s: %s; packets go through the kernel UDP socket",
+			p->dev->name, old, underlay, strerror(-ret));
+		return ret;
+	}
+	p->nic_gone = false;
+	pr_info("%s: underlay %s -> %s: XDP %s, %u AF_XDP socket(s)", p->dev->name, old, underlay,
+		wgx_xdp_mode_name(p->rx_xdp_mode), p->n_nic);
+	return 0;
+}
+
 void wgx_xdp_plane_set_path_reason(struct wgx_xdp_plane *p, const char *why)
 {
 	p->path_why = why;
