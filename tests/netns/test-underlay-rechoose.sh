@@ -81,13 +81,16 @@ run_path() {	# run_path PATH
 
 	# The move, under a running ping: few lost while the routes settle (300 ms).
 	ip netns exec $A ping -q -c 40 -i 0.05 -W 1 100.64.0.2 >"$LOGDIR/move.out" 2>&1 &
-	local ping=$!
+	local ping=$! t0 ms n=60
 	sleep 0.5
+	t0=$(date +%s%N)
 	ip -n $A route replace 198.19.0.2/32 via 198.18.2.2 dev p2
+	while [ $n -gt 0 ] && ! iface_is p2; do sleep 0.02; n=$((n - 1)); done
+	ms=$((($(date +%s%N) - t0) / 1000000))
 	wait $ping
 	ploss=$(grep -o '[0-9]*% packet loss' "$LOGDIR/move.out")
 	ok "$([ "${ploss%%%*}" -le 25 ]; echo $?)" "$path: ping across the route move: $ploss (at most 25%)"
-	check "$path: re-chosen: XDP plane on p2" wait_for "iface p2" 30 iface_is p2
+	ok "$(iface_is p2; echo $?)" "$path: re-chosen: XDP plane on p2, $ms ms after the route moved (debounce 300 ms)"
 	check "$path: XDP on p2, gone from p1" sh -c "ip -n $A -d link show p2 | grep -q prog/xdp && ! ip -n $A -d link show p1 | grep -q prog/xdp"
 	check "$path: the log says so" grep -q "routes changed: underlay p1 -> p2" "$LOGDIR/$IFN.log"
 	local tx0 tx1
