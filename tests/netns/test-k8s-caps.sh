@@ -54,7 +54,12 @@ attach_with() {
 	in_container ${3:-} "capsh --drop=$drop -- -c \"exec '$WGX' attach veth0 --name $IFN --mode $mode ${PATH_ARG:-} --foreground\"" >>"$LOGDIR/attach.log" 2>&1 &
 	pid=$!
 	while [ $n -gt 0 ] && kill -0 $pid 2>/dev/null; do
-		if wg show $IFN >/dev/null 2>&1; then rc=0; break; fi
+		if wg show $IFN >/dev/null 2>&1; then
+			rc=0
+			# Where the pins went: the host's bpffs, as bpftool on the node sees it.
+			[ -d /sys/fs/bpf/wg-xdp/$IFN ] && PINNED_ON_HOST=yes || PINNED_ON_HOST=no
+			break
+		fi
 		sleep 0.1
 		n=$((n - 1))
 	done
@@ -77,7 +82,10 @@ run_mode() {	# run_mode MODE FILE CONTAINER
 		why=$(xdp_unavailable_reason)
 		[ -z "$why" ] || { skip "$why" "$mode mode with exactly $caps"; return; }
 	fi
+	PINNED_ON_HOST=no
 	check "$mode mode comes up with exactly $caps (uid 0, reduced bounding set)" attach_with $mode "$caps"
+	[ "$mode" != xdp ] ||
+		ok "$([ $PINNED_ON_HOST = yes ]; echo $?)" "$mode mode without SYS_ADMIN: maps pinned in the host's bpffs (/sys/fs/bpf/wg-xdp/$IFN: $PINNED_ON_HOST)"
 	for cap in ${caps//,/ }; do
 		attach_with $mode "$(echo ",$caps," | sed "s/,$cap,/,/; s/^,//; s/,$//")"
 		ok "$([ $? -ne 0 ]; echo $?)" "$mode mode without $cap fails: $(tail -1 "$LOGDIR/attach.log" | cut -c1-120)"
