@@ -354,6 +354,58 @@ static void test_file_edges(void)
 	rmdir(dir);
 }
 
+/* wg-xdp's own key, Underlay: only through wgx_config_load_own, refused by wg setconf's reader. */
+static int load_text_own(const char *text, struct wgx_uapi_set *s, struct wgx_config_own *own,
+			 bool own_keys, char *err, size_t errlen)
+{
+	char path[] = "/tmp/wgx-test-config-own.XXXXXX";
+	int fd = mkstemp(path), ret;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -EIO;
+	close(fd);
+	ret = own_keys ? wgx_config_load_own(path, s, own, err, errlen)
+		       : wgx_config_load(path, false, s, err, errlen);
+	unlink(path);
+	return ret;
+}
+
+static void test_own_keys(void)
+{
+	struct wgx_config_own own = { .underlay = "stale" };
+	struct wgx_uapi_set s;
+	char err[256];
+	int ret;
+
+	ret = load_text_own("[Interface]\nUnderlay = eth1\n[Peer]\nPublicKey=" PUB1_B64 "\n", &s,
+			    &own, true, err, sizeof(err));
+	ok(ret == 0 && !strcmp(own.underlay, "eth1") && s.n_peers == 1,
+	   "Underlay = eth1 read into the own keys (%d, '%s'), the peer still read", ret,
+	   own.underlay);
+	wgx_uapi_set_free(&s);
+	ret = load_text_own("[Interface]\nunderlay=auto\n", &s, &own, true, err, sizeof(err));
+	ok(ret == 0 && !strcmp(own.underlay, "auto"), "underlay=auto, case-insensitive key");
+	wgx_uapi_set_free(&s);
+	ret = load_text_own("[Interface]\nListenPort = 1\n", &s, &own, true, err, sizeof(err));
+	ok(ret == 0 && own.underlay[0] == '\0', "no Underlay: empty (a previous value cleared)");
+	wgx_uapi_set_free(&s);
+	ret = load_text_own("[Interface]\nUnderlay = averyveryverylongname\n", &s, &own, true, err,
+			    sizeof(err));
+	ok(ret == -EINVAL && strstr(err, "line 2: Underlay"), "an over-long name refused: \"%s\"",
+	   err);
+	wgx_uapi_set_free(&s);
+	ret = load_text_own("[Interface]\nUnderlay = a/b\n", &s, &own, true, err, sizeof(err));
+	ok(ret == -EINVAL, "a name with '/' refused: \"%s\"", err);
+	wgx_uapi_set_free(&s);
+	ret = load_text_own("[Peer]\nPublicKey=" PUB1_B64 "\nUnderlay = eth1\n", &s, &own, true, err,
+			    sizeof(err));
+	ok(ret == -EINVAL, "Underlay in [Peer] is an unrecognized line: \"%s\"", err);
+	wgx_uapi_set_free(&s);
+	ret = load_text_own("[Interface]\nUnderlay = eth1\n", &s, NULL, false, err, sizeof(err));
+	ok(ret == -EINVAL, "wg setconf's reader refuses Underlay: \"%s\"", err);
+	wgx_uapi_set_free(&s);
+}
+
 int main(void)
 {
 	test_keys();
@@ -361,5 +413,6 @@ int main(void)
 	test_wg_quick();
 	test_errors();
 	test_file_edges();
+	test_own_keys();
 	return tap_done();
 }

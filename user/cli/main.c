@@ -24,7 +24,6 @@
 #include "control/env.h"
 #include "control/stats.h"
 #include "control/uapi_server.h"
-#include "control/underlay.h"
 #include "core/crypto.h"
 #include "lib/log.h"
 
@@ -41,21 +40,28 @@ static const char env_help[] =
 	"  WG_PROCESS_FOREGROUND=1   stay in the foreground (as -f)\n"
 	"  LOG_LEVEL=LEVEL           verbose|debug|info|warning|error|silent (default info)\n"
 	"  WG_XDP_MODE=xdp|socket    data plane of `wg-xdp NAME` (default xdp)\n"
-	"  WG_XDP_IFACE=IFACE        underlay of `wg-xdp NAME` (default: the default route's)\n"
+	"  WG_XDP_IFACE=IFACE        underlay of `wg-xdp NAME` (default: from the routes,\n"
+	"                            chosen again when they change)\n"
 	"  WG_XDP_METRICS=ADDR:PORT  serve Prometheus metrics (as --metrics)\n"
 	"  WG_COLOR_MODE=MODE        always|never|auto: colours of `wg-xdp show` (as wg)\n"
 	"  WGX_RUN_DIR=DIR           pid files and statistics sockets (default /var/run/wg-xdp)\n"
 	"  WGX_UAPI_DIR=DIR          UAPI sockets (default /var/run/wireguard)\n"
+	"  WGX_CLIENT_TIMEOUT=SEC    how long show, stats and agent wait for a daemon's\n"
+	"                            socket to answer (default 10; 0: forever)\n"
 	"  WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend (default: the faster)\n"
 	"  NOTIFY_SOCKET             systemd's (Type=notify): READY=1 once serving\n"
 	"  WGX_TEST_TIME_SCALE=N, WGX_TEST_UNDER_LOAD=1   tests only\n";
 
 static const char attach_help[] =
-	"Usage: wg-xdp attach IFACE [options]\n"
+	"Usage: wg-xdp attach [IFACE|auto] [options]\n"
 	"Create WireGuard interface NAME on underlay IFACE and serve it (daemonizes once the\n"
 	"UAPI socket listens). The interface is created down; configure it with `wg`.\n"
+	"No IFACE (with --config): FILE's Underlay says; auto, or none there: the NIC of the\n"
+	"route to the first peer's endpoint or of the default route, chosen again when\n"
+	"routes change (wg-xdp(8) UNDERLAY).\n"
 	"  -n, --name NAME        interface to create (default wg0)\n"
-	"  -c, --config FILE      load FILE (wg setconf format) before serving\n"
+	"  -c, --config FILE      load FILE (wg setconf format, and [Interface]\n"
+	"                         Underlay = IFACE|auto) before serving\n"
 	"  -m, --mode xdp|socket  data plane (default xdp)\n"
 	"  -P, --path auto|xsk|socket  XDP mode's data path: AF_XDP sockets (xsk), or the\n"
 	"                         kernel socket with offloads while wgx_rx still\n"
@@ -241,13 +247,14 @@ static int cmd_attach(const struct wgx_cmd *cmd, int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind == argc)
-		return usage_error(cmd, "%s", "missing IFACE (the underlay interface)");
-	if (optind != argc - 1)
+	/* Without IFACE, --config's Underlay (or auto when it has none) says. */
+	if (optind == argc && !o.config)
+		return usage_error(cmd, "%s", "missing IFACE (the underlay interface, or auto)");
+	if (optind < argc - 1)
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
-	if (wgx_arg_ifname(cmd->name, "IFACE", argv[optind]))
+	if (optind < argc && wgx_arg_ifname(cmd->name, "IFACE", argv[optind]))
 		return 2;
-	o.underlay = argv[optind];
+	o.underlay = optind < argc ? argv[optind] : NULL;
 	return run_attach(cmd->name, &o, metrics);
 }
 
@@ -258,8 +265,7 @@ static int cmd_contract(int argc, char **argv)
 	const struct wgx_env *env = &wgx_env;
 	struct wgx_attach_opts o = { .mode = WGX_MODE_XDP, .path = WGX_PATH_XSK,
 				     .mtu = WGX_DEFAULT_MTU, .workers = -1, .foreground = env->foreground };
-	static char underlay[IF_NAMESIZE];
-	int i = 1, ret;
+	int i = 1;
 
 	if (i < argc && (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground"))) {
 		o.foreground = true;
@@ -272,20 +278,10 @@ static int cmd_contract(int argc, char **argv)
 	o.name = argv[i];
 	if (env->mode && !strcmp(env->mode, "socket"))
 		o.mode = WGX_MODE_SOCKET;
-	if (env->iface) {
-		snprintf(underlay, sizeof(underlay), "%s", env->iface);
-	} else {
-		ret = wgx_underlay_pick(NULL, 0, underlay);
-		if (ret && o.mode == WGX_MODE_XDP) {
-			fprintf(stderr, "wg-xdp: %s: no underlay interface: %s (no default route?); "
-					"set WG_XDP_IFACE=IFACE or WG_XDP_MODE=socket\n",
-				o.name, strerror(-ret));
-			return 1;
-		}
-	}
-	o.underlay = underlay;
+	/* NULL: from the routes, and again when they change (control/attach.h). */
+	o.underlay = env->iface;
 	pr_debug("%s: mode %s, underlay %s", o.name, o.mode == WGX_MODE_XDP ? "xdp" : "socket",
-		 underlay[0] ? underlay : "(none)");
+		 env->iface ? env->iface : "auto");
 	return run_attach(o.name, &o, env->metrics);
 }
 
@@ -332,6 +328,12 @@ static int show_one(const char *name, bool json)
 	char *text = wgx_ctl_fetch(name);
 	struct wgx_stats st;
 
+	if (!text && errno == ETIMEDOUT) {
+		fprintf(stderr, "wg-xdp: %s: the statistics socket did not answer: %s "
+			"(WGX_CLIENT_TIMEOUT=%.1f s)\n", name, strerror(errno),
+			wgx_env.client_timeout_ms / 1000.0);
+		return 1;
+	}
 	if (!text) {
 		fprintf(stderr, "wg-xdp: %s: no wg-xdp statistics socket: %s\n", name,
 			errno == ENOENT ? "not a wg-xdp interface" : strerror(errno));

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "control/env.h"
+#include "lib/unix_client.h"
 
 #define REPLY_MAX (256u << 20)
 
@@ -21,7 +21,7 @@ static int write_all(int fd, const char *p, size_t len)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			return wgx_unix_error(errno);
 		}
 		p += w;
 		len -= (size_t)w;
@@ -51,7 +51,13 @@ static int read_reply(int fd, char **reply)
 		r = read(fd, buf + len, cap - len - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0) {
+			int err = wgx_unix_error(errno);
+
+			free(buf);
+			return err;
+		}
+		if (r == 0)
 			goto proto;
 		len += (size_t)r;
 		buf[len] = '\0';
@@ -70,21 +76,16 @@ nomem:
 
 int wgx_uapi_call(const char *name, const char *request, char **reply)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd, ret;
 
-	wgx_uapi_sock_path(name, sun.sun_path, sizeof(sun.sun_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = wgx_unix_connect(wgx_uapi_sock_path(name, path, sizeof(path)),
+			      wgx_env.client_timeout_ms);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		ret = -errno;
-		goto out;
-	}
+		return fd;
 	ret = write_all(fd, request, strlen(request));
 	if (!ret)
 		ret = read_reply(fd, reply);
-out:
 	close(fd);
 	return ret;
 }

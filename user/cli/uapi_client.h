@@ -7,7 +7,9 @@
 
 /*
  * Send @request (e.g. "get=1\n\n") to NAME's socket and read the reply up to
- * its terminating blank line. *reply is malloc'd and NUL-terminated. 0 or -errno.
+ * its terminating blank line. *reply is malloc'd and NUL-terminated. 0 or -errno:
+ * -ETIMEDOUT when the daemon made no progress for WGX_CLIENT_TIMEOUT
+ * (control/env.h), -EPROTO when it closed before the blank line.
  */
 int wgx_uapi_call(const char *name, const char *request, char **reply);
 

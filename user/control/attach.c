@@ -24,11 +24,13 @@
 #include "control/rtprio.h"
 #include "control/uapi.h"
 #include "control/uapi_server.h"
+#include "control/underlay.h"
 #include "core/aead.h"
 #include "core/device.h"
 #include "core/peer.h"
 #include "core/secret.h"
 #include "core/send.h"
+#include "lib/caps.h"
 #include "lib/clock.h"
 #include "lib/evloop.h"
 #include "lib/log.h"
@@ -96,10 +98,10 @@ static const struct wgx_uapi_ops uapi_ops = {
 };
 
 /* The file's text lives in locked memory only while it is parsed (config.h). */
-static int load_config(const char *path, struct wgx_uapi_set *set)
+static int load_config(const char *path, struct wgx_uapi_set *set, struct wgx_config_own *own)
 {
 	char err[256] = "";
-	int ret = wgx_config_load(path, false, set, err, sizeof(err));
+	int ret = wgx_config_load_own(path, set, own, err, sizeof(err));
 
 	if (ret)
 		pr_err("%s: %s", path, err[0] ? err : strerror(-ret));
@@ -180,6 +182,9 @@ struct session {
 	struct wgx_metrics *metrics;
 	uint64_t last_publish;
 	char friendly_names[128];
+	char underlay[IF_NAMESIZE];	/* XDP mode's NIC now */
+	bool underlay_auto;		/* chosen from the routes: chosen again when they change */
+	struct wgx_underlay_watch underlay_watch;
 };
 
 static void signal_readable(void *ctx, uint32_t events)
@@ -217,13 +222,40 @@ static int ctl_turn(void *ctx)
 static void link_readable(void *ctx, uint32_t events)
 {
 	struct session *s = ctx;
+	unsigned int what;
 
 	(void)events;
-	if (!wgx_linkwatch_gone(&s->link))
+	what = wgx_linkwatch_read(&s->link);
+	if (what & WGX_LINK_ROUTES)
+		wgx_underlay_routes_changed(&s->underlay_watch, wgx_clock_mono_ns());
+	if (!(what & WGX_LINK_GONE))
 		return;
 	/* ip link delete, wg-quick down: as wireguard-go, stop and remove everything. */
 	pr_info("%s: interface deleted, shutting down", s->dev->name);
 	wgx_loop_stop(s->loop);
+}
+
+/* Routes changed and settled: the underlay they give now, if another (underlay.h). */
+static int underlay_turn(void *ctx)
+{
+	struct session *s = ctx;
+	char name[IF_NAMESIZE];
+	int due = wgx_underlay_due(&s->underlay_watch, wgx_clock_mono_ns()), ret;
+
+	if (due)
+		return due;
+	ret = wgx_underlay_pick_for(s->dev, name);
+	if (ret) {
+		pr_debug("%s: routes changed, no underlay from them (%s): %s kept", s->dev->name,
+			 strerror(-ret), s->underlay);
+		return -1;
+	}
+	if (!strcmp(name, s->underlay))
+		return -1;
+	pr_info("%s: routes changed: underlay %s -> %s", s->dev->name, s->underlay, name);
+	wgx_xdp_plane_move_underlay(s->xdp_plane, name);
+	memcpy(s->underlay, name, sizeof(name));
+	return -1;
 }
 
 /* Hand the HTTP thread a fresh text (control/metrics.h). */
@@ -378,6 +410,8 @@ static int register_control(struct session *s)
 	if (s->metrics && (wgx_loop_watch(l, wgx_metrics_fd(s->metrics), metrics_readable, s) ||
 			   wgx_loop_add_turn(l, metrics_turn, s)))
 		return -ENOSPC;
+	if (s->underlay_auto && wgx_loop_add_turn(l, underlay_turn, s))
+		return -ENOSPC;
 	return wgx_loop_watch(l, s->sigfd, signal_readable, s) ?:
 	       wgx_loop_watch(l, wgx_linkwatch_fd(&s->link), link_readable, s) ?:
 	       wgx_loop_watch(l, wgx_uapi_server_fd(&s->uapi), uapi_readable, s) ?:
@@ -386,10 +420,14 @@ static int register_control(struct session *s)
 	       wgx_loop_add_turn(l, timers_turn, s);
 }
 
-/* config is applied, then wiped and freed: its keys live on only in the device. */
-static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config)
+/*
+ * config is applied, then wiped and freed: its keys live on only in the
+ * device. underlay_auto: o->underlay came from the routes (XDP mode).
+ */
+static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, bool underlay_auto)
 {
-	struct session s = { .o = o, .ctl = { .fd = -1, .epfd = -1 }, .sigfd = -1 };
+	struct session s = { .o = o, .ctl = { .fd = -1, .epfd = -1 }, .sigfd = -1,
+			     .underlay_auto = underlay_auto };
 	int ret;
 	uint64_t now;
 	char dir[256];
@@ -418,7 +456,10 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config)
 	if (!ret)
 		ret = wgx_device_bind(s.dev);
 	if (ret) {
-		pr_err("%s: cannot bind UDP port %u: %s", o->name, s.dev->listen_port, strerror(-ret));
+		/* A port below 1024 is privileged unless net.ipv4.ip_unprivileged_port_start says otherwise. */
+		pr_err("%s: cannot bind UDP port %u: %s%s", o->name, s.dev->listen_port, strerror(-ret),
+		       s.dev->listen_port && s.dev->listen_port < 1024 ?
+			       wgx_cap_hint(ret, WGX_CAP(CAP_NET_BIND_SERVICE)) : "");
 		goto out;
 	}
 	/* Before the crypto workers start (they opt out of inheriting it). */
@@ -426,7 +467,8 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config)
 	ret = start_xdp(&s);
 	if (ret)
 		goto out;
-	ret = wgx_linkwatch_open(&s.link, o->name);
+	snprintf(s.underlay, sizeof(s.underlay), "%s", o->underlay ? o->underlay : "");
+	ret = wgx_linkwatch_open(&s.link, o->name, s.underlay_auto);
 	if (ret) {
 		pr_err("%s: cannot watch the interface: %s", o->name, strerror(-ret));
 		goto out;
@@ -492,10 +534,50 @@ out:
 	return ret;
 }
 
-int wgx_attach(const struct wgx_attach_opts *o)
+/*
+ * XDP mode's NIC: IFACE, else --config's Underlay, else (or "auto") from the
+ * routes: to the configuration's first peer endpoint (with its fwmark), or
+ * the default route. 0 with *auto telling which, or -errno (reported).
+ */
+static int choose_underlay(struct wgx_attach_opts *o, const struct wgx_uapi_set *config,
+			   const struct wgx_config_own *own, char chosen[IF_NAMESIZE], bool *autop)
 {
+	const struct sockaddr *ep = NULL;
+	int ret;
+
+	if (!o->underlay && own->underlay[0])
+		o->underlay = own->underlay;
+	*autop = !o->underlay || !strcmp(o->underlay, "auto");
+	if (!*autop || o->mode != WGX_MODE_XDP) {
+		if (*autop)
+			o->underlay = NULL; /* socket mode: the kernel routes, no NIC to attach to */
+		*autop = false;
+		return 0;
+	}
+	for (size_t i = 0; i < config->n_peers && !ep; i++)
+		if (config->peers[i].has_endpoint)
+			ep = (const struct sockaddr *)&config->peers[i].endpoint;
+	ret = wgx_underlay_pick(ep, config->fwmark, chosen);
+	if (ret) {
+		pr_err("%s: no underlay interface: %s (no route to the first peer's endpoint, no "
+		       "default route); name one (attach IFACE, Underlay = IFACE in --config, "
+		       "WG_XDP_IFACE=IFACE) or use socket mode", o->name, strerror(-ret));
+		return ret;
+	}
+	o->underlay = chosen;
+	pr_info("%s: underlay %s, from the %s (chosen again when routes change)", o->name, chosen,
+		ep ? "route to the first peer's endpoint" : "default route");
+	return 0;
+}
+
+int wgx_attach(const struct wgx_attach_opts *opts)
+{
+	struct wgx_attach_opts copy = *opts, *o = &copy;
 	struct wgx_uapi_set config = { 0 };
+	struct wgx_config_own own = { 0 };
 	pid_t pid = wgx_pidfile_read(o->name);
+	char chosen[IF_NAMESIZE];
+	bool underlay_auto;
 	int ret;
 
 	if (pid > 0) {
@@ -513,10 +595,13 @@ int wgx_attach(const struct wgx_attach_opts *o)
 		       wgx_uapi_sock_path(o->name, path, sizeof(path)));
 		return -EADDRINUSE;
 	}
+	if (o->config && (ret = load_config(o->config, &config, &own)))
+		goto out;
+	ret = choose_underlay(o, &config, &own, chosen, &underlay_auto);
+	if (ret)
+		goto out;
 	if (o->mode == WGX_MODE_XDP)
 		wgx_xdp_cleanup_stale(o->name, o->underlay);
-	if (o->config && (ret = load_config(o->config, &config)))
-		goto out;
 	ret = wgx_aead_select(wgx_env.aead);
 	if (ret) {
 		pr_err("WGX_AEAD=%s: no such ChaCha20-Poly1305 backend", wgx_env.aead);
@@ -524,7 +609,7 @@ int wgx_attach(const struct wgx_attach_opts *o)
 	}
 	if (!o->foreground && (ret = wgx_daemon_fork()))
 		goto out;
-	ret = serve(o, &config);
+	ret = serve(o, &config, underlay_auto);
 	if (ret)
 		wgx_daemon_ready(1);
 out:

@@ -10,7 +10,9 @@ enum wgx_mode { WGX_MODE_SOCKET, WGX_MODE_XDP };
 enum wgx_path { WGX_PATH_AUTO, WGX_PATH_XSK, WGX_PATH_SOCKET };
 
 struct wgx_attach_opts {
-	const char *underlay;	/* the NIC (XDP mode attaches to it) */
+	const char *underlay;	/* the NIC XDP mode attaches to; NULL: --config's Underlay,
+				 * else (and "auto") chosen from the routes and chosen
+				 * again when they change (control/underlay.h) */
 	const char *name;	/* the WireGuard interface to create */
 	const char *config;	/* wg setconf file, or NULL */
 	enum wgx_mode mode;

@@ -19,6 +19,7 @@
 
 struct cfg_ctx {
 	struct wgx_uapi_set *set;
+	struct wgx_config_own *own; /* NULL: wg setconf's keys only */
 	bool allow_wg_quick;
 	enum { SECTION_NONE, SECTION_INTERFACE, SECTION_PEER } section;
 	struct wgx_uapi_peer_change *peer; /* the current [Peer] */
@@ -292,10 +293,25 @@ static int start_peer(struct cfg_ctx *c)
 	return 0;
 }
 
+/* An interface name, as the kernel takes one, or "auto"; the line has no whitespace left. */
+static int parse_underlay(struct cfg_ctx *c, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= sizeof(c->own->underlay) || strchr(v, '/') || strchr(v, ':') ||
+	    !strcmp(v, ".") || !strcmp(v, ".."))
+		return fail(c, c->line, "Underlay is neither auto nor an interface name: `%s'",
+			    shown(v));
+	memcpy(c->own->underlay, v, n + 1);
+	return 0;
+}
+
 static int interface_line(struct cfg_ctx *c, char *line)
 {
 	char *v;
 
+	if (c->own && (v = key_value(line, "Underlay")))
+		return parse_underlay(c, v);
 	if ((v = key_value(line, "PrivateKey")))
 		return parse_key(c, c->set->private_key, v, "PrivateKey");
 	if ((v = key_value(line, "ListenPort")))
@@ -354,17 +370,19 @@ static int process_line(struct cfg_ctx *c, char *line)
 	return unrecognized(c, line, " (outside a section)");
 }
 
-int wgx_config_parse_n(const char *text, size_t text_len, bool allow_wg_quick_keys,
-		       struct wgx_uapi_set *out, char *err, size_t errlen)
+static int parse_text(const char *text, size_t text_len, bool allow_wg_quick_keys,
+		      struct wgx_config_own *own, struct wgx_uapi_set *out, char *err, size_t errlen)
 {
 	const char *text_end = text + text_len;
-	struct cfg_ctx c = { .set = out, .allow_wg_quick = allow_wg_quick_keys, .err = err,
-			     .errlen = errlen };
+	struct cfg_ctx c = { .set = out, .own = own, .allow_wg_quick = allow_wg_quick_keys,
+			     .err = err, .errlen = errlen };
 	size_t cap = 0;
 	char *line = NULL;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (own)
+		memset(own, 0, sizeof(*own));
 	out->has_private_key = out->has_listen_port = out->has_fwmark = true;
 	out->replace_peers = true;
 	if (errlen)
@@ -415,6 +433,12 @@ int wgx_config_parse_n(const char *text, size_t text_len, bool allow_wg_quick_ke
 	return ret;
 }
 
+int wgx_config_parse_n(const char *text, size_t text_len, bool allow_wg_quick_keys,
+		       struct wgx_uapi_set *out, char *err, size_t errlen)
+{
+	return parse_text(text, text_len, allow_wg_quick_keys, NULL, out, err, errlen);
+}
+
 int wgx_config_parse(const char *text, bool allow_wg_quick_keys, struct wgx_uapi_set *out,
 		     char *err, size_t errlen)
 {
@@ -428,8 +452,8 @@ static int load_fail(char *err, size_t errlen, int ret, const char *what)
 	return ret;
 }
 
-int wgx_config_load(const char *path, bool allow_wg_quick_keys, struct wgx_uapi_set *out,
-		    char *err, size_t errlen)
+static int load_text(const char *path, bool allow_wg_quick_keys, struct wgx_config_own *own,
+		     struct wgx_uapi_set *out, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), ret;
 	size_t len = 0, cap;
@@ -437,6 +461,8 @@ int wgx_config_load(const char *path, bool allow_wg_quick_keys, struct wgx_uapi_
 	char *text;
 
 	memset(out, 0, sizeof(*out));
+	if (own)
+		memset(own, 0, sizeof(*own));
 	if (fd < 0)
 		return load_fail(err, errlen, -errno, NULL);
 	if (fstat(fd, &st)) {
@@ -487,10 +513,22 @@ int wgx_config_load(const char *path, bool allow_wg_quick_keys, struct wgx_uapi_
 			break;
 		len += (size_t)n;
 	}
-	ret = wgx_config_parse_n(text, len, allow_wg_quick_keys, out, err, errlen);
+	ret = parse_text(text, len, allow_wg_quick_keys, own, out, err, errlen);
 out_free:
 	wgx_secret_free(text, cap);
 out_close:
 	close(fd);
 	return ret;
+}
+
+int wgx_config_load(const char *path, bool allow_wg_quick_keys, struct wgx_uapi_set *out,
+		    char *err, size_t errlen)
+{
+	return load_text(path, allow_wg_quick_keys, NULL, out, err, errlen);
+}
+
+int wgx_config_load_own(const char *path, struct wgx_uapi_set *out, struct wgx_config_own *own,
+			char *err, size_t errlen)
+{
+	return load_text(path, false, own, out, err, errlen);
 }

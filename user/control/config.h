@@ -9,6 +9,7 @@
 #ifndef WGX_CONFIG_H
 #define WGX_CONFIG_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -54,5 +55,20 @@ int wgx_config_parse_n(const char *text, size_t text_len, bool allow_wg_quick_ke
  */
 int wgx_config_load(const char *path, bool allow_wg_quick_keys, struct wgx_uapi_set *out,
 		    char *err, size_t errlen);
+
+/*
+ * wg-xdp's own keys, which `wg setconf` would refuse, for `attach --config`:
+ *   [Interface] Underlay = IFACE | auto
+ * the NIC XDP mode attaches to; auto (as no Underlay and no IFACE argument):
+ * chosen from the routes and chosen again when they change (control/underlay.h).
+ * Empty when the file does not say.
+ */
+struct wgx_config_own {
+	char underlay[IF_NAMESIZE];
+};
+
+/* wgx_config_load(path, false, ...) that also takes wg-xdp's own keys into *own. */
+int wgx_config_load_own(const char *path, struct wgx_uapi_set *out, struct wgx_config_own *own,
+			char *err, size_t errlen);
 
 #endif

@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "control/daemon.h"
+#include "control/env.h"
 #include "control/stats.h"
 #include "core/device.h"
 #include "control/rtprio.h"
 #include "lib/clock.h"
+#include "lib/unix_client.h"
 #include "plane/xdp/xdp_mode.h"
 
 #define CTL_EVENTS 16
@@ -317,14 +319,14 @@ char *wgx_ctl_fetch(const char *name)
 	struct sockaddr_un sun;
 	size_t cap = 4096, len = 0;
 	char *buf = NULL, *grown;
-	int fd;
+	int fd, err = ENOMEM;
 
 	ctl_path(name, &sun);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	fd = wgx_unix_connect(sun.sun_path, wgx_env.client_timeout_ms);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		goto err;
+	}
 	buf = malloc(cap);
 	while (buf) {
 		ssize_t r;
@@ -338,11 +340,18 @@ char *wgx_ctl_fetch(const char *name)
 		r = read(fd, buf + len, cap - len - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0) {
+			err = -wgx_unix_error(errno);
+			goto err;
+		}
+		if (r == 0)
 			break;
 		len += (size_t)r;
 	}
-	if (!buf || !len)
+	if (!buf)
+		goto err;
+	err = EPROTO;
+	if (!len)
 		goto err;
 	buf[len] = '\0';
 	close(fd);
@@ -350,5 +359,6 @@ char *wgx_ctl_fetch(const char *name)
 err:
 	free(buf);
 	close(fd);
+	errno = err;
 	return NULL;
 }

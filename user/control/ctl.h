@@ -61,7 +61,8 @@ void wgx_ctl_handle(struct wgx_ctl *c);
 int wgx_ctl_turn(struct wgx_ctl *c, uint64_t now);
 /* The device's figures as control/stats.h has them (the classifier's included). 0 or -errno. */
 int wgx_ctl_collect(const struct wgx_ctl *c, struct wgx_stats *out);
-/* Client: fetch NAME's statistics JSON (malloc'd) or NULL with errno set. */
+/* Client: fetch NAME's statistics JSON (malloc'd) or NULL with errno set (ETIMEDOUT:
+ * no progress for WGX_CLIENT_TIMEOUT, control/env.h; EPROTO: closed without a word). */
 char *wgx_ctl_fetch(const char *name);
 
 #endif

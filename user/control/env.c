@@ -8,10 +8,15 @@
 
 #include "core/timers.h"
 
+/* A daemon answers `get` for 1M peers (~110 MB) with no pause anywhere near this. */
+#define WGX_CLIENT_TIMEOUT_MS 10000u
+#define WGX_CLIENT_TIMEOUT_MAX_S 3600
+
 struct wgx_env wgx_env = {
 	.run_dir = "/var/run/wg-xdp",
 	.uapi_dir = "/var/run/wireguard",
 	.time_scale = 1,
+	.client_timeout_ms = WGX_CLIENT_TIMEOUT_MS,
 };
 
 static const char *dir_or(const char *var, const char *fallback)
@@ -31,6 +36,22 @@ static int parse_time_scale(const char *s, uint32_t *scale)
 	if (errno || end == s || *end || *s == '-' || v == 0 || v > WGX_TIMERS_SCALE_MAX)
 		return -EINVAL;
 	*scale = (uint32_t)v;
+	return 0;
+}
+
+/* Seconds, decimals allowed (0.5), 0..WGX_CLIENT_TIMEOUT_MAX_S; into milliseconds. */
+static int parse_timeout(const char *s, unsigned int *ms)
+{
+	double v;
+	char *end;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0 && v <= WGX_CLIENT_TIMEOUT_MAX_S))
+		return -EINVAL;
+	*ms = (unsigned int)(v * 1000 + 0.5);
+	if (!*ms && v > 0)
+		*ms = 1;
 	return 0;
 }
 
@@ -70,6 +91,13 @@ static int load_process_contract(char *err, size_t err_len)
 	}
 	wgx_env.metrics = nonempty("WG_XDP_METRICS");
 	wgx_env.color_mode = nonempty("WG_COLOR_MODE");
+	v = nonempty("WGX_CLIENT_TIMEOUT");
+	wgx_env.client_timeout_ms = WGX_CLIENT_TIMEOUT_MS;
+	if (v && parse_timeout(v, &wgx_env.client_timeout_ms)) {
+		snprintf(err, err_len, "WGX_CLIENT_TIMEOUT=%s: expected seconds, 0..%d (0: no timeout)",
+			 v, WGX_CLIENT_TIMEOUT_MAX_S);
+		return -EINVAL;
+	}
 	return 0;
 }
 

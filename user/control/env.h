@@ -7,13 +7,15 @@
  *   WG_PROCESS_FOREGROUND=1   stay in the foreground (wireguard-go's contract)
  *   LOG_LEVEL=verbose|debug|info|warning|error|silent
  *   WG_XDP_MODE=xdp|socket    data plane of `wg-xdp NAME` (default xdp)
- *   WG_XDP_IFACE=IFACE        underlay of `wg-xdp NAME` (default: the default route's)
+ *   WG_XDP_IFACE=IFACE        underlay of `wg-xdp NAME` (default: from the routes)
  *   WG_XDP_METRICS=ADDR:PORT  serve Prometheus metrics there (as --metrics)
  *   WG_COLOR_MODE=always|never|auto  `wg-xdp show` colours, as wg's
  *   WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend
  *                             (default: the faster one, measured at start)
  *   WGX_RUN_DIR=DIR           pid and statistics sockets (/var/run/wg-xdp)
  *   WGX_UAPI_DIR=DIR          UAPI sockets (/var/run/wireguard)
+ *   WGX_CLIENT_TIMEOUT=SEC    how long a client (show, stats, agent) waits for a
+ *                             daemon's socket to make progress (10; 0: forever)
  *   WGX_TEST_TIME_SCALE=N     tests only: every protocol timer divided by N
  *   WGX_TEST_UNDER_LOAD=1     tests only: answer every handshake without a
  *                             valid MAC2 with a cookie reply
@@ -40,6 +42,7 @@ struct wgx_env {
 	const char *iface;		/* WG_XDP_IFACE, NULL: choose from the routes */
 	const char *metrics;		/* WG_XDP_METRICS, NULL: off */
 	const char *color_mode;		/* WG_COLOR_MODE, NULL: auto */
+	unsigned int client_timeout_ms;	/* WGX_CLIENT_TIMEOUT, 0: wait forever */
 };
 
 /* Defaults until wgx_env_load ran. */

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <string.h>
 
+#include "lib/caps.h"
 #include "lib/log.h"
 
 static int set_policy(int policy)
@@ -23,7 +24,8 @@ bool wgx_rtprio_start(struct wgx_rtprio *r, const char *name, bool disabled)
 		return false;
 	ret = set_policy(SCHED_FIFO);
 	if (ret) {
-		pr_info("%s: data plane at normal priority (SCHED_FIFO: %s)", name, strerror(-ret));
+		pr_info("%s: data plane at normal priority (SCHED_FIFO: %s%s)", name, strerror(-ret),
+			wgx_cap_hint(ret, WGX_CAP(CAP_SYS_NICE)));
 		return false;
 	}
 	r->on = true;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/device.h"
+#include "core/peer.h"
 #include "lib/netlink.h"
 
 struct best {
@@ -70,7 +72,8 @@ static int lookup(int family, const struct sockaddr *dst, uint32_t fwmark, struc
 	struct rtmsg *rtm;
 
 	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | (dst ? 0 : NLM_F_DUMP);
+	/* One route back for a lookup, then (asked for) the ack that ends the talk. */
+	nlh->nlmsg_flags = NLM_F_REQUEST | (dst ? NLM_F_ACK : NLM_F_DUMP);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)family;
 	if (dst && family == AF_INET) {
@@ -102,4 +105,37 @@ int wgx_underlay_pick(const struct sockaddr *endpoint, uint32_t fwmark, char out
 	if (!b.any)
 		return -ENETUNREACH;
 	return if_indextoname((unsigned int)b.ifindex, out) ? 0 : -errno;
+}
+
+int wgx_underlay_pick_for(const struct wgx_device *dev, char out[IF_NAMESIZE])
+{
+	const struct sockaddr *ep = NULL;
+
+	for (const struct wgx_peer *p = dev->peers; p && !ep; p = p->next)
+		if (p->endpoint.addr.sa.sa_family != AF_UNSPEC)
+			ep = &p->endpoint.addr.sa;
+	return wgx_underlay_pick(ep, dev->fwmark, out);
+}
+
+void wgx_underlay_routes_changed(struct wgx_underlay_watch *u, uint64_t now)
+{
+	uint64_t due = now + WGX_UNDERLAY_SETTLE_MS * 1000000ull;
+
+	if (!u->pending) {
+		u->pending = true;
+		u->first_ns = now;
+	}
+	if (due > u->first_ns + WGX_UNDERLAY_MAX_WAIT_MS * 1000000ull)
+		due = u->first_ns + WGX_UNDERLAY_MAX_WAIT_MS * 1000000ull;
+	u->due_ns = due;
+}
+
+int wgx_underlay_due(struct wgx_underlay_watch *u, uint64_t now)
+{
+	if (!u->pending)
+		return -1;
+	if (now < u->due_ns)
+		return (int)((u->due_ns - now + 999999) / 1000000);
+	u->pending = false;
+	return 0;
 }

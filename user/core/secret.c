@@ -12,6 +12,7 @@
 #include "core/secret.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "lib/caps.h"
 #include "lib/log.h"
 
 #define SLOT_ALIGN 16u
@@ -70,8 +72,10 @@ static void *pages_get(size_t len, bool *locked)
 	madvise(p, len, MADV_DONTDUMP);
 	*locked = mlock(p, len) == 0;
 	if (!*locked && !warned) {
-		pr_warn("cannot lock memory for keys (RLIMIT_MEMLOCK?): continuing with "
-			"unlocked memory, keys may reach swap");
+		int err = errno;
+
+		pr_warn("cannot lock memory for keys: %s%s: continuing with unlocked memory, "
+			"keys may reach swap", strerror(err), wgx_cap_hint(err, WGX_CAP(CAP_IPC_LOCK)));
 		warned = true;
 	}
 	stats.pages += len / page_size;

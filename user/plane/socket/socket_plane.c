@@ -10,6 +10,7 @@
 #include "core/device.h"
 #include "core/send.h"
 #include "lib/clock.h"
+#include "lib/caps.h"
 #include "lib/evloop.h"
 #include "lib/gro.h"
 #include "lib/gso.h"
@@ -255,7 +256,8 @@ struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct 
 	p->udp.offload = WGX_UDP_GSO | WGX_UDP_GRO;
 	ret = wgx_tun_open_vnet(dev->name, mtu, &p->tun_offloads);
 	if (ret < 0) {
-		pr_err("%s: cannot create TUN device: %s", dev->name, strerror(-ret));
+		pr_err("%s: cannot create the TUN device: %s%s", dev->name, strerror(-ret),
+		       wgx_cap_hint(ret, WGX_CAP(CAP_NET_ADMIN)));
 		goto err;
 	}
 	p->tun_fd = ret;

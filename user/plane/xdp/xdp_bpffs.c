@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/caps.h"
 #include "lib/log.h"
 
 #define HOST_BPFFS "/sys/fs/bpf"
@@ -107,8 +108,12 @@ int wgx_bpffs_pin_root(char *buf, size_t len)
 		err = mount_on_host(pid);
 		if (err || !is_bpffs(host)) {
 			err = err ?: -ENODEV;
-			pr_err("bpf: no bpffs at the host's %s and mounting one failed (%s): "
-			       "mount -t bpf bpf %s", HOST_BPFFS, strerror(-err), HOST_BPFFS);
+			/* A container sees the host's through a hostPath volume instead. */
+			pr_err("bpf: no bpffs at the host's %s and mounting one failed (%s%s): "
+			       "mount -t bpf bpf %s on the host, and in a container mount the "
+			       "host's %s there (Kubernetes: a hostPath volume)", HOST_BPFFS,
+			       strerror(-err), wgx_cap_hint(err, WGX_CAP(CAP_SYS_ADMIN)), HOST_BPFFS,
+			       HOST_BPFFS);
 			return err;
 		}
 		pr_info("bpf: mounted bpffs at the host's %s", HOST_BPFFS);

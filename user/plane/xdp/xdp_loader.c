@@ -311,31 +311,38 @@ static int detach_one(int ifindex, __u32 flag, int old_fd)
 	return bpf_xdp_detach(ifindex, flag, &o);
 }
 
+int wgx_bpf_detach_prog(struct wgx_bpf *b, enum wgx_bpf_prog w)
+{
+	int e;
+
+	if (!b->ifindex[w])
+		return 0;
+	if (w == WGX_BPF_RX && b->rx_multi) {
+		e = wgx_multiprog_detach(&b->rx_mp);
+		if (e)
+			pr_warn("bpf: detaching wgx_rx from ifindex %d's dispatcher: %s",
+				b->ifindex[w], strerror(-e));
+		else
+			b->ifindex[w] = 0, b->rx_multi = false;
+		return e;
+	}
+	e = detach_one(b->ifindex[w], b->mode_flag[w], bpf_program__fd(prog_of(b, w)));
+	if (e == -ENODEV)
+		e = 0; /* the interface went away, and its program with it */
+	if (e)
+		pr_warn("bpf: detaching %s from ifindex %d: %s", prog_name(w), b->ifindex[w],
+			strerror(-e));
+	else
+		b->ifindex[w] = 0;
+	return e;
+}
+
 int wgx_bpf_detach(struct wgx_bpf *b)
 {
 	int err = 0, e;
 
 	for (int w = WGX_BPF_RX; w <= WGX_BPF_TUN; w++) {
-		if (!b->ifindex[w])
-			continue;
-		if (w == WGX_BPF_RX && b->rx_multi) {
-			e = wgx_multiprog_detach(&b->rx_mp);
-			if (e)
-				pr_warn("bpf: detaching wgx_rx from ifindex %d's dispatcher: %s",
-					b->ifindex[w], strerror(-e));
-			else
-				b->ifindex[w] = 0, b->rx_multi = false;
-			err = err ?: e;
-			continue;
-		}
-		e = detach_one(b->ifindex[w], b->mode_flag[w], bpf_program__fd(prog_of(b, w)));
-		if (e == -ENODEV)
-			e = 0; /* the interface went away, and its program with it */
-		if (e)
-			pr_warn("bpf: detaching %s from ifindex %d: %s", prog_name(w),
-				b->ifindex[w], strerror(-e));
-		else
-			b->ifindex[w] = 0;
+		e = wgx_bpf_detach_prog(b, (enum wgx_bpf_prog)w);
 		err = err ?: e;
 	}
 	if (b->pinned) {

@@ -43,6 +43,8 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
  * through /proc/1/root from another mount namespace, bpffs mounted on the
  * host if it has none), replacing stale pins of the same name. */
 int wgx_bpf_pin(struct wgx_bpf *b);
+/* Detach one program from where it is attached (the underlay moving: WGX_BPF_RX). */
+int wgx_bpf_detach_prog(struct wgx_bpf *b, enum wgx_bpf_prog which);
 /* Detach what this handle attached and remove its pins and directory. */
 int wgx_bpf_detach(struct wgx_bpf *b);
 /* For `wg-xdp detach NAME` after a crash: detach wgx programs (only ours, by

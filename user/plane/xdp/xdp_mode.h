@@ -63,6 +63,16 @@ void wgx_xdp_plane_set_path_reason(struct wgx_xdp_plane *p, const char *why);
 int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay,
 				   const char *why);
 
+/*
+ * Move to another underlay interface (control re-chose it from the routes):
+ * wgx_rx leaves the old one, its AF_XDP sockets close, and XDP (on the XSK
+ * path with AF_XDP sockets) attaches to @underlay. On failure the plane goes
+ * on as when its underlay is gone: through the kernel UDP socket, attaching
+ * when an interface of that name can take it. 0 or -errno (logged).
+ * Control thread, after wgx_xdp_plane_start or _start_classifier.
+ */
+int wgx_xdp_plane_move_underlay(struct wgx_xdp_plane *p, const char *underlay);
+
 /* The XDP figures (and its BPF counters into @reasons), for control's stats. */
 void wgx_xdp_plane_stats(struct wgx_xdp_plane *p, const struct wgx_stats_visitor *v, void *ctx,
 			 uint64_t *reasons);

@@ -136,6 +136,7 @@ int wgx_multiprog_remove_stale(int ifindex)
 	struct xdp_program *p;
 	int err = point_libxdp_at_host_bpffs();
 
+	libxdp_set_print(libxdp_log); /* before its first line, at attach's cleanup */
 	if (err)
 		return err;
 	mp = xdp_multiprog__get_from_ifindex(ifindex);

@@ -15,6 +15,7 @@
 
 #include "core/allowedips.h"
 #include "core/device.h"
+#include "lib/caps.h"
 #include "lib/log.h"
 #include "core/peer.h"
 #include "lib/tun.h"
@@ -36,6 +37,13 @@ static void dp_name(const char *name, char out[IF_NAMESIZE])
 		h = (h ^ (uint8_t)*c) * 16777619u;
 	snprintf(out, IF_NAMESIZE, "wgx%08x", h);
 }
+
+/* Loading the programs and maps: the XSKMAP and DEVMAP want CAP_NET_ADMIN as well. */
+#define XDP_LOAD_CAPS (WGX_CAP(CAP_BPF) | WGX_CAP(CAP_PERFMON) | WGX_CAP(CAP_NET_ADMIN))
+/* Attaching XDP: netlink's RTM_SETLINK, with the program's fd. */
+#define XDP_ATTACH_CAPS (WGX_CAP(CAP_NET_ADMIN) | WGX_CAP(CAP_BPF))
+/* An AF_XDP socket: the socket itself (NET_RAW), its UMEM's locked pages (IPC_LOCK). */
+#define XSK_CAPS (WGX_CAP(CAP_NET_RAW) | WGX_CAP(CAP_IPC_LOCK))
 
 void wgx_xdp_cleanup_stale(const char *name, const char *underlay)
 {
@@ -68,7 +76,8 @@ struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_lo
 	}
 	ret = wgx_bpf_open(&p->bpf, dev->name, 0);
 	if (ret) {
-		pr_err("%s: cannot load the XDP programs: %s", dev->name, strerror(-ret));
+		pr_err("%s: cannot load the XDP programs: %s%s", dev->name, strerror(-ret),
+		       wgx_cap_hint(ret, XDP_LOAD_CAPS));
 		wgx_udp_port_uninit(&p->udp);
 		free(p);
 		return NULL;
@@ -96,8 +105,8 @@ static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu
 	int ret = wgx_veth_create(name, p->dp_name, mtu);
 
 	if (ret) {
-		pr_err("%s: cannot create the tunnel veth (peer %s): %s", name, p->dp_name,
-		       strerror(-ret));
+		pr_err("%s: cannot create the tunnel veth (peer %s): %s%s", name, p->dp_name,
+		       strerror(-ret), wgx_cap_hint(ret, WGX_CAP(CAP_NET_ADMIN)));
 		return ret;
 	}
 	p->veth_created = true;
@@ -105,7 +114,8 @@ static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu
 	if ((ret = wgx_link_set_flags(name, true, false)) ||
 	    (ret = wgx_link_set_flags(p->dp_name, true, true)) ||
 	    (ret = wgx_link_mac(name, p->host_mac)) || (ret = wgx_link_mac(p->dp_name, p->dp_mac))) {
-		pr_err("%s: cannot configure the tunnel veth: %s", name, strerror(-ret));
+		pr_err("%s: cannot configure the tunnel veth: %s%s", name, strerror(-ret),
+		       wgx_cap_hint(ret, WGX_CAP(CAP_NET_ADMIN)));
 		return ret;
 	}
 	/* Else TCP/UDP reach XDP with partial checksums (ARCHITECTURE, measured facts). */
@@ -123,13 +133,15 @@ static int attach_tun(struct wgx_xdp_plane *p, struct wgx_device *dev)
 	int ret = wgx_bpf_attach(p->bpf, WGX_BPF_TUN, p->dp_ifindex, WGX_XDP_NATIVE, &mode);
 
 	if (ret) {
-		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->dp_name, strerror(-ret));
+		pr_err("%s: cannot attach XDP to %s: %s%s", dev->name, p->dp_name, strerror(-ret),
+		       wgx_cap_hint(ret, XDP_ATTACH_CAPS));
 		return ret;
 	}
 	p->tun_xdp_mode = mode;
 	ret = wgx_bpf_pin(p->bpf);
 	if (ret)
-		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
+		pr_err("%s: cannot pin the BPF maps: %s%s", dev->name, strerror(-ret),
+		       wgx_cap_hint(ret, WGX_CAP(CAP_BPF)));
 	return ret;
 }
 
@@ -144,11 +156,14 @@ static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
 
 	if (!ret)
 		ret = wgx_xsk_pool_init(&p->nic_pool, p->max_nic * UMEM_FRAMES_PER_SOCKET);
-	if (ret)
+	if (ret) {
+		pr_err("%s: AF_XDP frames: %s", dev->name, strerror(-ret));
 		return ret;
+	}
 	ret = wgx_xsk_open(&p->tun_pool, &p->tun, p->dp_name, 0, true);
 	if (ret) {
-		pr_err("%s: AF_XDP socket on %s: %s", dev->name, p->dp_name, strerror(-ret));
+		pr_err("%s: AF_XDP socket on %s: %s%s", dev->name, p->dp_name, strerror(-ret),
+		       wgx_cap_hint(ret, XSK_CAPS));
 		return ret;
 	}
 	ret = wgx_bpf_xsk_set(p->bpf, WGX_BPF_TUN, 0, p->tun.fd);
@@ -183,7 +198,8 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 	ret = wgx_bpf_attach(p->bpf, WGX_BPF_RX, p->nic_ifindex,
 			     p->rx_generic_why ? WGX_XDP_GENERIC : WGX_XDP_NATIVE, &mode);
 	if (ret) {
-		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->nic_name, strerror(-ret));
+		pr_err("%s: cannot attach XDP to %s: %s%s", dev->name, p->nic_name, strerror(-ret),
+		       wgx_cap_hint(ret, XDP_ATTACH_CAPS));
 		return ret;
 	}
 	p->rx_xdp_mode = mode;
@@ -194,8 +210,8 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 	for (unsigned int q = 0; q < nq && !ret; q++) {
 		ret = wgx_xsk_open(&p->nic_pool, &p->nic[q], p->nic_name, q, false);
 		if (ret) {
-			pr_err("%s: AF_XDP socket on %s queue %u: %s", dev->name, p->nic_name, q,
-			       strerror(-ret));
+			pr_err("%s: AF_XDP socket on %s queue %u: %s%s", dev->name, p->nic_name, q,
+			       strerror(-ret), wgx_cap_hint(ret, XSK_CAPS));
 			return ret;
 		}
 		p->n_nic = q + 1;
@@ -270,6 +286,34 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 	return ret;
 }
 
+int wgx_xdp_plane_move_underlay(struct wgx_xdp_plane *p, const char *underlay)
+{
+	char old[IF_NAMESIZE];
+	int ret;
+
+	if (!strcmp(p->nic_name, underlay))
+		return 0;
+	memcpy(old, p->nic_name, sizeof(old));
+	close_nic_sockets(p);
+	wgx_bpf_detach_prog(p->bpf, WGX_BPF_RX);
+	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
+	ret = attach_nic(p, p->dev);
+	if (!ret)
+		ret = wgx_xdp_watch_nic(p);
+	if (ret) {
+		/* As when the underlay is gone: the kernel socket until it attaches. */
+		close_nic_sockets(p);
+		p->nic_gone = true;
+		pr_warn("%s: underlay %s -> %s: %s; packets go through the kernel UDP socket",
+			p->dev->name, old, underlay, strerror(-ret));
+		return ret;
+	}
+	p->nic_gone = false;
+	pr_info("%s: underlay %s -> %s: XDP %s, %u AF_XDP socket(s)", p->dev->name, old, underlay,
+		wgx_xdp_mode_name(p->rx_xdp_mode), p->n_nic);
+	return 0;
+}
+
 void wgx_xdp_plane_set_path_reason(struct wgx_xdp_plane *p, const char *why)
 {
 	p->path_why = why;
@@ -288,7 +332,8 @@ int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay
 		return ret;
 	ret = wgx_bpf_pin(p->bpf);
 	if (ret) {
-		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
+		pr_err("%s: cannot pin the BPF maps: %s%s", dev->name, strerror(-ret),
+		       wgx_cap_hint(ret, WGX_CAP(CAP_BPF)));
 		return ret;
 	}
 	p->nl_fd = wgx_route_monitor_open();
