@@ -16,7 +16,8 @@
 #
 # wg-xdp <-> wg-xdp: TCP over inner IPv4 and IPv6 (sha256), counters proving
 # the path (TUN super-packets in and out, UDP_SEGMENT sends, no TUN queue
-# overflow); a UDP_SEGMENT application sender through the tunnel; A's UDP
+# overflow); a UDP_SEGMENT application sender through the tunnel; TUN
+# wakeup coalescing (bursts of small packets, not a trickle); A's UDP
 # receive-buffer overflow while A is stopped, counted; every
 # datagram leaving B's veth0 an ordinary WireGuard packet <= the tunnel MTU
 # while B's UDP_SEGMENT sends are segmented by the kernel (B's veth0 without
@@ -89,6 +90,16 @@ if pair_up wg-xdp; then
 	got=$(tail -1 "$LOGDIR/udp.out")
 	ok "$([ "${got:-0}" -ge 1980 ]; echo $?)" "UDP_SEGMENT sender through the tunnel: $got of 2000 datagrams intact"
 	check "B read UDP super-packets from its TUN (USO)" gt "$(stat $B $IFB tun_super_in)" "$before"
+
+	# Wakeup coalescing on the TUN: a trickle never waits, bursts of small
+	# packets (16 back to back) do.
+	before=$(stat $A $IFA tun_coalesce_waits)
+	ip netns exec $A ping -q -c 20 -i 0.05 100.64.0.2 >/dev/null
+	after=$(stat $A $IFA tun_coalesce_waits)
+	ok "$([ "$after" = "$before" ]; echo $?)" "a ping every 50 ms never waits to coalesce (tun_coalesce_waits $before -> $after)"
+	ip netns exec $A $TOOL udp-send 100.64.0.2 6002 8000 64
+	n=$(stat $A $IFA tun_coalesce_waits)
+	ok "$([ "$n" -gt "$after" ]; echo $?)" "bursts of 64-byte datagrams do (tun_coalesce_waits $after -> $n)"
 
 	# A stopped daemon: its UDP socket's receive buffer overflows, and the
 	# kernel's drop count (SO_RXQ_OVFL) is counted once A runs again.
