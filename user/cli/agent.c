@@ -20,6 +20,7 @@
 #include "cli/agent_reload.h"
 #include "cli/uapi_client.h"
 #include "control/env.h"
+#include "lib/ifname.h"
 #include "lib/log.h"
 
 #define RETRY_S 1.0	/* missing directory, file or daemon */
@@ -290,7 +291,7 @@ int wgx_agent_main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (optind != argc || !a.r.interface || !a.dir || strchr(a.r.interface, '/'))
+	if (optind != argc || !a.r.interface || !a.dir || !wgx_ifname_valid(a.r.interface))
 		goto bad;
 	if (!file[0])
 		snprintf(file, sizeof(file), "%s.conf", a.r.interface);

@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "control/daemon.h"
+#include "control/env.h"
 #include "control/stats.h"
 #include "core/device.h"
 #include "control/rtprio.h"
@@ -18,24 +18,66 @@
 
 static void ctl_path(const char *name, struct sockaddr_un *sun)
 {
-	char pid[sizeof(sun->sun_path)];
-	size_t len;
-
-	/* Next to the pid file: NAME.pid -> NAME.ctl */
-	wgx_pidfile_path(name, pid, sizeof(pid));
-	len = strlen(pid);
-	memcpy(pid + len - 3, "ctl", 3);
+	/* Next to the pid file (control/daemon.h): NAME.pid, NAME.ctl */
 	sun->sun_family = AF_UNIX;
-	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", pid);
+	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s.ctl", wgx_env.run_dir, name);
+}
+
+/* A connection to NAME's statistics socket, or -errno (-ECONNREFUSED: nobody listens). */
+static int ctl_connect(const char *name)
+{
+	struct sockaddr_un sun;
+	int fd, ret;
+
+	ctl_path(name, &sun);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+pid_t wgx_ctl_peer_pid(const char *name)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = ctl_connect(name), ret;
+
+	if (fd < 0)
+		return fd;
+	/* The listener's credentials, as of its listen(). */
+	ret = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ? -errno : (int)cred.pid;
+	close(fd);
+	return ret;
+}
+
+int wgx_ctl_remove_stale(const char *name)
+{
+	struct sockaddr_un sun;
+	int fd = ctl_connect(name);
+
+	if (fd >= 0) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	ctl_path(name, &sun);
+	if (unlink(sun.sun_path))
+		return errno == ENOENT ? 0 : -errno;
+	return 1;
 }
 
 int wgx_ctl_open(const char *name)
 {
 	struct sockaddr_un sun;
-	int fd;
+	int fd = wgx_ctl_remove_stale(name);
 
+	if (fd < 0)
+		return fd;
 	ctl_path(name, &sun);
-	unlink(sun.sun_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -118,17 +160,14 @@ void wgx_ctl_handle(const struct wgx_ctl *c)
 
 char *wgx_ctl_fetch(const char *name)
 {
-	struct sockaddr_un sun;
 	size_t cap = 4096, len = 0;
 	char *buf = NULL, *grown;
-	int fd;
+	int fd = ctl_connect(name);
 
-	ctl_path(name, &sun);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		goto err;
+	}
 	buf = malloc(cap);
 	while (buf) {
 		ssize_t r;

@@ -9,6 +9,7 @@
 #define WGX_CTL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct wgx_device;
 struct wgx_rtprio;
@@ -28,9 +29,15 @@ struct wgx_ctl {
 	const char *friendly_names;	/* a config with `# friendly_name = X` comments, or NULL */
 };
 
-/* Listen on NAME.ctl; returns the listening fd or -errno. */
+/* Listen on NAME.ctl (a stale file replaced); the listening fd, or -errno
+ * (-EADDRINUSE: a live daemon listens there). */
 int wgx_ctl_open(const char *name);
+/* Close the daemon's listening @fd and unlink its NAME.ctl. */
 void wgx_ctl_close(int fd, const char *name);
+/* Pid of the process listening on NAME.ctl (a live wg-xdp daemon), or -errno. */
+pid_t wgx_ctl_peer_pid(const char *name);
+/* Unlink NAME.ctl if nobody listens on it: 1 removed, 0 none, -EADDRINUSE live. */
+int wgx_ctl_remove_stale(const char *name);
 /* c->fd is readable: answer one client (bounded by a short send timeout). */
 void wgx_ctl_handle(const struct wgx_ctl *c);
 /* The device's figures as control/stats.h has them (the classifier's included). 0 or -errno. */

@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "lib/ifname.h"
 #include "lib/log.h"
 #include "plane/xdp/xdp_bpffs.h"
 #include "plane/xdp/xdp_loader.h"
@@ -36,15 +37,6 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	/* libbpf prefixes its own lines with "libbpf: " */
 	wgx_log(level == LIBBPF_WARN ? WGX_LOG_WARN : WGX_LOG_DEBUG, "%s", line);
 	return 0;
-}
-
-static bool name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 15 || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
 /* One load attempt; the skeleton is freed on failure. */
@@ -72,7 +64,7 @@ int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port)
 	struct wgx_bpf *b;
 	int err;
 
-	if (!name_ok(name))
+	if (!wgx_ifname_valid(name))
 		return -EINVAL;
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -181,8 +173,7 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	err = xdp_current(ifindex, &cur_id, &flag, cur_name);
 	if (err)
 		return err;
-	/* The underlay is shared: through libxdp's dispatcher, next to other programs.
-	 * A previous daemon's lone wgx_rx is swapped in place below instead. */
+	/* The underlay is shared: through libxdp's dispatcher, next to other programs. */
 	if (which == WGX_BPF_RX && !(cur_id && !strcmp(cur_name, prog_name(which)))) {
 		bool native;
 
@@ -204,34 +195,28 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 		pr_warn("bpf: libxdp's dispatcher unavailable on ifindex %d (%s): wgx_rx attached "
 			"alone, other XDP programs cannot join it", ifindex, strerror(-err));
 	}
-	if (cur_id && strcmp(cur_name, prog_name(which))) {
+	/* A killed daemon's program of ours went at wgx_bpf_remove_stale, before:
+	 * a wgx program still here is another live daemon's, never replaced. */
+	if (cur_id && !strcmp(cur_name, prog_name(which))) {
+		pr_err("bpf: ifindex %d already runs %s (program %u) of another wg-xdp daemon, "
+		       "not replacing it", ifindex, cur_name, cur_id);
+		return -EBUSY;
+	}
+	if (cur_id) {
 		pr_warn("bpf: ifindex %d already runs XDP program %u '%s', not replacing it",
 			ifindex, cur_id, cur_name);
 		return -EBUSY;
 	}
-	if (cur_id) {
-		/* A previous daemon's program: swap without a gap in service. */
-		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = bpf_prog_get_fd_by_id(cur_id));
-
-		if (o.old_prog_fd < 0)
-			return -errno;
-		err = bpf_xdp_attach(ifindex, fd, flag, &o);
-		close(o.old_prog_fd);
-		if (err)
-			return err;
-		pr_info("bpf: replaced stale %s on ifindex %d", prog_name(which), ifindex);
-	} else {
-		flag = XDP_FLAGS_DRV_MODE;
+	flag = XDP_FLAGS_DRV_MODE;
+	err = bpf_xdp_attach(ifindex, fd, flag | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	if (err && err != -EBUSY && err != -EEXIST) {
+		pr_warn("bpf: native XDP on ifindex %d failed (%s), using generic (slow) mode",
+			ifindex, strerror(-err));
+		flag = XDP_FLAGS_SKB_MODE;
 		err = bpf_xdp_attach(ifindex, fd, flag | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-		if (err && err != -EBUSY && err != -EEXIST) {
-			pr_warn("bpf: native XDP on ifindex %d failed (%s), using generic (slow) mode",
-				ifindex, strerror(-err));
-			flag = XDP_FLAGS_SKB_MODE;
-			err = bpf_xdp_attach(ifindex, fd, flag | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-		}
-		if (err)
-			return err;
 	}
+	if (err)
+		return err;
 	b->ifindex[which] = ifindex;
 	b->mode_flag[which] = flag;
 	if (mode)
@@ -275,7 +260,7 @@ int wgx_bpf_pin(struct wgx_bpf *b)
 }
 
 /* Remove dir with every pin in it (all ours: the directory is NAME's), and
- * the root if no other instance uses it. */
+ * the root if no other instance uses it. 1 if removed, 0 if there was none. */
 static int unpin_dir(const char *dir)
 {
 	char path[PATH_MAX];
@@ -296,7 +281,7 @@ static int unpin_dir(const char *dir)
 	snprintf(path, sizeof(path), "%s", dir);
 	*strrchr(path, '/') = '\0';
 	rmdir(path); /* the wg-xdp root: fails while other instances are pinned, fine */
-	return 0;
+	return 1;
 }
 
 static int detach_one(int ifindex, __u32 flag, int old_fd)
@@ -335,44 +320,123 @@ int wgx_bpf_detach(struct wgx_bpf *b)
 	}
 	if (b->pinned) {
 		e = unpin_dir(b->pin_dir);
-		if (!e)
+		if (e >= 0)
 			b->pinned = false;
-		err = err ?: e;
+		err = err ?: (e < 0 ? e : 0);
 	}
 	return err;
 }
 
-int wgx_bpf_remove_stale(const char *name, const int *ifindexes, int n)
+/* The ids of the maps pinned in @dir: what identifies NAME's programs. */
+struct owned_maps {
+	__u32 ids[32];
+	unsigned int n;
+};
+
+static void pinned_map_ids(const char *dir, struct owned_maps *m)
 {
-	char cur_name[BPF_OBJ_NAME_LEN], dir[PATH_MAX];
-	__u32 id, flag;
-	int err = 0, fd, e;
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
 
-	if (!name_ok(name))
-		return -EINVAL;
-	for (int i = 0; i < n; i++) {
-		e = wgx_multiprog_remove_stale(ifindexes[i]);
-		err = err ?: e;
-		e = xdp_current(ifindexes[i], &id, &flag, cur_name);
-		if (e || !id || (strcmp(cur_name, "wgx_rx") && strcmp(cur_name, "wgx_tun"))) {
-			err = err ?: e;
+	m->n = 0;
+	if (!d)
+		return;
+	while ((e = readdir(d)) && m->n < sizeof(m->ids) / sizeof(m->ids[0])) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (e->d_name[0] == '.' ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
 			continue;
-		}
-		fd = bpf_prog_get_fd_by_id(id);
-		if (fd < 0) {
-			err = err ?: -errno;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
 			continue;
-		}
-		e = detach_one(ifindexes[i], flag, fd);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			m->ids[m->n++] = info.id;
 		close(fd);
-		err = err ?: e;
 	}
-	e = wgx_bpffs_pin_root(dir, sizeof(dir));
-	if (!e) {
-		size_t n = strlen(dir);
+	closedir(d);
+}
 
-		snprintf(dir + n, sizeof(dir) - n, "/%s", name);
-		e = unpin_dir(dir);
+/* Does the program behind @prog_fd use one of @ctx's (struct owned_maps) maps? */
+static bool uses_owned_map(int prog_fd, void *ctx)
+{
+	const struct owned_maps *m = ctx;
+	struct bpf_prog_info info = {};
+	__u32 ids[64], len = sizeof(info);
+
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (prog_fd < 0 || bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return false;
+	for (__u32 i = 0; i < info.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++)
+		for (unsigned int j = 0; j < m->n; j++)
+			if (ids[i] == m->ids[j])
+				return true;
+	return false;
+}
+
+/* @ifindex's own wgx program (not through a dispatcher), if it is @m's: detach it. */
+static int remove_lone_owned(int ifindex, struct owned_maps *m, const char *ifname)
+{
+	char cur_name[BPF_OBJ_NAME_LEN];
+	__u32 id, flag;
+	int fd, err = xdp_current(ifindex, &id, &flag, cur_name);
+
+	if (err || !id || (strcmp(cur_name, "wgx_rx") && strcmp(cur_name, "wgx_tun")))
+		return err;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	if (uses_owned_map(fd, m)) {
+		err = detach_one(ifindex, flag, fd);
+		if (!err) {
+			pr_info("bpf: removed %s (program %u) from %s", cur_name, id, ifname);
+			err = 1;
+		}
 	}
-	return err ?: e;
+	close(fd);
+	return err;
+}
+
+int wgx_bpf_remove_stale(const char *name)
+{
+	struct if_nameindex *ifs, *i;
+	struct owned_maps m;
+	char dir[PATH_MAX];
+	int err, e, removed = 0;
+	size_t n;
+
+	if (!wgx_ifname_valid(name))
+		return -EINVAL;
+	err = wgx_bpffs_pin_root(dir, sizeof(dir));
+	if (err)
+		return err;
+	n = strlen(dir);
+	snprintf(dir + n, sizeof(dir) - n, "/%s", name);
+	/* Without NAME's pins no program can be told NAME's: none is touched. */
+	pinned_map_ids(dir, &m);
+	ifs = m.n ? if_nameindex() : NULL;
+	for (i = ifs; i && i->if_index; i++) {
+		e = wgx_multiprog_remove_owned((int)i->if_index, uses_owned_map, &m);
+		if (e > 0)
+			pr_info("bpf: removed wgx_rx from %s's dispatcher", i->if_name);
+		else if (!e)
+			e = remove_lone_owned((int)i->if_index, &m, i->if_name);
+		if (e > 0)
+			removed += e;
+		else
+			err = err ?: e;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	e = unpin_dir(dir);
+	if (e == 1) {
+		pr_info("bpf: removed the pins in %s", dir);
+		removed++;
+	}
+	err = err ?: (e < 0 ? e : 0);
+	return err ?: removed;
 }

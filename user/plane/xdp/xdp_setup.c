@@ -37,16 +37,21 @@ static void dp_name(const char *name, char out[IF_NAMESIZE])
 	snprintf(out, IF_NAMESIZE, "wgx%08x", h);
 }
 
-void wgx_xdp_cleanup_stale(const char *name, const char *underlay)
+int wgx_xdp_cleanup_stale(const char *name)
 {
 	char dp[IF_NAMESIZE];
-	int ifindex = underlay ? wgx_link_index(underlay) : -1;
+	int ret = wgx_bpf_remove_stale(name), removed = ret > 0 ? ret : 0;
 
+	if (ret < 0)
+		pr_warn("%s: removing the XDP programs and pins left behind: %s", name,
+			strerror(-ret));
 	dp_name(name, dp);
-	wgx_bpf_remove_stale(name, &ifindex, ifindex > 0 ? 1 : 0);
 	/* Deleting the daemon's end takes NAME (its peer) with it. */
-	if (!wgx_link_delete(dp))
+	if (!wgx_link_delete(dp)) {
 		pr_info("%s: removed leftover tunnel veth %s", name, dp);
+		removed++;
+	}
+	return ret < 0 ? ret : removed;
 }
 
 struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_loop *loop)
@@ -277,13 +282,14 @@ int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay
 	p->socket_path = true;
 	p->path_why = why;
 	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
-	if ((ret = attach_nic(p, dev)))
-		return ret;
+	/* Pinned first: a wgx_rx on the NIC is always known as NAME's by its pins. */
 	ret = wgx_bpf_pin(p->bpf);
 	if (ret) {
 		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
 		return ret;
 	}
+	if ((ret = attach_nic(p, dev)))
+		return ret;
 	p->nl_fd = wgx_route_monitor_open();
 	if (p->nl_fd < 0)
 		pr_warn("%s: no interface events (%s): %s is not followed if it is re-created",
