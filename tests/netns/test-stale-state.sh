@@ -15,7 +15,9 @@
 #    tunnel veth, UAPI and statistics sockets, pid file), each reported; a
 #    second detach says "not attached". Another WireGuard on port 51820 of A
 #    (wg-xdp, socket mode, another name) then carries traffic (before: the
-#    leftover wgx_rx black-holed it).
+#    leftover wgx_rx black-holed it). Detach run in B's namespace instead
+#    cannot reach A's wgx_rx: it says so and keeps the pins, and a detach
+#    in A's namespace then removes it.
 # 2. After kill -9, `attach` of the same NAME replaces the stale state and the
 #    tunnel carries traffic again in < 2 s (kill to first echo reply, measured).
 # 3. Defect 5: with A's daemon serving, a second attach on veth0 (another NAME
@@ -85,6 +87,22 @@ check "another WireGuard on A's port 51820 (wg-xdp socket mode, $IFC)" start_wg 
 	check "configured with A's key" conf_a $IFC
 check "it carries traffic: ping A -> B (nothing black-holes port 51820)" tunnel_up $A 100.64.0.2
 check "stopped with detach" wgx detach $IFC
+
+# ---- 1b. detach in the wrong network namespace keeps what it cannot reach ----
+check "A: wg-xdp --mode xdp" start_wg wg-xdp $A $IFA xdp
+kill -9 "$WG_PID"
+wait "$WG_PID" 2>/dev/null
+out=$(ip netns exec $B "$WGX" detach $IFA 2>&1)
+echo "$out" | sed 's/^/# detach in B: /'
+ok $(( $(echo "$out" | grep -c 'attached outside this network namespace: pins kept') == 1 ? 0 : 1 )) \
+	"detach from B (A's wgx_rx out of its reach): says so"
+check "and keeps the pins, by which A's namespace finds it" test -d $PINS/$IFA
+check "wgx_rx still on A's veth0" rx_on_veth0
+out=$(wgx detach $IFA 2>&1); rc=$?
+echo "$out" | sed 's/^/# detach in A: /'
+ok $(( rc == 0 && $(echo "$out" | grep -c 'removed wgx_rx') == 1 ? 0 : 1 )) "detach in A then removes it"
+check "nothing left: veth0, pins, tunnel veth" bash -c \
+	"! ip -n $A link show veth0 | grep -q prog/xdp && [ ! -e $PINS/$IFA ] && ! ip -n $A link show $IFA 2>/dev/null"
 
 # ---- 2. kill -9, attach again: traffic in < 2 s ----
 first_reply() {	# first_reply DEADLINE_NS: ping until an echo comes back or the deadline

@@ -146,6 +146,7 @@ int wgx_pidfile_create(const char *name)
 {
 	char path[256], text[24];
 	int fd, len;
+	pid_t pid;
 
 	if (!wgx_ifname_valid(name))
 		return -EINVAL;
@@ -155,7 +156,10 @@ int wgx_pidfile_create(const char *name)
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd >= 0 || errno != EEXIST || tries)
 			break;
-		if (wgx_pidfile_read(name) > 0)
+		/* Our own pid in it is a previous life's (a container's fixed pid):
+		 * the statistics socket we listen on would vouch for it. */
+		pid = wgx_pidfile_read(name);
+		if (pid > 0 && pid != getpid())
 			return -EEXIST;
 		/* A dead daemon's: replace it. */
 		if (unlink(path) && errno != ENOENT)

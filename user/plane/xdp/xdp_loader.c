@@ -327,11 +327,20 @@ int wgx_bpf_detach(struct wgx_bpf *b)
 	return err;
 }
 
-/* The ids of the maps pinned in @dir: what identifies NAME's programs. */
+/* The ids of the maps pinned in @dir: what identifies NAME's programs; and
+ * the programs detached so far (their release by the kernel may lag). */
 struct owned_maps {
 	__u32 ids[32];
 	unsigned int n;
+	__u32 gone[16];
+	unsigned int n_gone;
 };
+
+static void note_gone(struct owned_maps *m, __u32 id)
+{
+	if (m->n_gone < sizeof(m->gone) / sizeof(m->gone[0]))
+		m->gone[m->n_gone++] = id;
+}
 
 static void pinned_map_ids(const char *dir, struct owned_maps *m)
 {
@@ -339,7 +348,7 @@ static void pinned_map_ids(const char *dir, struct owned_maps *m)
 	struct dirent *e;
 	DIR *d = opendir(dir);
 
-	m->n = 0;
+	m->n = m->n_gone = 0;
 	if (!d)
 		return;
 	while ((e = readdir(d)) && m->n < sizeof(m->ids) / sizeof(m->ids[0])) {
@@ -394,11 +403,35 @@ static int remove_lone_owned(int ifindex, struct owned_maps *m, const char *ifna
 		err = detach_one(ifindex, flag, fd);
 		if (!err) {
 			pr_info("bpf: removed %s (program %u) from %s", cur_name, id, ifname);
+			note_gone(m, id);
 			err = 1;
 		}
 	}
 	close(fd);
 	return err;
+}
+
+/* A program still using @m's maps after the scan (attached in another
+ * network namespace, where this one's interfaces do not reach): its id, or 0. */
+static __u32 owned_prog_left(struct owned_maps *m)
+{
+	__u32 id = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		bool owned, gone = false;
+		int fd;
+
+		for (unsigned int i = 0; i < m->n_gone; i++)
+			gone |= m->gone[i] == id;
+		fd = gone ? -1 : bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		owned = uses_owned_map(fd, m);
+		close(fd);
+		if (owned)
+			return id;
+	}
+	return 0;
 }
 
 int wgx_bpf_remove_stale(const char *name)
@@ -407,6 +440,7 @@ int wgx_bpf_remove_stale(const char *name)
 	struct owned_maps m;
 	char dir[PATH_MAX];
 	int err, e, removed = 0;
+	__u32 left;
 	size_t n;
 
 	if (!wgx_ifname_valid(name))
@@ -421,10 +455,13 @@ int wgx_bpf_remove_stale(const char *name)
 	ifs = m.n ? if_nameindex() : NULL;
 	for (i = ifs; i && i->if_index; i++) {
 		e = wgx_multiprog_remove_owned((int)i->if_index, uses_owned_map, &m);
-		if (e > 0)
-			pr_info("bpf: removed wgx_rx from %s's dispatcher", i->if_name);
-		else if (!e)
+		if (e > 0) {
+			pr_info("bpf: removed wgx_rx (program %d) from %s's dispatcher", e, i->if_name);
+			note_gone(&m, (__u32)e);
+			e = 1;
+		} else if (!e) {
 			e = remove_lone_owned((int)i->if_index, &m, i->if_name);
+		}
 		if (e > 0)
 			removed += e;
 		else
@@ -432,6 +469,14 @@ int wgx_bpf_remove_stale(const char *name)
 	}
 	if (ifs)
 		if_freenameindex(ifs);
+	left = m.n ? owned_prog_left(&m) : 0;
+	if (left) {
+		/* The pins are how a detach in that namespace will find it. */
+		pr_warn("bpf: program %u still uses %s's maps, attached outside this network "
+			"namespace: pins kept; run wg-xdp detach %s in that namespace", left, name,
+			name);
+		return err ?: removed;
+	}
 	e = unpin_dir(dir);
 	if (e == 1) {
 		pr_info("bpf: removed the pins in %s", dir);

@@ -49,7 +49,9 @@ int wgx_bpf_detach(struct wgx_bpf *b);
  * detach every wgx program on this network namespace's interfaces that uses
  * a map pinned under NAME's pin directory (another daemon's never: its maps
  * are its own), then remove the directory; each removal logged. Without
- * NAME's pins nothing is detached. The number of things removed, or -errno. */
+ * NAME's pins nothing is detached; while a program of NAME's remains (in
+ * another network namespace) the pins stay, with a warning. The number of
+ * things removed, or -errno. */
 int wgx_bpf_remove_stale(const char *name);
 
 /* Run-time config (wgx_cfg); takes effect on the next packet, no reload. */

@@ -134,7 +134,7 @@ int wgx_multiprog_remove_owned(int ifindex, bool (*owned)(int prog_fd, void *ctx
 {
 	struct xdp_multiprog *mp;
 	struct xdp_program *p;
-	int err = point_libxdp_at_host_bpffs(), n = 0;
+	int err = point_libxdp_at_host_bpffs(), id = 0;
 
 	if (err)
 		return err;
@@ -145,15 +145,14 @@ int wgx_multiprog_remove_owned(int ifindex, bool (*owned)(int prog_fd, void *ctx
 		xdp_multiprog__close(mp);
 		return 0;
 	}
-	for (p = xdp_multiprog__next_prog(NULL, mp); p && !err; p = xdp_multiprog__next_prog(p, mp)) {
+	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
 		if (strcmp(xdp_program__name(p), "wgx_rx") || !owned(xdp_program__fd(p), ctx))
 			continue;
 		/* Detaching rebuilds the dispatcher: the others' programs stay. */
+		id = (int)xdp_program__id(p);
 		err = xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
-		if (!err)
-			n++;
 		break; /* the dispatcher we iterate is gone now */
 	}
 	xdp_multiprog__close(mp);
-	return err ?: n;
+	return err ?: id;
 }

@@ -36,8 +36,8 @@ int wgx_multiprog_detach(struct wgx_multiprog *m);
 void wgx_multiprog_close(struct wgx_multiprog *m);
 /*
  * A killed daemon's wgx_rx in @ifindex's dispatcher: detach each wgx_rx for
- * which @owned(its fd, @ctx) holds (another live daemon's stays). The number
- * detached, or -errno.
+ * which @owned(its fd, @ctx) holds (another live daemon's stays). The id of
+ * the program detached, 0 if none, or -errno.
  */
 int wgx_multiprog_remove_owned(int ifindex, bool (*owned)(int prog_fd, void *ctx), void *ctx);
 
