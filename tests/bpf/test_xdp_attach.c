@@ -325,6 +325,17 @@ static void test_stale(void)
 	ok(xdp_prog_id("wgxu1") == 0 && xdp_prog_id("wgxt1") == 0, "no XDP program left on wgxu1, wgxt1");
 	ok(!dir_exists(PINS), "pin directory %s is gone", PINS);
 	wgx_bpf_close(b);
+
+	/* Killed, and its pins removed by hand (or by an older wg-xdp's detach). */
+	b = NULL;
+	ok(wgx_bpf_open(&b, NAME, PORT) == 0 && wgx_bpf_pin(b) == 0 &&
+		   wgx_bpf_attach(b, WGX_BPF_TUN, ifs[1], NULL) == 0,
+	   "attached and pinned once more");
+	wgx_bpf_close(b);
+	sh("rm -rf %s", PINS);
+	ok(xdp_prog_id("wgxt1") != 0 && wgx_bpf_remove_stale("wgx-t-other") == 1 &&
+		   xdp_prog_id("wgxt1") == 0,
+	   "a wgx program using no instance's pinned maps is an orphan: any cleanup removes it");
 }
 
 static void test_generic(void)

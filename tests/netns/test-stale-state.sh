@@ -20,6 +20,8 @@
 #    in A's namespace then removes it.
 # 2. After kill -9, `attach` of the same NAME replaces the stale state and the
 #    tunnel carries traffic again in < 2 s (kill to first echo reply, measured).
+#    Also when the pins were removed too: a wgx program that uses no
+#    instance's pinned maps is an orphan, removed.
 # 3. Defect 5: with A's daemon serving, a second attach on veth0 (another NAME
 #    on the same port, then the same NAME) fails with a clear error and A's
 #    wgx_rx stays: still on veth0, stats still xdp_mode native, tunnel pings.
@@ -123,6 +125,15 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 ok $(( rc == 0 && ms < 2000 ? 0 : 1 )) "kill -9 to the first echo through the new daemon: $ms ms (< 2000)"
 check "the new daemon removed the stale state itself (its log)" \
 	grep -q 'removed wgx_rx' "$LOGDIR/$IFA.log"
+
+# An orphan: killed, its pins removed by hand (or by an older wg-xdp's detach).
+kill -9 "$WG_PID"
+wait "$WG_PID" 2>/dev/null
+rm -rf "$PINS/$IFA"
+check "killed and its pins removed: its wgx_rx is an orphan on veth0" rx_on_veth0
+check "attach again: the orphan is removed, not taken for another daemon's" \
+	start_wg wg-xdp $A $IFA xdp && check "configured" conf_a $IFA
+check "tunnel up through the new daemon" tunnel_up $A 100.64.0.2
 
 # ---- 3. a second attach never disturbs the running daemon ----
 xdp_native() { [ "$(stat_of $A $IFA xdp_mode)" = native ]; }

@@ -327,11 +327,17 @@ int wgx_bpf_detach(struct wgx_bpf *b)
 	return err;
 }
 
-/* The ids of the maps pinned in @dir: what identifies NAME's programs; and
- * the programs detached so far (their release by the kernel may lag). */
+/*
+ * What tells a program's owner: the ids of the maps pinned under NAME's
+ * directory (NAME's programs use them) and under every instance's (a wgx
+ * program using none is an orphan: every daemon pins before it attaches);
+ * and the programs detached so far (their release by the kernel may lag).
+ */
 struct owned_maps {
 	__u32 ids[32];
 	unsigned int n;
+	__u32 any[512];
+	unsigned int n_any;
 	__u32 gone[16];
 	unsigned int n_gone;
 };
@@ -342,16 +348,16 @@ static void note_gone(struct owned_maps *m, __u32 id)
 		m->gone[m->n_gone++] = id;
 }
 
-static void pinned_map_ids(const char *dir, struct owned_maps *m)
+/* Append the ids of the maps pinned in @dir to @ids (up to @cap). */
+static void pinned_map_ids(const char *dir, __u32 *ids, unsigned int cap, unsigned int *n)
 {
 	char path[PATH_MAX];
 	struct dirent *e;
 	DIR *d = opendir(dir);
 
-	m->n = m->n_gone = 0;
 	if (!d)
 		return;
-	while ((e = readdir(d)) && m->n < sizeof(m->ids) / sizeof(m->ids[0])) {
+	while ((e = readdir(d)) && *n < cap) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 		int fd;
@@ -363,31 +369,59 @@ static void pinned_map_ids(const char *dir, struct owned_maps *m)
 		if (fd < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-			m->ids[m->n++] = info.id;
+			ids[(*n)++] = info.id;
 		close(fd);
 	}
 	closedir(d);
 }
 
-/* Does the program behind @prog_fd use one of @ctx's (struct owned_maps) maps? */
-static bool uses_owned_map(int prog_fd, void *ctx)
+/* NAME's pinned maps, and every instance's under @root. */
+static void owner_maps(const char *root, const char *name, struct owned_maps *m)
 {
-	const struct owned_maps *m = ctx;
-	struct bpf_prog_info info = {};
-	__u32 ids[64], len = sizeof(info);
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
 
-	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
-	info.map_ids = (__u64)(unsigned long)ids;
+	memset(m, 0, sizeof(*m));
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", root, name) < sizeof(dir))
+		pinned_map_ids(dir, m->ids, sizeof(m->ids) / sizeof(m->ids[0]), &m->n);
+	d = opendir(root);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' ||
+		    (size_t)snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name) >= sizeof(dir))
+			continue;
+		pinned_map_ids(dir, m->any, sizeof(m->any) / sizeof(m->any[0]), &m->n_any);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Does the program behind @prog_fd use one of the @n maps in @ids? */
+static bool uses_map_of(int prog_fd, const __u32 *ids, unsigned int n)
+{
+	struct bpf_prog_info info = {};
+	__u32 used[64], len = sizeof(info);
+
+	info.nr_map_ids = sizeof(used) / sizeof(used[0]);
+	info.map_ids = (__u64)(unsigned long)used;
 	if (prog_fd < 0 || bpf_obj_get_info_by_fd(prog_fd, &info, &len))
 		return false;
-	for (__u32 i = 0; i < info.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++)
-		for (unsigned int j = 0; j < m->n; j++)
-			if (ids[i] == m->ids[j])
+	for (__u32 i = 0; i < info.nr_map_ids && i < sizeof(used) / sizeof(used[0]); i++)
+		for (unsigned int j = 0; j < n; j++)
+			if (used[i] == ids[j])
 				return true;
 	return false;
 }
 
-/* @ifindex's own wgx program (not through a dispatcher), if it is @m's: detach it. */
+/* A wgx program @ctx's (struct owned_maps) cleanup takes: NAME's, or an orphan. */
+static bool takes(int prog_fd, void *ctx)
+{
+	const struct owned_maps *m = ctx;
+
+	return uses_map_of(prog_fd, m->ids, m->n) || !uses_map_of(prog_fd, m->any, m->n_any);
+}
+
+/* @ifindex's own wgx program (not through a dispatcher), if @m takes it: detach it. */
 static int remove_lone_owned(int ifindex, struct owned_maps *m, const char *ifname)
 {
 	char cur_name[BPF_OBJ_NAME_LEN];
@@ -399,7 +433,7 @@ static int remove_lone_owned(int ifindex, struct owned_maps *m, const char *ifna
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
 		return -errno;
-	if (uses_owned_map(fd, m)) {
+	if (takes(fd, m)) {
 		err = detach_one(ifindex, flag, fd);
 		if (!err) {
 			pr_info("bpf: removed %s (program %u) from %s", cur_name, id, ifname);
@@ -426,7 +460,7 @@ static __u32 owned_prog_left(struct owned_maps *m)
 		fd = gone ? -1 : bpf_prog_get_fd_by_id(id);
 		if (fd < 0)
 			continue;
-		owned = uses_owned_map(fd, m);
+		owned = uses_map_of(fd, m->ids, m->n);
 		close(fd);
 		if (owned)
 			return id;
@@ -448,13 +482,12 @@ int wgx_bpf_remove_stale(const char *name)
 	err = wgx_bpffs_pin_root(dir, sizeof(dir));
 	if (err)
 		return err;
+	owner_maps(dir, name, &m);
 	n = strlen(dir);
 	snprintf(dir + n, sizeof(dir) - n, "/%s", name);
-	/* Without NAME's pins no program can be told NAME's: none is touched. */
-	pinned_map_ids(dir, &m);
-	ifs = m.n ? if_nameindex() : NULL;
+	ifs = if_nameindex();
 	for (i = ifs; i && i->if_index; i++) {
-		e = wgx_multiprog_remove_owned((int)i->if_index, uses_owned_map, &m);
+		e = wgx_multiprog_remove_owned((int)i->if_index, takes, &m);
 		if (e > 0) {
 			pr_info("bpf: removed wgx_rx (program %d) from %s's dispatcher", e, i->if_name);
 			note_gone(&m, (__u32)e);

@@ -48,10 +48,10 @@ int wgx_bpf_detach(struct wgx_bpf *b);
 /* After a crash (`wg-xdp detach NAME`, or before NAME is attached again):
  * detach every wgx program on this network namespace's interfaces that uses
  * a map pinned under NAME's pin directory (another daemon's never: its maps
- * are its own), then remove the directory; each removal logged. Without
- * NAME's pins nothing is detached; while a program of NAME's remains (in
- * another network namespace) the pins stay, with a warning. The number of
- * things removed, or -errno. */
+ * are its own) or that uses no instance's pinned map (an orphan: daemons pin
+ * before they attach), then remove the directory; each removal logged. While
+ * a program of NAME's remains (in another network namespace) the pins stay,
+ * with a warning. The number of things removed, or -errno. */
 int wgx_bpf_remove_stale(const char *name);
 
 /* Run-time config (wgx_cfg); takes effect on the next packet, no reload. */

@@ -122,20 +122,23 @@ static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu
 	return p->dp_ifindex < 0 ? p->dp_ifindex : 0;
 }
 
+/* Pinned first: an attached wgx program without pins is an orphan (xdp_loader.h). */
 static int attach_tun(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
 	enum wgx_xdp_mode mode;
-	int ret = wgx_bpf_attach(p->bpf, WGX_BPF_TUN, p->dp_ifindex, &mode);
+	int ret = wgx_bpf_pin(p->bpf);
 
+	if (ret) {
+		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
+		return ret;
+	}
+	ret = wgx_bpf_attach(p->bpf, WGX_BPF_TUN, p->dp_ifindex, &mode);
 	if (ret) {
 		pr_err("%s: cannot attach XDP to %s: %s", dev->name, p->dp_name, strerror(-ret));
 		return ret;
 	}
 	p->tun_xdp_mode = mode;
-	ret = wgx_bpf_pin(p->bpf);
-	if (ret)
-		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
-	return ret;
+	return 0;
 }
 
 /*
@@ -282,7 +285,7 @@ int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay
 	p->socket_path = true;
 	p->path_why = why;
 	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
-	/* Pinned first: a wgx_rx on the NIC is always known as NAME's by its pins. */
+	/* Pinned first: an attached wgx program without pins is an orphan (xdp_loader.h). */
 	ret = wgx_bpf_pin(p->bpf);
 	if (ret) {
 		pr_err("%s: cannot pin the BPF maps: %s", dev->name, strerror(-ret));
