@@ -281,25 +281,42 @@ static int foreign_prog(void)
 /* A killed daemon leaves programs attached and pins behind. */
 static void test_stale(void)
 {
-	struct wgx_bpf *b = NULL;
+	struct wgx_bpf *b = NULL, *live = NULL;
 	enum wgx_xdp_mode mode;
-	__u32 old_id = xdp_prog_id("wgxu1");
+	__u32 old_id = xdp_prog_id("wgxu1"), live_id;
 	int foreign = foreign_prog(), ifs[2] = { ifx("wgxu1"), ifx("wgxt1") };
 
 	ok(old_id != 0 && old_id != ~0u && dir_exists(PINS),
 	   "closed without detach: program %u still on wgxu1, pins still there", old_id);
+	/* Another live instance's lone wgx_tun: never replaced, never removed. */
+	ok(wgx_bpf_open(&live, "wgx-t-live", PORT + 1) == 0 &&
+		   wgx_bpf_attach(live, WGX_BPF_TUN, ifx("wgxt0"), WGX_XDP_NATIVE, NULL) == 0 && wgx_bpf_pin(live) == 0,
+	   "a live second instance, wgx-t-live, with wgx_tun on wgxt0");
+	live_id = xdp_prog_id("wgxt0");
+	ok(wgx_bpf_remove_stale("wgx-t-none") == 0 && xdp_prog_id("wgxu1") == old_id &&
+		   xdp_prog_id("wgxt0") == live_id,
+	   "stale cleanup of a name without pins touches nothing");
+	ok(wgx_bpf_remove_stale(NAME) == 3 && xdp_prog_id("wgxu1") == 0 &&
+		   xdp_prog_id("wgxt1") == 0 && !dir_exists(PINS),
+	   "stale cleanup of NAME finds its wgx_rx and wgx_tun by its pins: both detached, pins gone");
+	ok(xdp_prog_id("wgxt0") == live_id && live_id != 0,
+	   "and leaves the live instance's program %u alone", live_id);
 	ok(wgx_bpf_open(&b, NAME, PORT) == 0 && wgx_bpf_attach(b, WGX_BPF_RX, ifs[0], WGX_XDP_NATIVE, &mode) == 0 &&
-		   mode == WGX_XDP_NATIVE && xdp_prog_id("wgxu1") != old_id,
-	   "a new instance replaces the stale wgx_rx in place");
+		   mode == WGX_XDP_NATIVE,
+	   "a new instance attaches wgx_rx");
 	ok(wgx_bpf_attach(b, WGX_BPF_TUN, ifs[1], WGX_XDP_NATIVE, NULL) == 0 && wgx_bpf_pin(b) == 0,
 	   "and wgx_tun and the pins");
+	ok(wgx_bpf_attach(b, WGX_BPF_TUN, ifx("wgxt0"), WGX_XDP_NATIVE, NULL) == -EBUSY &&
+		   xdp_prog_id("wgxt0") == live_id,
+	   "attaching over the live instance's wgx_tun is -EBUSY, and it stays");
+	ok(wgx_bpf_detach(live) == 0 && xdp_prog_id("wgxt0") == 0, "the live instance detaches");
+	wgx_bpf_close(live);
 
 	ok(foreign >= 0 && bpf_xdp_attach(ifx("wgxu0"), foreign, XDP_FLAGS_DRV_MODE, NULL) == 0,
 	   "a foreign XDP program on wgxu0");
 	ok(wgx_bpf_attach(b, WGX_BPF_RX, ifx("wgxu0"), WGX_XDP_NATIVE, NULL) == -EBUSY,
 	   "attaching over a foreign program is -EBUSY");
-	ok(wgx_bpf_remove_stale("wgx-t-none", (int[]){ ifx("wgxu0") }, 1) == 0 &&
-		   xdp_prog_id("wgxu0") != 0,
+	ok(wgx_bpf_remove_stale("wgx-t-none") == 0 && xdp_prog_id("wgxu0") != 0,
 	   "stale cleanup leaves the foreign program alone");
 	bpf_xdp_detach(ifx("wgxu0"), XDP_FLAGS_DRV_MODE, NULL);
 	close(foreign);
@@ -309,15 +326,16 @@ static void test_stale(void)
 	ok(!dir_exists(PINS), "pin directory %s is gone", PINS);
 	wgx_bpf_close(b);
 
-	/* Crash again, then clean up by name without a handle. */
+	/* Killed, and its pins removed by hand (or by an older wg-xdp's detach). */
 	b = NULL;
-	ok(wgx_bpf_open(&b, NAME, PORT) == 0 && wgx_bpf_attach(b, WGX_BPF_RX, ifs[0], WGX_XDP_NATIVE, NULL) == 0 &&
-		   wgx_bpf_attach(b, WGX_BPF_TUN, ifs[1], WGX_XDP_NATIVE, NULL) == 0 && wgx_bpf_pin(b) == 0,
-	   "attached and pinned again");
+	ok(wgx_bpf_open(&b, NAME, PORT) == 0 && wgx_bpf_pin(b) == 0 &&
+		   wgx_bpf_attach(b, WGX_BPF_TUN, ifs[1], WGX_XDP_NATIVE, NULL) == 0,
+	   "attached and pinned once more");
 	wgx_bpf_close(b);
-	ok(wgx_bpf_remove_stale(NAME, ifs, 2) == 0 && xdp_prog_id("wgxu1") == 0 &&
-		   xdp_prog_id("wgxt1") == 0 && !dir_exists(PINS),
-	   "wgx_bpf_remove_stale detaches both and removes the pins");
+	sh("rm -rf %s", PINS);
+	ok(xdp_prog_id("wgxt1") != 0 && wgx_bpf_remove_stale("wgx-t-other") == 1 &&
+		   xdp_prog_id("wgxt1") == 0,
+	   "a wgx program using no instance's pinned maps is an orphan: any cleanup removes it");
 }
 
 static void test_generic(void)

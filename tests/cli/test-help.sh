@@ -65,6 +65,13 @@ bad "LOG_LEVEL=loud" LOG_LEVEL=loud -- env LOG_LEVEL=loud "$WGX" show
 bad "WG_XDP_MODE=fast" WG_XDP_MODE=fast -- env WG_XDP_MODE=fast "$WGX" wg9
 bad "WG_PROCESS_FOREGROUND=yes" WG_PROCESS_FOREGROUND -- env WG_PROCESS_FOREGROUND=yes "$WGX" wg9
 bad "NAME too long" "'abcdefghijklmnop'" -- "$WGX" abcdefghijklmnop
+# Names become paths (pid files, sockets, pins): checked as interface names everywhere.
+bad "detach ../../x" "'../../x'" "not a valid interface name" -- "$WGX" detach ../../x
+bad "detach .." "'..'" "not a valid interface name" -- "$WGX" detach ..
+bad "stats ." "'.'" "not a valid interface name" -- "$WGX" stats .
+bad "show a/b" "'a/b'" "not a valid interface name" -- "$WGX" show a/b
+bad "attach --name .." "'..'" "not a valid interface name" -- "$WGX" attach wgxnoif0 --name ..
+bad "agent --interface .." "'..'" "not a valid interface name" -- timeout 5 "$WGX" agent --interface .. --dir /nonexistent
 bad "unknown option" "'--frobnicate'" -- "$WGX" --frobnicate
 echo "1..$N"
 [ $FAILED -eq 0 ]

@@ -18,6 +18,7 @@
 
 #include "cli/agent_http.h"
 #include "cli/agent_reload.h"
+#include "cli/args.h"
 #include "cli/uapi_client.h"
 #include "control/env.h"
 #include "lib/log.h"
@@ -290,7 +291,9 @@ int wgx_agent_main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (optind != argc || !a.r.interface || !a.dir || strchr(a.r.interface, '/'))
+	if (a.r.interface && wgx_arg_ifname("agent", "--interface", a.r.interface))
+		return 2;
+	if (optind != argc || !a.r.interface || !a.dir)
 		goto bad;
 	if (!file[0])
 		snprintf(file, sizeof(file), "%s.conf", a.r.interface);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ifname.h"
+
 int wgx_arg_uint(const char *cmd, const char *opt, const char *arg, unsigned long min,
 		 unsigned long max, unsigned long *out)
 {
@@ -41,21 +43,9 @@ int wgx_arg_word(const char *cmd, const char *opt, const char *arg, const char *
 	return -EINVAL;
 }
 
-bool wgx_arg_ifname_ok(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0 || len >= 16 || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	for (const char *p = name; *p; p++)
-		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
-			return false;
-	return true;
-}
-
 int wgx_arg_ifname(const char *cmd, const char *what, const char *arg)
 {
-	if (wgx_arg_ifname_ok(arg))
+	if (wgx_ifname_valid(arg))
 		return 0;
 	fprintf(stderr, "wg-xdp %s: %s '%s': not a valid interface name (1-15 characters, no '/', ':' or spaces)\n",
 		cmd, what, arg);

@@ -14,8 +14,7 @@ int wgx_arg_uint(const char *cmd, const char *opt, const char *arg, unsigned lon
 		 unsigned long max, unsigned long *out);
 /* Index of @arg in the NULL-terminated @words, or -EINVAL after printing the choices. */
 int wgx_arg_word(const char *cmd, const char *opt, const char *arg, const char *const *words);
-/* An interface name: 1..15 bytes, no '/', no whitespace, not "." or "..". */
-bool wgx_arg_ifname_ok(const char *name);
+/* An interface name (lib/ifname.h), or -EINVAL after saying why not. */
 int wgx_arg_ifname(const char *cmd, const char *what, const char *arg);
 /* Report getopt_long's failure (unknown option, missing value) for argv[optind - 1]. */
 void wgx_arg_getopt_error(const char *cmd, char **argv, int optopt_char);

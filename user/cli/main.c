@@ -25,7 +25,9 @@
 #include "control/stats.h"
 #include "control/uapi_server.h"
 #include "core/crypto.h"
+#include "lib/ifname.h"
 #include "lib/log.h"
+#include "lib/pidfd.h"
 
 struct wgx_cmd {
 	const char *name;
@@ -81,6 +83,7 @@ static const char attach_help[] =
 static const char detach_help[] =
 	"Usage: wg-xdp detach NAME\n"
 	"Stop NAME's wg-xdp daemon, which removes the interface, sockets and pins.\n"
+	"With no daemon running (killed), remove what it left and list each removal.\n"
 	"A socket that belongs to another implementation is never touched.\n"
 	"  -h, --help             this text\n";
 
@@ -285,41 +288,58 @@ static int cmd_contract(int argc, char **argv)
 	return run_attach(o.name, &o, env->metrics);
 }
 
-static int cmd_detach(const struct wgx_cmd *cmd, int argc, char **argv)
+/* Remove what NAME's dead daemon left; print what. 0 if anything, else 1 "not attached". */
+static int detach_leftovers(const char *name, bool stopped)
 {
 	char path[108];
+	int n = wgx_attach_cleanup_stale(name);
+
+	if (n == -EADDRINUSE) {
+		fprintf(stderr, "wg-xdp detach: %s is served by another process (not wg-xdp); "
+				"leaving it alone\n", wgx_uapi_sock_path(name, path, sizeof(path)));
+		return 1;
+	}
+	if (n < 0) {
+		fprintf(stderr, "wg-xdp detach: %s: %s\n", name,
+			n == -EEXIST ? "a new daemon started meanwhile" : strerror(-n));
+		return 1;
+	}
+	if (stopped)
+		return 0;
+	if (!n) {
+		fprintf(stderr, "wg-xdp detach: %s is not attached\n", name);
+		return 1;
+	}
+	printf("%s: no daemon running; removed %d leftover%s (listed above)\n", name, n,
+	       n == 1 ? "" : "s");
+	return 0;
+}
+
+static int cmd_detach(const struct wgx_cmd *cmd, int argc, char **argv)
+{
 	const char *name;
 	pid_t pid;
+	int fd;
 
 	if (argc != 2)
 		return usage_error(cmd, "%s", argc < 2 ? "missing NAME" : "expected exactly one NAME");
 	name = argv[1];
 	if (wgx_arg_ifname(cmd->name, "NAME", name))
 		return 2;
-	pid = wgx_pidfile_read(name);
-	if (pid < 0) {
-		wgx_uapi_sock_path(name, path, sizeof(path));
-		if (wgx_uapi_sock_probe(path) == 1) {
-			fprintf(stderr, "wg-xdp detach: %s is served by another process (not wg-xdp); "
-					"leaving it alone\n", path);
-			return 1;
-		}
-		/* A killed daemon's leftovers (sockets, pins, tunnel veth) still go. */
-		wgx_attach_cleanup_stale(name);
-		fprintf(stderr, "wg-xdp detach: %s is not attached\n", name);
-		return 1;
-	}
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 100 && wgx_pidfile_read(name) > 0; i++)
-		usleep(50000);
-	if (wgx_pidfile_read(name) > 0) {
+	fd = wgx_daemon_open(name, &pid);
+	if (fd < 0)
+		return detach_leftovers(name, false);
+	/* By pidfd: the signal cannot reach another process that took the pid. */
+	wgx_pidfd_signal(fd, SIGTERM);
+	if (!wgx_pidfd_wait_exit(fd, 5000)) {
 		fprintf(stderr, "wg-xdp detach: %s (pid %d) did not stop; killing it\n", name, (int)pid);
-		kill(pid, SIGKILL);
-		for (int i = 0; i < 20 && kill(pid, 0) == 0; i++)
-			usleep(50000);
-		wgx_attach_cleanup_stale(name);
+		wgx_pidfd_signal(fd, SIGKILL);
+		wgx_pidfd_wait_exit(fd, 1000);
 	}
-	return 0;
+	close(fd);
+	printf("%s: stopped its daemon (pid %d)\n", name, (int)pid);
+	/* What a daemon that was killed, or died while stopping, left. */
+	return detach_leftovers(name, true);
 }
 
 /* One interface: its statistics document, printed as is (--json) or like `wg show`. */
@@ -408,7 +428,7 @@ static int cmd_show(const struct wgx_cmd *cmd, int argc, char **argv)
 		if (len <= 4 || strcmp(de->d_name + len - 4, ".pid"))
 			continue;
 		snprintf(one, sizeof(one), "%.*s", (int)(len - 4), de->d_name);
-		if (wgx_pidfile_read(one) > 0)
+		if (wgx_ifname_valid(one) && wgx_pidfile_read(one) > 0)
 			ret |= show_one(one, json);
 	}
 	closedir(d);

@@ -111,17 +111,30 @@ static int load_config(const char *path, struct wgx_uapi_set *set, struct wgx_co
 int wgx_attach_cleanup_stale(const char *name)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int ret, removed;
 
 	if (wgx_pidfile_read(name) > 0)
-		return 0;
+		return -EEXIST;
 	wgx_uapi_sock_path(name, path, sizeof(path));
-	if (wgx_uapi_sock_probe(path) == 1)
+	ret = wgx_uapi_sock_probe(path);
+	if (ret == 1)
 		return -EADDRINUSE;
-	wgx_xdp_cleanup_stale(name, NULL);
-	wgx_uapi_sock_unlink_stale(path);
-	wgx_ctl_close(NULL, name);
-	wgx_pidfile_remove(name);
-	return 0;
+	ret = wgx_xdp_cleanup_stale(name);
+	removed = ret > 0 ? ret : 0;
+	if (wgx_uapi_sock_probe(path) == 0 && !access(path, F_OK) && !wgx_uapi_sock_unlink_stale(path)) {
+		pr_info("%s: removed the stale UAPI socket %s", name, path);
+		removed++;
+	}
+	if (wgx_ctl_remove_stale(name) == 1) {
+		pr_info("%s: removed the stale statistics socket", name);
+		removed++;
+	}
+	if (wgx_pidfile_remove(name) == 1) {
+		pr_info("%s: removed the stale pid file %s", name,
+			wgx_pidfile_path(name, path, sizeof(path)));
+		removed++;
+	}
+	return removed;
 }
 
 static int block_signals(void)
@@ -486,14 +499,21 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, b
 		goto out;
 	}
 	s.uapi_open = true;
-	ret = wgx_pidfile_create(o->name);
+	/* The statistics socket before the pid file: it is how others tell the
+	 * pid file's process is NAME's daemon (daemon.h). */
+	ret = wgx_run_dir_create();
+	if (!ret)
+		ret = wgx_ctl_open(&s.ctl, o->name);
 	if (ret) {
-		pr_err("%s: pid file: %s", o->name, strerror(-ret));
+		pr_err("%s: statistics socket: %s", o->name, strerror(-ret));
 		goto out;
 	}
-	ret = wgx_ctl_open(&s.ctl, o->name);
-	if (ret)
-		pr_warn("%s: no statistics socket: %s", o->name, strerror(-ret));
+	ret = wgx_pidfile_create(o->name);
+	if (ret) {
+		pr_err("%s: pid file: %s", o->name,
+		       ret == -EEXIST ? "another live daemon serves this name" : strerror(-ret));
+		goto out_ctl;
+	}
 	ret = register_control(&s);
 	if (ret) {
 		pr_err("%s: event loop: %s", o->name, strerror(-ret));
@@ -519,6 +539,9 @@ out_pid:
 	/* Last: `wg-xdp detach` returns once the pid file is gone, and by then the
 	 * link, the UAPI socket and the UDP sockets must be gone too. */
 	wgx_pidfile_remove(o->name);
+	goto out;
+out_ctl:
+	wgx_ctl_close(&s.ctl, o->name);
 out:
 	if (s.uapi_open)
 		wgx_uapi_server_close(&s.uapi);
@@ -588,20 +611,24 @@ int wgx_attach(const struct wgx_attach_opts *opts)
 	/* Keys in memory: no core dump, no ptrace by the same uid, unless asked. */
 	if (!o->allow_core_dumps && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		pr_warn("cannot disable core dumps: %s", strerror(errno));
-	if (wgx_attach_cleanup_stale(o->name) == -EADDRINUSE) {
+	/* A killed daemon's leftovers go; a live one's are never touched. */
+	ret = wgx_attach_cleanup_stale(o->name);
+	if (ret == -EADDRINUSE) {
 		char path[108];
 
 		pr_err("%s: %s is in use by another process (not wg-xdp); leaving it alone", o->name,
 		       wgx_uapi_sock_path(o->name, path, sizeof(path)));
 		return -EADDRINUSE;
 	}
+	if (ret == -EEXIST) {
+		pr_err("%s is already attached; wg-xdp detach %s first", o->name, o->name);
+		return -EEXIST;
+	}
 	if (o->config && (ret = load_config(o->config, &config, &own)))
 		goto out;
 	ret = choose_underlay(o, &config, &own, chosen, &underlay_auto);
 	if (ret)
 		goto out;
-	if (o->mode == WGX_MODE_XDP)
-		wgx_xdp_cleanup_stale(o->name, o->underlay);
 	ret = wgx_aead_select(wgx_env.aead);
 	if (ret) {
 		pr_err("WGX_AEAD=%s: no such ChaCha20-Poly1305 backend", wgx_env.aead);

@@ -29,9 +29,11 @@ struct wgx_attach_opts {
 /* Runs the daemon; returns when it stops (0) or failed to start (-errno, reported). */
 int wgx_attach(const struct wgx_attach_opts *o);
 /*
- * Remove what a killed daemon for NAME left behind (sockets, pins, pid file).
- * A UAPI socket something still listens on belongs to another daemon (maybe
- * another implementation): then nothing is touched and -EADDRINUSE returned.
+ * Remove what a killed daemon for NAME left behind: its XDP programs, pins
+ * and tunnel veth (plane/xdp/xdp_mode.h), its UAPI and statistics sockets
+ * and its pid file; each removal logged. The number of things removed, or
+ * -EEXIST (NAME's wg-xdp daemon is alive) or -EADDRINUSE (something else
+ * serves NAME's UAPI socket, maybe another implementation): nothing touched.
  */
 int wgx_attach_cleanup_stale(const char *name);
 

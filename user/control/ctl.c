@@ -53,6 +53,44 @@ static void ctl_path(const char *name, struct sockaddr_un *sun)
 	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", pid);
 }
 
+/* A connection to NAME's statistics socket, or -errno (-ECONNREFUSED: nobody listens). */
+static int ctl_connect(const char *name)
+{
+	struct sockaddr_un sun;
+
+	ctl_path(name, &sun);
+	return wgx_unix_connect(sun.sun_path, wgx_env.client_timeout_ms);
+}
+
+pid_t wgx_ctl_peer_pid(const char *name)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = ctl_connect(name), ret;
+
+	if (fd < 0)
+		return fd;
+	/* The listener's credentials, as of its listen(). */
+	ret = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ? -errno : (int)cred.pid;
+	close(fd);
+	return ret;
+}
+
+int wgx_ctl_remove_stale(const char *name)
+{
+	struct sockaddr_un sun;
+	int fd = ctl_connect(name);
+
+	if (fd >= 0) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	ctl_path(name, &sun);
+	if (unlink(sun.sun_path))
+		return errno == ENOENT ? 0 : -errno;
+	return 1;
+}
+
 int wgx_ctl_open(struct wgx_ctl *c, const char *name)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.ptr = NULL };
@@ -61,8 +99,11 @@ int wgx_ctl_open(struct wgx_ctl *c, const char *name)
 
 	c->conns = NULL;
 	c->n_conns = 0;
+	c->fd = c->epfd = -1;
+	ret = wgx_ctl_remove_stale(name);
+	if (ret < 0)
+		return ret;
 	ctl_path(name, &sun);
-	unlink(sun.sun_path);
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->epfd < 0 || c->fd < 0 ||
@@ -316,13 +357,11 @@ int wgx_ctl_turn(struct wgx_ctl *c, uint64_t now)
 
 char *wgx_ctl_fetch(const char *name)
 {
-	struct sockaddr_un sun;
 	size_t cap = 4096, len = 0;
 	char *buf = NULL, *grown;
 	int fd, err = ENOMEM;
 
-	ctl_path(name, &sun);
-	fd = wgx_unix_connect(sun.sun_path, wgx_env.client_timeout_ms);
+	fd = ctl_connect(name);
 	if (fd < 0) {
 		errno = -fd;
 		return NULL;

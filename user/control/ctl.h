@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct wgx_device;
 struct wgx_rtprio;
@@ -39,7 +40,8 @@ struct wgx_ctl {
 	unsigned int n_conns;
 };
 
-/* Listen on NAME.ctl: c->fd and c->epfd; 0 or -errno (both -1 then). */
+/* Listen on NAME.ctl (a stale file replaced): c->fd and c->epfd; 0 or -errno
+ * (both -1 then; -EADDRINUSE: a live daemon listens there). */
 int wgx_ctl_open(struct wgx_ctl *c, const char *name);
 /* Drop every connection, stop listening, remove NAME.ctl (c NULL: only that). */
 void wgx_ctl_close(struct wgx_ctl *c, const char *name);
@@ -56,6 +58,10 @@ int wgx_ctl_fd(const struct wgx_ctl *c);
  * waited longest for its reader is dropped for a new one.
  */
 void wgx_ctl_handle(struct wgx_ctl *c);
+/* Pid of the process listening on NAME.ctl (a live wg-xdp daemon), or -errno. */
+pid_t wgx_ctl_peer_pid(const char *name);
+/* Unlink NAME.ctl if nobody listens on it: 1 removed, 0 none, -EADDRINUSE live. */
+int wgx_ctl_remove_stale(const char *name);
 /* Turn hook: drop clients that took nothing for CTL_STALL_NS; ms until the
  * next such deadline, or -1. */
 int wgx_ctl_turn(struct wgx_ctl *c, uint64_t now);

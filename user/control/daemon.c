@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,11 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "control/ctl.h"
 #include "control/env.h"
+#include "lib/ifname.h"
 #include "lib/log.h"
+#include "lib/pidfd.h"
 
 static int ready_fd = -1;
 
@@ -75,42 +79,113 @@ const char *wgx_pidfile_path(const char *name, char *buf, size_t len)
 	return buf;
 }
 
-pid_t wgx_pidfile_read(const char *name)
+int wgx_run_dir_create(void)
 {
-	char path[256];
-	long pid = 0;
-	FILE *f;
+	return mkdir(wgx_env.run_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
 
-	f = fopen(wgx_pidfile_path(name, path, sizeof(path)), "re");
-	if (!f)
+/* The pid NAME's pid file names (not followed if a symlink), or -ENOENT. */
+static pid_t pidfile_pid(const char *name)
+{
+	char path[256], text[24];
+	ssize_t n;
+	long pid;
+	char *end;
+	int fd;
+
+	fd = open(wgx_pidfile_path(name, path, sizeof(path)), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
 		return -ENOENT;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	text[n] = '\0';
+	pid = strtol(text, &end, 10);
+	if (end == text || (*end && *end != '\n') || pid <= 0 || pid > INT_MAX)
 		return -ENOENT;
 	return (pid_t)pid;
 }
 
-int wgx_pidfile_create(const char *name)
+int wgx_daemon_open(const char *name, pid_t *pid_out)
 {
-	char path[256];
-	FILE *f;
+	pid_t pid;
+	int fd;
 
-	if (mkdir(wgx_env.run_dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	if (wgx_pidfile_read(name) > 0)
-		return -EEXIST;
-	f = fopen(wgx_pidfile_path(name, path, sizeof(path)), "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f) ? -errno : 0;
+	if (!wgx_ifname_valid(name))
+		return -EINVAL;
+	pid = pidfile_pid(name);
+	if (pid < 0)
+		return pid;
+	fd = wgx_pidfd_open(pid);
+	if (fd < 0)
+		return -ENOENT;
+	/* Exited (a zombie too), or the pid reused by a process that is not
+	 * NAME's daemon: only the daemon listens on NAME's statistics socket. */
+	if (wgx_pidfd_exited(fd) || wgx_ctl_peer_pid(name) != pid) {
+		close(fd);
+		return -ENOENT;
+	}
+	if (pid_out)
+		*pid_out = pid;
+	return fd;
 }
 
-void wgx_pidfile_remove(const char *name)
+pid_t wgx_pidfile_read(const char *name)
+{
+	pid_t pid;
+	int fd = wgx_daemon_open(name, &pid);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return pid;
+}
+
+int wgx_pidfile_create(const char *name)
+{
+	char path[256], text[24];
+	int fd, len;
+	pid_t pid;
+
+	if (!wgx_ifname_valid(name))
+		return -EINVAL;
+	wgx_pidfile_path(name, path, sizeof(path));
+	for (int tries = 0;; tries++) {
+		/* O_EXCL: never through a planted symlink, never someone else's file. */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST || tries)
+			break;
+		/* Our own pid in it is a previous life's (a container's fixed pid):
+		 * the statistics socket we listen on would vouch for it. */
+		pid = wgx_pidfile_read(name);
+		if (pid > 0 && pid != getpid())
+			return -EEXIST;
+		/* A dead daemon's: replace it. */
+		if (unlink(path) && errno != ENOENT)
+			return -errno;
+	}
+	if (fd < 0)
+		return -errno;
+	/* 0644 whatever the caller's umask: writable by root only. */
+	len = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (fchmod(fd, 0644) || write(fd, text, (size_t)len) != len) {
+		int ret = -errno;
+
+		close(fd);
+		unlink(path);
+		return ret;
+	}
+	return close(fd) ? -errno : 0;
+}
+
+int wgx_pidfile_remove(const char *name)
 {
 	char path[256];
 
-	unlink(wgx_pidfile_path(name, path, sizeof(path)));
+	if (!wgx_ifname_valid(name))
+		return -EINVAL;
+	if (unlink(wgx_pidfile_path(name, path, sizeof(path))))
+		return errno == ENOENT ? 0 : -errno;
+	return 1;
 }

@@ -20,12 +20,29 @@ int wgx_daemon_fork(void);
  */
 void wgx_daemon_ready(int status);
 
-/* Path of NAME's pid file ($WGX_RUN_DIR or /var/run/wg-xdp). */
+/*
+ * Pid files, $WGX_RUN_DIR/NAME.pid (default /var/run/wg-xdp). NAME must be
+ * an interface name (lib/ifname.h), else -EINVAL: never a path elsewhere.
+ */
 const char *wgx_pidfile_path(const char *name, char *buf, size_t len);
-/* Write our pid; -EEXIST when a live process already owns NAME. Stale files are replaced. */
+/* Create the run directory (0755) if it is not there. 0 or -errno. */
+int wgx_run_dir_create(void);
+/*
+ * Write our pid, mode 0644 whatever the umask, created with O_EXCL (never
+ * through a symlink); a dead daemon's file is replaced, a live one's is
+ * -EEXIST. After wgx_ctl_open: liveness is told by that socket.
+ */
 int wgx_pidfile_create(const char *name);
-void wgx_pidfile_remove(const char *name);
-/* Pid of the live daemon serving NAME, or -ENOENT. */
+/* 1 if NAME's pid file was removed, 0 if there was none, or -errno. */
+int wgx_pidfile_remove(const char *name);
+/*
+ * The live daemon serving NAME: a pidfd for it (*pid its pid, if asked), or
+ * -ENOENT. Live: its pid file names a process that has not exited (zombies
+ * are dead) and that listens on NAME's statistics socket (a reused pid is
+ * not NAME's daemon).
+ */
+int wgx_daemon_open(const char *name, pid_t *pid);
+/* Pid of the live daemon serving NAME (as wgx_daemon_open), or -ENOENT. */
 pid_t wgx_pidfile_read(const char *name);
 
 #endif

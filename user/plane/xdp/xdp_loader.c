@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "lib/ifname.h"
 #include "lib/log.h"
 #include "plane/xdp/xdp_bpffs.h"
 #include "plane/xdp/xdp_loader.h"
@@ -36,15 +37,6 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	/* libbpf prefixes its own lines with "libbpf: " */
 	wgx_log(level == LIBBPF_WARN ? WGX_LOG_WARN : WGX_LOG_DEBUG, "%s", line);
 	return 0;
-}
-
-static bool name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 15 || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
 /* One load attempt; the skeleton is freed on failure. */
@@ -76,7 +68,7 @@ int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port)
 	struct wgx_bpf *b;
 	int err;
 
-	if (!name_ok(name))
+	if (!wgx_ifname_valid(name))
 		return -EINVAL;
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -185,8 +177,7 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	err = xdp_current(ifindex, &cur_id, &flag, cur_name);
 	if (err)
 		return err;
-	/* The underlay is shared: through libxdp's dispatcher, next to other programs.
-	 * A previous daemon's lone wgx_rx is swapped in place below instead. */
+	/* The underlay is shared: through libxdp's dispatcher, next to other programs. */
 	if (which == WGX_BPF_RX && !(cur_id && !strcmp(cur_name, prog_name(which)))) {
 		bool native;
 
@@ -209,34 +200,28 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 		pr_warn("bpf: libxdp's dispatcher unavailable on ifindex %d (%s): wgx_rx attached "
 			"alone, other XDP programs cannot join it", ifindex, strerror(-err));
 	}
-	if (cur_id && strcmp(cur_name, prog_name(which))) {
+	/* A killed daemon's program of ours went at wgx_bpf_remove_stale, before:
+	 * a wgx program still here is another live daemon's, never replaced. */
+	if (cur_id && !strcmp(cur_name, prog_name(which))) {
+		pr_err("bpf: ifindex %d already runs %s (program %u) of another wg-xdp daemon, "
+		       "not replacing it", ifindex, cur_name, cur_id);
+		return -EBUSY;
+	}
+	if (cur_id) {
 		pr_warn("bpf: ifindex %d already runs XDP program %u '%s', not replacing it",
 			ifindex, cur_id, cur_name);
 		return -EBUSY;
 	}
-	if (cur_id) {
-		/* A previous daemon's program: swap without a gap in service. */
-		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = bpf_prog_get_fd_by_id(cur_id));
-
-		if (o.old_prog_fd < 0)
-			return -errno;
-		err = bpf_xdp_attach(ifindex, fd, flag, &o);
-		close(o.old_prog_fd);
-		if (err)
-			return err;
-		pr_info("bpf: replaced stale %s on ifindex %d", prog_name(which), ifindex);
-	} else {
-		flag = want == WGX_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	flag = want == WGX_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	err = bpf_xdp_attach(ifindex, fd, flag | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	if (err && err != -EBUSY && err != -EEXIST && flag == XDP_FLAGS_DRV_MODE) {
+		pr_warn("bpf: native XDP on ifindex %d failed (%s), using generic (slow) mode",
+			ifindex, strerror(-err));
+		flag = XDP_FLAGS_SKB_MODE;
 		err = bpf_xdp_attach(ifindex, fd, flag | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-		if (err && err != -EBUSY && err != -EEXIST && flag == XDP_FLAGS_DRV_MODE) {
-			pr_warn("bpf: native XDP on ifindex %d failed (%s), using generic (slow) mode",
-				ifindex, strerror(-err));
-			flag = XDP_FLAGS_SKB_MODE;
-			err = bpf_xdp_attach(ifindex, fd, flag | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
-		}
-		if (err)
-			return err;
 	}
+	if (err)
+		return err;
 	b->ifindex[which] = ifindex;
 	b->mode_flag[which] = flag;
 	if (mode)
@@ -280,7 +265,7 @@ int wgx_bpf_pin(struct wgx_bpf *b)
 }
 
 /* Remove dir with every pin in it (all ours: the directory is NAME's), and
- * the root if no other instance uses it. */
+ * the root if no other instance uses it. 1 if removed, 0 if there was none. */
 static int unpin_dir(const char *dir)
 {
 	char path[PATH_MAX];
@@ -301,7 +286,7 @@ static int unpin_dir(const char *dir)
 	snprintf(path, sizeof(path), "%s", dir);
 	*strrchr(path, '/') = '\0';
 	rmdir(path); /* the wg-xdp root: fails while other instances are pinned, fine */
-	return 0;
+	return 1;
 }
 
 static int detach_one(int ifindex, __u32 flag, int old_fd)
@@ -347,44 +332,201 @@ int wgx_bpf_detach(struct wgx_bpf *b)
 	}
 	if (b->pinned) {
 		e = unpin_dir(b->pin_dir);
-		if (!e)
+		if (e >= 0)
 			b->pinned = false;
-		err = err ?: e;
+		err = err ?: (e < 0 ? e : 0);
 	}
 	return err;
 }
 
-int wgx_bpf_remove_stale(const char *name, const int *ifindexes, int n)
+/*
+ * What tells a program's owner: the ids of the maps pinned under NAME's
+ * directory (NAME's programs use them) and under every instance's (a wgx
+ * program using none is an orphan: every daemon pins before it attaches);
+ * and the programs detached so far (their release by the kernel may lag).
+ */
+struct owned_maps {
+	__u32 ids[32];
+	unsigned int n;
+	__u32 any[512];
+	unsigned int n_any;
+	__u32 gone[16];
+	unsigned int n_gone;
+};
+
+static void note_gone(struct owned_maps *m, __u32 id)
 {
-	char cur_name[BPF_OBJ_NAME_LEN], dir[PATH_MAX];
-	__u32 id, flag;
-	int err = 0, fd, e;
+	if (m->n_gone < sizeof(m->gone) / sizeof(m->gone[0]))
+		m->gone[m->n_gone++] = id;
+}
 
-	if (!name_ok(name))
-		return -EINVAL;
-	for (int i = 0; i < n; i++) {
-		e = wgx_multiprog_remove_stale(ifindexes[i]);
-		err = err ?: e;
-		e = xdp_current(ifindexes[i], &id, &flag, cur_name);
-		if (e || !id || (strcmp(cur_name, "wgx_rx") && strcmp(cur_name, "wgx_tun"))) {
-			err = err ?: e;
+/* Append the ids of the maps pinned in @dir to @ids (up to @cap). */
+static void pinned_map_ids(const char *dir, __u32 *ids, unsigned int cap, unsigned int *n)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) && *n < cap) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (e->d_name[0] == '.' ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
 			continue;
-		}
-		fd = bpf_prog_get_fd_by_id(id);
-		if (fd < 0) {
-			err = err ?: -errno;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
 			continue;
-		}
-		e = detach_one(ifindexes[i], flag, fd);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			ids[(*n)++] = info.id;
 		close(fd);
-		err = err ?: e;
 	}
-	e = wgx_bpffs_pin_root(dir, sizeof(dir));
-	if (!e) {
-		size_t n = strlen(dir);
+	closedir(d);
+}
 
-		snprintf(dir + n, sizeof(dir) - n, "/%s", name);
-		e = unpin_dir(dir);
+/* NAME's pinned maps, and every instance's under @root. */
+static void owner_maps(const char *root, const char *name, struct owned_maps *m)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	memset(m, 0, sizeof(*m));
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", root, name) < sizeof(dir))
+		pinned_map_ids(dir, m->ids, sizeof(m->ids) / sizeof(m->ids[0]), &m->n);
+	d = opendir(root);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' ||
+		    (size_t)snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name) >= sizeof(dir))
+			continue;
+		pinned_map_ids(dir, m->any, sizeof(m->any) / sizeof(m->any[0]), &m->n_any);
 	}
-	return err ?: e;
+	if (d)
+		closedir(d);
+}
+
+/* Does the program behind @prog_fd use one of the @n maps in @ids? */
+static bool uses_map_of(int prog_fd, const __u32 *ids, unsigned int n)
+{
+	struct bpf_prog_info info = {};
+	__u32 used[64], len = sizeof(info);
+
+	info.nr_map_ids = sizeof(used) / sizeof(used[0]);
+	info.map_ids = (__u64)(unsigned long)used;
+	if (prog_fd < 0 || bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return false;
+	for (__u32 i = 0; i < info.nr_map_ids && i < sizeof(used) / sizeof(used[0]); i++)
+		for (unsigned int j = 0; j < n; j++)
+			if (used[i] == ids[j])
+				return true;
+	return false;
+}
+
+/* A wgx program @ctx's (struct owned_maps) cleanup takes: NAME's, or an orphan. */
+static bool takes(int prog_fd, void *ctx)
+{
+	const struct owned_maps *m = ctx;
+
+	return uses_map_of(prog_fd, m->ids, m->n) || !uses_map_of(prog_fd, m->any, m->n_any);
+}
+
+/* @ifindex's own wgx program (not through a dispatcher), if @m takes it: detach it. */
+static int remove_lone_owned(int ifindex, struct owned_maps *m, const char *ifname)
+{
+	char cur_name[BPF_OBJ_NAME_LEN];
+	__u32 id, flag;
+	int fd, err = xdp_current(ifindex, &id, &flag, cur_name);
+
+	if (err || !id || (strcmp(cur_name, "wgx_rx") && strcmp(cur_name, "wgx_tun")))
+		return err;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	if (takes(fd, m)) {
+		err = detach_one(ifindex, flag, fd);
+		if (!err) {
+			pr_info("bpf: removed %s (program %u) from %s", cur_name, id, ifname);
+			note_gone(m, id);
+			err = 1;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+/* A program still using @m's maps after the scan (attached in another
+ * network namespace, where this one's interfaces do not reach): its id, or 0. */
+static __u32 owned_prog_left(struct owned_maps *m)
+{
+	__u32 id = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		bool owned, gone = false;
+		int fd;
+
+		for (unsigned int i = 0; i < m->n_gone; i++)
+			gone |= m->gone[i] == id;
+		fd = gone ? -1 : bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		owned = uses_map_of(fd, m->ids, m->n);
+		close(fd);
+		if (owned)
+			return id;
+	}
+	return 0;
+}
+
+int wgx_bpf_remove_stale(const char *name)
+{
+	struct if_nameindex *ifs, *i;
+	struct owned_maps m;
+	char dir[PATH_MAX];
+	int err, e, removed = 0;
+	__u32 left;
+	size_t n;
+
+	if (!wgx_ifname_valid(name))
+		return -EINVAL;
+	err = wgx_bpffs_pin_root(dir, sizeof(dir));
+	if (err)
+		return err;
+	owner_maps(dir, name, &m);
+	n = strlen(dir);
+	snprintf(dir + n, sizeof(dir) - n, "/%s", name);
+	ifs = if_nameindex();
+	for (i = ifs; i && i->if_index; i++) {
+		e = wgx_multiprog_remove_owned((int)i->if_index, takes, &m);
+		if (e > 0) {
+			pr_info("bpf: removed wgx_rx (program %d) from %s's dispatcher", e, i->if_name);
+			note_gone(&m, (__u32)e);
+			e = 1;
+		} else if (!e) {
+			e = remove_lone_owned((int)i->if_index, &m, i->if_name);
+		}
+		if (e > 0)
+			removed += e;
+		else
+			err = err ?: e;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	left = m.n ? owned_prog_left(&m) : 0;
+	if (left) {
+		/* The pins are how a detach in that namespace will find it. */
+		pr_warn("bpf: program %u still uses %s's maps, attached outside this network "
+			"namespace: pins kept; run wg-xdp detach %s in that namespace", left, name,
+			name);
+		return err ?: removed;
+	}
+	e = unpin_dir(dir);
+	if (e == 1) {
+		pr_info("bpf: removed the pins in %s", dir);
+		removed++;
+	}
+	err = err ?: (e < 0 ? e : 0);
+	return err ?: removed;
 }

@@ -27,16 +27,16 @@ enum wgx_xdp_mode { WGX_XDP_NONE, WGX_XDP_NATIVE, WGX_XDP_GENERIC };
 #define WGX_BPF_HS_BURST 5
 
 /* Load both programs (verifier runs here) with listen_port in wgx_cfg; no
- * attach, no pins yet. name: [A-Za-z0-9_.-]{1,15}, the interface name. The
+ * attach, no pins yet. name: the interface name (lib/ifname.h), else -EINVAL. The
  * tunnel program is multi-buffer (xdp.frags) when the kernel allows it. */
 int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port);
 /* Free the handle; leaves attachments and pins alone (see wgx_bpf_detach). */
 void wgx_bpf_close(struct wgx_bpf *b);
 
 /* Attach one program to ifindex: @want WGX_XDP_NATIVE is native XDP, else
- * generic with a warning; WGX_XDP_GENERIC is generic only. A wgx program of
- * the same kind already there (a killed daemon's) is replaced atomically, in
- * its mode; anyone else's program is -EBUSY. *mode: what we got. */
+ * generic with a warning; WGX_XDP_GENERIC is generic only; wgx_rx through
+ * libxdp's dispatcher where it can. A program already there alone (another
+ * daemon's wgx program included) is never replaced: -EBUSY. *mode: what we got. */
 int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 		   enum wgx_xdp_mode want, enum wgx_xdp_mode *mode);
 /* Pin every map under the host's WGX_PIN_ROOT/NAME/ (xdp_bpffs.h: reached
@@ -47,9 +47,14 @@ int wgx_bpf_pin(struct wgx_bpf *b);
 int wgx_bpf_detach_prog(struct wgx_bpf *b, enum wgx_bpf_prog which);
 /* Detach what this handle attached and remove its pins and directory. */
 int wgx_bpf_detach(struct wgx_bpf *b);
-/* For `wg-xdp detach NAME` after a crash: detach wgx programs (only ours, by
- * program name) from the given interfaces and remove NAME's pin directory. */
-int wgx_bpf_remove_stale(const char *name, const int *ifindexes, int n);
+/* After a crash (`wg-xdp detach NAME`, or before NAME is attached again):
+ * detach every wgx program on this network namespace's interfaces that uses
+ * a map pinned under NAME's pin directory (another daemon's never: its maps
+ * are its own) or that uses no instance's pinned map (an orphan: daemons pin
+ * before they attach), then remove the directory; each removal logged. While
+ * a program of NAME's remains (in another network namespace) the pins stay,
+ * with a warning. The number of things removed, or -errno. */
+int wgx_bpf_remove_stale(const char *name);
 
 /* Run-time config (wgx_cfg); takes effect on the next packet, no reload. */
 int wgx_bpf_set_listen_port(struct wgx_bpf *b, uint16_t port);

@@ -30,8 +30,13 @@ struct wgx_xdp_plane;
  */
 enum wgx_xdp_path { WGX_XDP_PATH_XSK, WGX_XDP_PATH_SOCKET };
 
-/* Remove what a killed XDP-mode daemon left: pins and the tunnel veth. */
-void wgx_xdp_cleanup_stale(const char *name, const char *underlay);
+/*
+ * Remove what a killed XDP-mode daemon for NAME left: its XDP programs on
+ * any interface (known by its pins: wgx_bpf_remove_stale), the pins and the
+ * tunnel veth; each removal logged. Never another daemon's. For a NAME no
+ * live daemon serves. The number of things removed, or -errno.
+ */
+int wgx_xdp_cleanup_stale(const char *name);
 
 /*
  * Load the BPF object and become @dev's plane and table mirror, before the

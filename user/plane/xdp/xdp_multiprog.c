@@ -67,13 +67,13 @@ static struct bpf_object *second_copy(struct bpf_object *skel_obj)
 	return obj;
 }
 
-int wgx_multiprog_attach(struct wgx_multiprog *m, struct bpf_object *skel_obj, int ifindex,
+int wgx_multiprog_attach(struct wgx_multiprog *out, struct bpf_object *skel_obj, int ifindex,
 			 bool generic, bool *native)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts);
+	struct wgx_multiprog n = { 0 }, *m = &n; /* *out untouched on failure */
 	int err = point_libxdp_at_host_bpffs();
 
-	memset(m, 0, sizeof(*m));
 	libxdp_set_print(libxdp_log);
 	if (err)
 		return err;
@@ -100,11 +100,11 @@ int wgx_multiprog_attach(struct wgx_multiprog *m, struct bpf_object *skel_obj, i
 		goto err;
 	m->ifindex = ifindex;
 	*native = m->mode == XDP_MODE_NATIVE;
+	*out = n;
 	return 0;
 err:
 	xdp_program__close(m->prog);
 	bpf_object__close(m->obj);
-	memset(m, 0, sizeof(*m));
 	return err;
 }
 
@@ -130,11 +130,11 @@ void wgx_multiprog_close(struct wgx_multiprog *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int wgx_multiprog_remove_stale(int ifindex)
+int wgx_multiprog_remove_owned(int ifindex, bool (*owned)(int prog_fd, void *ctx), void *ctx)
 {
 	struct xdp_multiprog *mp;
 	struct xdp_program *p;
-	int err = point_libxdp_at_host_bpffs();
+	int err = point_libxdp_at_host_bpffs(), id = 0;
 
 	libxdp_set_print(libxdp_log); /* before its first line, at attach's cleanup */
 	if (err)
@@ -147,13 +147,13 @@ int wgx_multiprog_remove_stale(int ifindex)
 		return 0;
 	}
 	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
-		if (strcmp(xdp_program__name(p), "wgx_rx"))
+		if (strcmp(xdp_program__name(p), "wgx_rx") || !owned(xdp_program__fd(p), ctx))
 			continue;
+		/* Detaching rebuilds the dispatcher: the others' programs stay. */
+		id = (int)xdp_program__id(p);
 		err = xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
-		if (!err)
-			pr_info("bpf: removed a stale wgx_rx from ifindex %d's dispatcher", ifindex);
-		break;
+		break; /* the dispatcher we iterate is gone now */
 	}
 	xdp_multiprog__close(mp);
-	return err;
+	return err ?: id;
 }

@@ -26,15 +26,19 @@ struct wgx_multiprog {
  * Attach @skel_obj's wgx_rx to @ifindex next to whatever libxdp programs run
  * there, native mode first, then generic (@generic: generic only). 0 (*native
  * says which) or -errno; -EBUSY when a program not loaded through libxdp holds
- * the interface.
+ * the interface; *m is written on success only.
  */
 int wgx_multiprog_attach(struct wgx_multiprog *m, struct bpf_object *skel_obj, int ifindex,
 			 bool generic, bool *native);
 /* Remove ours, leaving the other programs (and the dispatcher, if any remain). */
 int wgx_multiprog_detach(struct wgx_multiprog *m);
-/* Free without detaching (what stays attached, a later remove_stale takes). */
+/* Free without detaching (what stays attached, a later remove_owned takes). */
 void wgx_multiprog_close(struct wgx_multiprog *m);
-/* A killed daemon's wgx_rx in @ifindex's dispatcher: detach it. 0 if none. */
-int wgx_multiprog_remove_stale(int ifindex);
+/*
+ * A killed daemon's wgx_rx in @ifindex's dispatcher: detach each wgx_rx for
+ * which @owned(its fd, @ctx) holds (another live daemon's stays). The id of
+ * the program detached, 0 if none, or -errno.
+ */
+int wgx_multiprog_remove_owned(int ifindex, bool (*owned)(int prog_fd, void *ctx), void *ctx);
 
 #endif

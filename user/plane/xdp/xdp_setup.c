@@ -45,16 +45,21 @@ static void dp_name(const char *name, char out[IF_NAMESIZE])
 /* An AF_XDP socket: the socket itself (NET_RAW), its UMEM's locked pages (IPC_LOCK). */
 #define XSK_CAPS (WGX_CAP(CAP_NET_RAW) | WGX_CAP(CAP_IPC_LOCK))
 
-void wgx_xdp_cleanup_stale(const char *name, const char *underlay)
+int wgx_xdp_cleanup_stale(const char *name)
 {
 	char dp[IF_NAMESIZE];
-	int ifindex = underlay ? wgx_link_index(underlay) : -1;
+	int ret = wgx_bpf_remove_stale(name), removed = ret > 0 ? ret : 0;
 
+	if (ret < 0)
+		pr_warn("%s: removing the XDP programs and pins left behind: %s", name,
+			strerror(-ret));
 	dp_name(name, dp);
-	wgx_bpf_remove_stale(name, &ifindex, ifindex > 0 ? 1 : 0);
 	/* Deleting the daemon's end takes NAME (its peer) with it. */
-	if (!wgx_link_delete(dp))
+	if (!wgx_link_delete(dp)) {
 		pr_info("%s: removed leftover tunnel veth %s", name, dp);
+		removed++;
+	}
+	return ret < 0 ? ret : removed;
 }
 
 struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_loop *loop)
@@ -127,22 +132,25 @@ static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu
 	return p->dp_ifindex < 0 ? p->dp_ifindex : 0;
 }
 
+/* Pinned first: an attached wgx program without pins is an orphan (xdp_loader.h). */
 static int attach_tun(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
 	enum wgx_xdp_mode mode;
-	int ret = wgx_bpf_attach(p->bpf, WGX_BPF_TUN, p->dp_ifindex, WGX_XDP_NATIVE, &mode);
+	int ret = wgx_bpf_pin(p->bpf);
 
+	if (ret) {
+		pr_err("%s: cannot pin the BPF maps: %s%s", dev->name, strerror(-ret),
+		       wgx_cap_hint(ret, WGX_CAP(CAP_BPF)));
+		return ret;
+	}
+	ret = wgx_bpf_attach(p->bpf, WGX_BPF_TUN, p->dp_ifindex, WGX_XDP_NATIVE, &mode);
 	if (ret) {
 		pr_err("%s: cannot attach XDP to %s: %s%s", dev->name, p->dp_name, strerror(-ret),
 		       wgx_cap_hint(ret, XDP_ATTACH_CAPS));
 		return ret;
 	}
 	p->tun_xdp_mode = mode;
-	ret = wgx_bpf_pin(p->bpf);
-	if (ret)
-		pr_err("%s: cannot pin the BPF maps: %s%s", dev->name, strerror(-ret),
-		       wgx_cap_hint(ret, WGX_CAP(CAP_BPF)));
-	return ret;
+	return 0;
 }
 
 /*
@@ -328,14 +336,15 @@ int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay
 	p->socket_path = true;
 	p->path_why = why;
 	snprintf(p->nic_name, sizeof(p->nic_name), "%s", underlay);
-	if ((ret = attach_nic(p, dev)))
-		return ret;
+	/* Pinned first: an attached wgx program without pins is an orphan (xdp_loader.h). */
 	ret = wgx_bpf_pin(p->bpf);
 	if (ret) {
 		pr_err("%s: cannot pin the BPF maps: %s%s", dev->name, strerror(-ret),
 		       wgx_cap_hint(ret, WGX_CAP(CAP_BPF)));
 		return ret;
 	}
+	if ((ret = attach_nic(p, dev)))
+		return ret;
 	p->nl_fd = wgx_route_monitor_open();
 	if (p->nl_fd < 0)
 		pr_warn("%s: no interface events (%s): %s is not followed if it is re-created",
