@@ -53,7 +53,8 @@ int main(void)
 	char err[128], path[256], text[32] = "";
 	struct stat st;
 	pid_t other, zombie;
-	int ctl, fd;
+	struct wgx_ctl ctl = { 0 }, second = { 0 };
+	int ret, fd;
 	FILE *f;
 
 	snprintf(dir, sizeof(dir), "/tmp/wgx-test-pidfile.%d", (int)getpid());
@@ -74,9 +75,10 @@ int main(void)
 	ok(wgx_pidfile_read(NAME) == -ENOENT,
 	   "a live pid that does not listen on NAME's statistics socket is not NAME's daemon");
 
-	ctl = wgx_ctl_open(NAME);
-	ok(ctl >= 0, "statistics socket listening: %s", ctl < 0 ? strerror(-ctl) : "ok");
-	ok(wgx_ctl_open(NAME) == -EADDRINUSE, "a second wgx_ctl_open of a live socket is -EADDRINUSE");
+	ret = wgx_ctl_open(&ctl, NAME);
+	ok(ret == 0, "statistics socket listening: %s", ret < 0 ? strerror(-ret) : "ok");
+	ok(wgx_ctl_open(&second, NAME) == -EADDRINUSE && second.fd == -1,
+	   "a second wgx_ctl_open of a live socket is -EADDRINUSE");
 	ok(wgx_pidfile_read(NAME) == getpid(), "our pid and our socket: the live daemon");
 	fd = wgx_daemon_open(NAME, NULL);
 	ok(fd >= 0, "wgx_daemon_open gives a pidfd");
@@ -122,7 +124,7 @@ int main(void)
 	ok(wgx_pidfile_remove(NAME) == 1 && wgx_pidfile_remove(NAME) == 0,
 	   "remove: 1 when removed, 0 when there was none");
 
-	wgx_ctl_close(ctl, NAME);
+	wgx_ctl_close(&ctl, NAME);
 	ok(wgx_ctl_remove_stale(NAME) == 0, "after close: no statistics socket left");
 	rmdir(dir);
 	return tap_done();

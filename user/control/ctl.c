@@ -11,7 +11,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "control/daemon.h"
 #include "control/env.h"
 #include "control/stats.h"
 #include "core/device.h"
@@ -42,15 +41,9 @@ struct wgx_ctl_conn {
 
 static void ctl_path(const char *name, struct sockaddr_un *sun)
 {
-	char pid[sizeof(sun->sun_path)];
-	size_t len;
-
-	/* Next to the pid file: NAME.pid -> NAME.ctl */
-	wgx_pidfile_path(name, pid, sizeof(pid));
-	len = strlen(pid);
-	memcpy(pid + len - 3, "ctl", 3);
+	/* Next to the pid file (control/daemon.h): NAME.pid, NAME.ctl */
 	sun->sun_family = AF_UNIX;
-	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", pid);
+	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s.ctl", wgx_env.run_dir, name);
 }
 
 /* A connection to NAME's statistics socket, or -errno (-ECONNREFUSED: nobody listens). */
