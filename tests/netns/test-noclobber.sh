@@ -5,7 +5,8 @@
 # refuse with a message naming the socket, and wireguard-go keeps running
 # and answering. A stale socket file (nobody listening) is replaced. The
 # process contract: returns with the UAPI answering, link created down,
-# the daemon exits and cleans up when its socket file is removed.
+# the daemon exits and cleans up when its socket file is removed. Another
+# user's `detach` is refused with "Permission denied", not "not attached".
 #
 #   ns wgx-dq-n$$: veth0 198.18.2.1/24 <-> veth1, default via 198.18.2.2
 #     dqgN: wireguard-go (TUN)      dqxN: wg-xdp (socket mode)
@@ -59,6 +60,12 @@ check "wg show $X answers the moment it returned ($(( ($(date +%s%N) - t0) / 100
 check "$X created down, as kernel WireGuard and wireguard-go" bash -c \
 	"ip -n $N -o link show $X | grep -vq '[<,]UP[,>]'"
 XPID=$(cat /var/run/wg-xdp/$X.pid)
+# Another user's detach: refused as such, the daemon untouched.
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$WGX" detach $X 2>&1); rc=$?
+echo "$out" | sed 's/^/# detach as nobody: /'
+ok $(( rc != 0 && $(echo "$out" | grep -c "Permission denied: its daemon runs as another user") == 1 ? 0 : 1 )) \
+	"detach $X as another user says permission denied (not \"not attached\")"
+check "$X's daemon still runs after it" kill -0 "$XPID"
 rm -f /var/run/wireguard/$X.sock
 gone() { ! kill -0 "$XPID" 2>/dev/null && ! ip -n $N link show $X >/dev/null 2>&1 &&
 	[ ! -e /var/run/wg-xdp/$X.pid ]; }

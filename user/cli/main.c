@@ -327,6 +327,11 @@ static int cmd_detach(const struct wgx_cmd *cmd, int argc, char **argv)
 	if (wgx_arg_ifname(cmd->name, "NAME", name))
 		return 2;
 	fd = wgx_daemon_open(name, &pid);
+	if (fd == -EACCES) {
+		fprintf(stderr, "wg-xdp detach: %s: %s: its daemon runs as another user "
+				"(detach as root or as that user)\n", name, strerror(EACCES));
+		return 1;
+	}
 	if (fd < 0)
 		return detach_leftovers(name, false);
 	/* By pidfd: the signal cannot reach another process that took the pid. */

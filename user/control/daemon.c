@@ -109,7 +109,7 @@ static pid_t pidfile_pid(const char *name)
 
 int wgx_daemon_open(const char *name, pid_t *pid_out)
 {
-	pid_t pid;
+	pid_t pid, peer;
 	int fd;
 
 	if (!wgx_ifname_valid(name))
@@ -122,9 +122,11 @@ int wgx_daemon_open(const char *name, pid_t *pid_out)
 		return -ENOENT;
 	/* Exited (a zombie too), or the pid reused by a process that is not
 	 * NAME's daemon: only the daemon listens on NAME's statistics socket. */
-	if (wgx_pidfd_exited(fd) || wgx_ctl_peer_pid(name) != pid) {
+	peer = wgx_pidfd_exited(fd) ? -ENOENT : wgx_ctl_peer_pid(name);
+	if (peer != pid) {
 		close(fd);
-		return -ENOENT;
+		/* Alive, but its socket is not ours to connect to. */
+		return peer == -EACCES ? -EACCES : -ENOENT;
 	}
 	if (pid_out)
 		*pid_out = pid;

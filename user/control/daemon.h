@@ -39,7 +39,8 @@ int wgx_pidfile_remove(const char *name);
  * The live daemon serving NAME: a pidfd for it (*pid its pid, if asked), or
  * -ENOENT. Live: its pid file names a process that has not exited (zombies
  * are dead) and that listens on NAME's statistics socket (a reused pid is
- * not NAME's daemon).
+ * not NAME's daemon). -EACCES: a live process whose statistics socket the
+ * caller may not connect to (another user's daemon).
  */
 int wgx_daemon_open(const char *name, pid_t *pid);
 /* Pid of the live daemon serving NAME (as wgx_daemon_open), or -ENOENT. */
