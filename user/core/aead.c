@@ -17,7 +17,8 @@ const struct wgx_aead_backend *const wgx_aead_backends[] = {
 	&wgx_aead_openssl,
 	&wgx_aead_avx512,
 };
-const size_t wgx_aead_backend_count = sizeof(wgx_aead_backends) / sizeof(wgx_aead_backends[0]);
+#define BACKENDS (sizeof(wgx_aead_backends) / sizeof(wgx_aead_backends[0]))
+const size_t wgx_aead_backend_count = BACKENDS;
 
 /* Written once at startup, read per packet by every worker. */
 static const struct wgx_aead_backend *_Atomic current = &wgx_aead_sodium;
@@ -81,7 +82,7 @@ static uint64_t mono_ns(void)
  * short rounds and each keeps its best, ~25 ms in all. */
 #define CALIB_LEN WGX_DEFAULT_MTU
 #define CALIB_ROUNDS 5
-#define CALIB_NS_PER_RUN (25000000ULL / CALIB_ROUNDS / (sizeof(wgx_aead_backends) / sizeof(wgx_aead_backends[0])))
+#define CALIB_NS_PER_RUN (25000000ULL / CALIB_ROUNDS / BACKENDS)
 
 /* Bytes sealed per nanosecond by backend b over one short run. */
 static double calibrate_run(const struct wgx_aead_backend *b)
@@ -109,7 +110,7 @@ int wgx_aead_select(const char *name)
 		if (!best)
 			return -ENOENT;
 	} else {
-		double rate[sizeof(wgx_aead_backends) / sizeof(wgx_aead_backends[0])] = { 0 };
+		double rate[BACKENDS] = { 0 };
 
 		for (int round = 0; round < CALIB_ROUNDS; round++)
 			for (size_t i = 0; i < wgx_aead_backend_count; i++) {
