@@ -13,6 +13,8 @@
 # bpffs behind a fresh sysfs and, unable to read pid 1's mount namespace
 # without CAP_SYS_PTRACE, wg-xdp would have to mount a bpffs of its own
 # (CAP_SYS_ADMIN) that nobody else sees: the last check shows that message.
+# deploy/systemd/wg-xdp@.service's CapabilityBoundingSet must be the
+# DaemonSet's list, and XDP mode comes up with it.
 #
 #   wgx-h3-capsPID:  veth0 (up) <-> veth1    wg-xdp attach veth0 --name wgxh3cPID --mode M
 #   mount ns (unshare -m): /sys = the netns' sysfs, /sys/fs/bpf = the host's bpffs
@@ -95,7 +97,12 @@ run_mode() {	# run_mode MODE FILE CONTAINER
 run_mode socket kilo-sidecar.yaml wg-xdp
 # The AF_XDP path (--path xsk) needs the most; --path auto takes it on NICs with zero-copy.
 PATH_ARG="--path xsk" run_mode xdp daemonset.yaml daemon
+unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/deploy/systemd/wg-xdp@.service" | sed 's/CAP_//g' |
+	tr ' ' '\n' | sort | paste -sd,)
+ok "$([ "$unit_caps" = "$(caps_of "$DEPLOY/daemonset.yaml" daemon | tr , '\n' | sort | paste -sd,)" ]; echo $?)" \
+	"the systemd unit's CapabilityBoundingSet ($unit_caps) is the DaemonSet daemon's list"
 if [ -z "$(xdp_unavailable_reason)" ]; then
+	check "xdp mode comes up with the systemd unit's bounding set ($unit_caps)" attach_with xdp "$unit_caps"
 	caps=$(caps_of "$DEPLOY/daemonset.yaml" daemon)
 	PATH_ARG="--path xsk" attach_with xdp "$caps" nobpffs
 	ok "$([ $? -ne 0 ]; echo $?)" "xdp mode without the bpffs volume fails: $(grep -o 'no bpffs.*' "$LOGDIR/attach.log" | tail -1 | cut -c1-100)"
