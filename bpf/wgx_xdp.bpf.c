@@ -51,12 +51,13 @@ static __always_inline int count(int action, __u32 reason, __u64 bytes)
  * Returns XDP_REDIRECT, or `fallback` when the queue has no socket.
  */
 static __always_inline int to_xsk(struct xdp_md *ctx, void *xsks, __u32 peer_id, __u16 kind,
-				  __u64 fallback, int *with_meta)
+				  __u64 fallback, const int meta_ok, int *with_meta)
 {
 	struct wgx_xdp_meta *meta;
 
 	*with_meta = 0;
-	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)) == 0) {
+	/* meta_ok is a constant: 0 compiles the helper call out. */
+	if (meta_ok && bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)) == 0) {
 		meta = (void *)(long)ctx->data_meta;
 		if ((void *)(meta + 1) <= (void *)(long)ctx->data) {
 			meta->queued_ns = bpf_ktime_get_ns();
@@ -116,7 +117,7 @@ static __always_inline void hs_key(struct wgx_hs_key *k, const struct iphdr *ip4
 /* Check a WireGuard message of msg_len bytes at msg; returns the verdict. */
 static __always_inline int rx_wireguard(struct xdp_md *ctx, const struct wgx_cfg *cfg, __u8 *msg,
 					__u32 msg_len, const struct iphdr *ip4,
-					const struct ipv6hdr *ip6, __u32 *reason)
+					const struct ipv6hdr *ip6, const int meta_ok, __u32 *reason)
 {
 	void *end = (void *)(long)ctx->data_end;
 	struct wgx_idx_val *idx;
@@ -169,7 +170,8 @@ static __always_inline int rx_wireguard(struct xdp_md *ctx, const struct wgx_cfg
 
 	/* No socket in this queue's slot: the stack delivers it to the daemon's
 	 * UDP socket, the socket-mode fallback, instead of losing it. */
-	action = to_xsk(ctx, &wgx_xsks, idx->peer_id, WGX_META_RX_DATA, XDP_PASS, &with_meta);
+	action = to_xsk(ctx, &wgx_xsks, idx->peer_id, WGX_META_RX_DATA, XDP_PASS, meta_ok,
+			&with_meta);
 	if (action != XDP_REDIRECT)
 		*reason = WGX_R_RX_DATA_NO_XSK_PASS;
 	else
@@ -195,7 +197,7 @@ static __always_inline int rx_is_local(const struct iphdr *ip4, const struct ipv
 	return 0;
 }
 
-static __always_inline int rx_classify(struct xdp_md *ctx, __u32 *reason)
+static __always_inline int rx_classify(struct xdp_md *ctx, const int meta_ok, __u32 *reason)
 {
 	struct cursor c = { (void *)(long)ctx->data, (void *)(long)ctx->data_end };
 	const struct wgx_cfg *cfg;
@@ -281,19 +283,35 @@ static __always_inline int rx_classify(struct xdp_md *ctx, __u32 *reason)
 	if (ulen < sizeof(*udp) || ulen > ip_payload ||
 	    (__u64)((void *)udp - (void *)(long)ctx->data) + ulen > frame_len(ctx))
 		return XDP_DROP;
-	return rx_wireguard(ctx, cfg, (__u8 *)(udp + 1), ulen - sizeof(*udp), ip4, ip6, reason);
+	return rx_wireguard(ctx, cfg, (__u8 *)(udp + 1), ulen - sizeof(*udp), ip4, ip6, meta_ok,
+			    reason);
 }
 
 /* xdp.frags: in generic mode a GSO datagram arrives as one multi-buffer frame;
  * headers are in the linear part, lengths are checked against the whole. */
-SEC("xdp.frags")
-int wgx_rx(struct xdp_md *ctx)
+static __always_inline int rx_main(struct xdp_md *ctx, const int meta_ok)
 {
 	__u64 bytes = frame_len(ctx);
 	__u32 reason;
-	int action = rx_classify(ctx, &reason);
+	int action = rx_classify(ctx, meta_ok, &reason);
 
 	return count(action, reason, bytes);
+}
+
+SEC("xdp.frags")
+int wgx_rx(struct xdp_md *ctx)
+{
+	return rx_main(ctx, 1);
+}
+
+/* wgx_rx for libxdp's dispatcher: no metadata for AF_XDP frames (they count
+ * as rx_data_xsk_nometa). Kernels since 6.13 (and 6.12.y) refuse an
+ * extension that changes packet data (bpf_xdp_adjust_meta) in place of a
+ * stub that does not, and libxdp 1.3's dispatcher stubs do not. */
+SEC("xdp.frags")
+int wgx_rx_shared(struct xdp_md *ctx)
+{
+	return rx_main(ctx, 0);
 }
 
 /* ---- wgx_tun ---- */
@@ -322,7 +340,7 @@ static __always_inline int tun_route(struct xdp_md *ctx, struct wgx_aip_val *hit
 	*reason = WGX_R_TUN_NO_ROUTE;
 	if (!hit)
 		return XDP_DROP;
-	action = to_xsk(ctx, &wgx_tun_xsks, hit->peer_id, WGX_META_TUN, XDP_DROP, &with_meta);
+	action = to_xsk(ctx, &wgx_tun_xsks, hit->peer_id, WGX_META_TUN, XDP_DROP, 1, &with_meta);
 	if (action != XDP_REDIRECT)
 		*reason = WGX_R_TUN_NO_XSK;
 	else

@@ -23,7 +23,7 @@ VMTEST_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$VMTEST_DIR/.." && pwd)
 . "$VMTEST_DIR/kernel.sh"
 
-ALL_SUITES="bpf unit netns interop-kernel interop-kernel-xdp conformance-kernel conformance-kernel-xdp zerocopy"
+ALL_SUITES="bpf unit netns xdp-share interop-kernel interop-kernel-xdp conformance-kernel conformance-kernel-xdp zerocopy"
 ACCEL=${VMTEST_ACCEL:-tcg}
 MEM=${VMTEST_MEM:-1024}
 SMP=${VMTEST_SMP:-2}

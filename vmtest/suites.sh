@@ -22,9 +22,11 @@ suite_tests() {	# suite_tests SUITE: print the test commands, one per line
 	unit) ls "$TOP"/build/tests/unit/test_* 2>/dev/null | grep -v '\.d$' ;;
 	netns)
 		for t in "$TOP"/tests/netns/test-*.sh; do
-			# The kernel interop test has suites of its own.
-			[ "${t##*/}" = test-interop-kernel.sh ] || echo "$t"
+			# The kernel interop and NIC sharing tests have suites of their own.
+			case "${t##*/}" in test-interop-kernel.sh | test-xdp-share.sh) ;; *) echo "$t" ;; esac
 		done ;;
+	# libxdp's dispatcher (freplace): refused on the host kernel, works in guests.
+	xdp-share) echo "$TOP/tests/netns/test-xdp-share.sh" ;;
 	interop-kernel | interop-kernel-xdp) echo "$TOP/tests/netns/test-interop-kernel.sh" ;;
 	# Two virtio-net NICs joined by a QEMU hub (run.sh): AF_XDP zero-copy.
 	zerocopy) echo "$TOP/tests/netns/test-xdp-zerocopy.sh" ;;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "frames.h"
+#include "plane/xdp/xdp_multiprog.h"
 #include "xdp_run.h"
 
 /* The table overrides fields of the WG()/DATA() defaults on purpose. */
@@ -336,6 +337,33 @@ static void test_forwarded(void)
 		    WGX_R_RX_UNKNOWN_IDX, 0);
 }
 
+/* wgx_rx_shared, from the object copy libxdp's dispatcher gets (loaded here
+ * as plain XDP): wgx_rx's verdict and reason on every case, never metadata. */
+static void test_shared(void)
+{
+	struct bpf_object *obj = wgx_multiprog_copy(wgx_bpf_skel(bpf)->obj);
+	int rx_fd = prog_fd;
+
+	if (!obj || bpf_object__load(obj)) {
+		ok(0, "wgx_rx_shared: copy loaded: %s", strerror(errno));
+		bpf_object__close(obj);
+		return;
+	}
+	prog_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "wgx_rx_shared"));
+	ok(prog_fd >= 0, "wgx_rx_shared loaded from the copy, its maps the skeleton's");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rx_case c = cases[i];
+		char name[160];
+
+		snprintf(name, sizeof(name), "wgx_rx_shared: %s", c.name);
+		c.name = name;
+		c.peer = 0;
+		run_case(&c);
+	}
+	prog_fd = rx_fd;
+	bpf_object__close(obj);
+}
+
 int main(void)
 {
 	bpf = open_or_skip("wgx-test-rx", PORT);
@@ -352,6 +380,7 @@ int main(void)
 	test_ratelimit();
 	test_multibuf();
 	test_forwarded();
+	test_shared();
 	test_idx_del();
 	wgx_bpf_close(bpf);
 	return tap_done();

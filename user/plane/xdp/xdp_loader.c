@@ -28,14 +28,21 @@
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[512];
+	char text[4096];
 
 	if (level == LIBBPF_DEBUG && wgx_log_level < WGX_LOG_DEBUG)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
-	/* libbpf prefixes its own lines with "libbpf: " */
-	wgx_log(level == LIBBPF_WARN ? WGX_LOG_WARN : WGX_LOG_DEBUG, "%s", line);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	/* One line each: a verifier log comes as one message of many lines.
+	 * libbpf prefixes its own lines with "libbpf: ". */
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = line + strcspn(line, "\n");
+		if (nl > line)
+			wgx_log(level == LIBBPF_WARN ? WGX_LOG_WARN : WGX_LOG_DEBUG, "%.*s",
+				(int)(nl - line), line);
+		if (!*nl)
+			break;
+	}
 	return 0;
 }
 
@@ -47,6 +54,8 @@ static int load(struct wgx_xdp **out, bool frags)
 
 	if (!skel)
 		return -errno;
+	/* Loaded only into libxdp's dispatcher, by xdp_multiprog.c. */
+	bpf_program__set_autoload(skel->progs.wgx_rx_shared, false);
 	if (!frags) {
 		bpf_program__set_flags(skel->progs.wgx_tun,
 				       bpf_program__flags(skel->progs.wgx_tun) & ~BPF_F_XDP_HAS_FRAGS);

@@ -38,12 +38,15 @@ static int point_libxdp_at_host_bpffs(void)
 	return setenv("LIBXDP_BPFFS", root, 1) ? -errno : 0;
 }
 
-/* A fresh copy of the object with wgx_rx only, sharing every map of @skel_obj. */
-static struct bpf_object *second_copy(struct bpf_object *skel_obj)
+/* The program that goes into the dispatcher (wgx_xdp.bpf.c says why not wgx_rx). */
+#define SHARED_PROG "wgx_rx_shared"
+
+struct bpf_object *wgx_multiprog_copy(struct bpf_object *skel_obj)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = bpf_object__name(skel_obj));
 	size_t size;
 	const void *elf = wgx_xdp__elf_bytes(&size);
-	struct bpf_object *obj = bpf_object__open_mem(elf, size, NULL);
+	struct bpf_object *obj = bpf_object__open_mem(elf, size, &open_opts);
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	int err = 0;
@@ -51,7 +54,7 @@ static struct bpf_object *second_copy(struct bpf_object *skel_obj)
 	if (!obj)
 		return NULL;
 	bpf_object__for_each_program(prog, obj)
-		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), "wgx_rx"));
+		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), SHARED_PROG));
 	bpf_object__for_each_map(map, obj) {
 		struct bpf_map *src = bpf_object__find_map_by_name(skel_obj, bpf_map__name(map));
 
@@ -67,6 +70,20 @@ static struct bpf_object *second_copy(struct bpf_object *skel_obj)
 	return obj;
 }
 
+/* The mode of the dispatcher already on @ifindex (we join it there), or -1. */
+static int dispatcher_mode(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	int mode = -1;
+
+	if (libxdp_get_error(mp))
+		return -1;
+	if (!xdp_multiprog__is_legacy(mp))
+		mode = (int)xdp_multiprog__attach_mode(mp);
+	xdp_multiprog__close(mp);
+	return mode;
+}
+
 int wgx_multiprog_attach(struct wgx_multiprog *out, struct bpf_object *skel_obj, int ifindex,
 			 bool generic, bool *native)
 {
@@ -77,20 +94,22 @@ int wgx_multiprog_attach(struct wgx_multiprog *out, struct bpf_object *skel_obj,
 	libxdp_set_print(libxdp_log);
 	if (err)
 		return err;
-	m->obj = second_copy(skel_obj);
+	m->obj = wgx_multiprog_copy(skel_obj);
 	if (!m->obj)
 		return -errno;
 	opts.obj = m->obj;
-	opts.prog_name = "wgx_rx";
+	opts.prog_name = SHARED_PROG;
 	m->prog = xdp_program__create(&opts);
 	err = (int)libxdp_get_error(m->prog);
 	if (err) {
 		m->prog = NULL;
 		goto err;
 	}
-	m->mode = generic ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	m->mode = dispatcher_mode(ifindex);
+	if (m->mode < 0)
+		m->mode = generic ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 	err = xdp_program__attach(m->prog, ifindex, (enum xdp_attach_mode)m->mode, 0);
-	if (err && err != -EBUSY && err != -EEXIST && !generic) {
+	if (err && err != -EBUSY && err != -EEXIST && m->mode == XDP_MODE_NATIVE && !generic) {
 		pr_debug("libxdp: native attach on ifindex %d: %s; trying generic", ifindex,
 			 strerror(-err));
 		m->mode = XDP_MODE_SKB;
@@ -147,7 +166,7 @@ int wgx_multiprog_remove_owned(int ifindex, bool (*owned)(int prog_fd, void *ctx
 		return 0;
 	}
 	for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
-		if (strcmp(xdp_program__name(p), "wgx_rx") || !owned(xdp_program__fd(p), ctx))
+		if (strcmp(xdp_program__name(p), SHARED_PROG) || !owned(xdp_program__fd(p), ctx))
 			continue;
 		/* Detaching rebuilds the dispatcher: the others' programs stay. */
 		id = (int)xdp_program__id(p);
