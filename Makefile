@@ -56,7 +56,7 @@ UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/syste
 
 PROVE := prove --exec '' --verbose --timer
 
-.PHONY: all deps check check-lint check-unit check-bpf check-netns check-cli check-fuzz fuzz demo bench \
+.PHONY: all deps check check-lint check-unit check-bpf check-netns check-cli check-fuzz fuzz stress demo bench \
 	bench-core profile clean vmtest image install uninstall man
 .DEFAULT_GOAL := all
 # Skeletons are intermediate files make would delete, forcing user/ to rebuild every time.
@@ -168,11 +168,16 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libwgx.a
 fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECS=$(FUZZ_SECS) BUILD=$(BUILD) bash tests/fuzz/run.sh $(FUZZ_BINS)
 
+# `make stress`: the long load tests (tests/stress/), not part of `make check`.
+STRESS_TESTS := $(sort $(wildcard tests/stress/test-*.sh))
+stress: $(BUILD)/wg-xdp $(BUILD)/tests/stress/flood
+	$(Q)$(PROVE) $(STRESS_TESTS)
+
 check-fuzz: $(FUZZ_BINS)
 	$(Q)$(PROVE) tests/fuzz/test-fuzz.sh
 
 # ---- test suites: everything runs through one prove, one closing summary ----
-CHECK_BINS := $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS)
+CHECK_BINS := $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS) $(BUILD)/tests/stress/flood
 CHECK_FUZZ := $(if $(FUZZ_BINS),tests/fuzz/test-fuzz.sh)
 
 check-lint:

@@ -85,7 +85,8 @@ enum wgx_reason {
 	WGX_R_CP_HS_INVALID = 99,	 /* handshake failed to decrypt or unknown peer */
 	WGX_R_CP_HS_REPLAY = 100,	 /* initiation timestamp not newer than the last */
 	WGX_R_CP_COOKIE_INVALID = 101,	 /* cookie reply failed to decrypt / no such index */
-	/* 102..127 free */
+	WGX_R_CP_HS_RCVBUF_FULL = 102,	 /* handshake socket's receive buffer full: dropped (a flood) */
+	/* 103..127 free */
 
 	WGX_REASON_MAX = 128, /* wgx_stats max_entries; raising it is an ABI change */
 };
@@ -152,6 +153,7 @@ static inline const char *wgx_reason_name(unsigned int reason)
 		[WGX_R_CP_HS_INVALID] = "cp_hs_invalid",
 		[WGX_R_CP_HS_REPLAY] = "cp_hs_replay",
 		[WGX_R_CP_COOKIE_INVALID] = "cp_cookie_invalid",
+		[WGX_R_CP_HS_RCVBUF_FULL] = "cp_hs_rcvbuf_full",
 	};
 
 	return reason < WGX_REASON_MAX ? names[reason] : NULL;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/udp_split.h"
 
 #define UDP_BATCH_MAX 128
 /*
@@ -34,7 +35,8 @@ static void set_buffers(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
-static int open_one(int family, uint16_t port, uint32_t fwmark)
+/* @reuseport: SO_REUSEPORT before the bind, so that a handshake socket can join. */
+static int open_one(int family, uint16_t port, uint32_t fwmark, bool reuseport)
 {
 	union wgx_sockaddr a = { 0 };
 	int one = 1, fd;
@@ -56,6 +58,8 @@ static int open_one(int family, uint16_t port, uint32_t fwmark)
 	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0)
 		goto err;
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		goto err;
 	set_buffers(fd);
 	if (bind(fd, &a.sa, wgx_sockaddr_len(&a)) < 0)
 		goto err;
@@ -76,33 +80,85 @@ static uint16_t bound_port(int fd)
 	return ntohs(a.sa.sa_family == AF_INET6 ? a.in6.sin6_port : a.in4.sin_port);
 }
 
+/*
+ * A reuseport bind would join a group another process of our uid left on
+ * the port, and a reuseport bind to port 0 may pick such a port: find the
+ * port with plain sockets first, which fail if anything holds it. *port 0:
+ * one the kernel picks. 0 or -errno.
+ */
+static int free_port(uint16_t *port)
+{
+	int fd4 = open_one(AF_INET, *port, 0, false), fd6;
+
+	if (fd4 < 0)
+		return fd4;
+	*port = bound_port(fd4);
+	fd6 = open_one(AF_INET6, *port, 0, false);
+	close(fd4);
+	if (fd6 >= 0)
+		close(fd6);
+	else if (fd6 != -EAFNOSUPPORT && fd6 != -EADDRNOTAVAIL)
+		return fd6;
+	return *port ? 0 : -EADDRNOTAVAIL;
+}
+
+/* The handshake socket beside @data_fd, or -1 (with a warning) without one. */
+static int split_open(int data_fd, int family, uint16_t port, uint32_t fwmark)
+{
+	int fd;
+
+	if (data_fd < 0)
+		return -1;
+	fd = wgx_udp_split_open(data_fd, family, port, fwmark);
+	if (fd < 0) {
+		pr_warn("no handshake socket beside the IPv%c data socket (%s): a handshake "
+			"flood shares its receive buffer with data", family == AF_INET ? '4' : '6',
+			strerror(-fd));
+		return -1;
+	}
+	return fd;
+}
+
 int wgx_udp_open(struct wgx_udp *u, uint16_t port, uint32_t fwmark)
 {
-	int attempts = port ? 1 : 100;
+	int attempts = port ? 1 : 100, ret = -EADDRINUSE;
 
-	u->fd4 = u->fd6 = -1;
+	u->fd4 = u->fd6 = u->hs4 = u->hs6 = -1;
+	u->hs_overflow[0] = u->hs_overflow[1] = 0;
 	u->fwmark = fwmark;
 	u->gso[0] = u->gso[1] = u->gro[0] = u->gro[1] = false;
 	u->gso_sends = u->gso_off = 0;
 	u->rx_overflow[0] = u->rx_overflow[1] = 0;
 	u->gso_off_errno = 0;
-	/* With port 0 the kernel picks the v4 port; the v6 bind may find it taken: retry. */
+	/* With port 0 the port found free may be taken before our bind: retry. */
 	while (attempts--) {
-		u->fd4 = open_one(AF_INET, port, fwmark);
-		if (u->fd4 < 0)
-			return u->fd4;
-		u->port = bound_port(u->fd4);
-		u->fd6 = open_one(AF_INET6, u->port, fwmark);
+		uint16_t want = port;
+
+		ret = free_port(&want);
+		if (!ret)
+			ret = u->fd4 = open_one(AF_INET, want, fwmark, true);
+		if (ret == -EADDRINUSE && !port)
+			continue;
+		if (ret < 0)
+			return ret;
+		u->port = want;
+		u->fd6 = open_one(AF_INET6, want, fwmark, true);
 		if (u->fd6 >= 0 || u->fd6 == -EAFNOSUPPORT || u->fd6 == -EADDRNOTAVAIL)
 			break;
 		close(u->fd4);
+		u->fd4 = -1;
+		ret = u->fd6;
 		if (u->fd6 != -EADDRINUSE || port)
 			return u->fd6;
 	}
+	if (u->fd4 < 0)
+		return ret;
 	if (u->fd6 < 0) {
 		pr_warn("IPv6 UDP socket unavailable (%s); IPv4 only", strerror(-u->fd6));
 		u->fd6 = -1;
 	}
+	u->hs4 = split_open(u->fd4, AF_INET, u->port, fwmark);
+	u->hs6 = split_open(u->fd6, AF_INET6, u->port, fwmark);
 	return 0;
 }
 
@@ -153,18 +209,19 @@ int wgx_udp_split_gro(const struct wgx_udp_msg *m, struct wgx_udp_msg *out, int 
 
 void wgx_udp_close(struct wgx_udp *u)
 {
-	if (u->fd4 >= 0)
-		close(u->fd4);
-	if (u->fd6 >= 0)
-		close(u->fd6);
-	u->fd4 = u->fd6 = -1;
+	int fds[4] = { u->fd4, u->fd6, u->hs4, u->hs6 };
+
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	u->fd4 = u->fd6 = u->hs4 = u->hs6 = -1;
 }
 
 int wgx_udp_set_fwmark(struct wgx_udp *u, uint32_t fwmark)
 {
-	int fds[2] = { u->fd4, u->fd6 };
+	int fds[4] = { u->fd4, u->fd6, u->hs4, u->hs6 };
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 4; i++)
 		if (fds[i] >= 0 && setsockopt(fds[i], SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0)
 			return -errno;
 	u->fwmark = fwmark;

@@ -32,6 +32,13 @@ struct wgx_udp {
 	 * full (SO_RXQ_OVFL: the count rides on the next datagram received).
 	 */
 	uint32_t rx_overflow[2];
+	/*
+	 * Handshake sockets (lib/udp_split.h): same port as fd4/fd6, taking
+	 * every datagram that is not a data message. -1: none, all on fd4/fd6.
+	 * Sends always go through fd4/fd6.
+	 */
+	int hs4, hs6;
+	uint32_t hs_overflow[2];
 };
 
 #define WGX_UDP_GSO 1u
@@ -48,7 +55,8 @@ struct wgx_udp_msg {
 					 * may be shorter) fill len; 0: one datagram */
 };
 
-/* Bind both sockets to @port (0: a random port shared by both). 0 or -errno. */
+/* Bind both sockets to @port (0: a random port shared by both), each with its
+ * handshake socket beside it where the kernel allows. 0 or -errno. */
 int wgx_udp_open(struct wgx_udp *u, uint16_t port, uint32_t fwmark);
 /*
  * wgx_udp_open, plus the offloads in @flags (WGX_UDP_GSO, WGX_UDP_GRO)

@@ -238,7 +238,7 @@ static void op_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx, 
 	if (u->gso_off)
 		v->str(ctx, "udp_gso_off_why", strerror(u->gso_off_errno));
 	reasons[WGX_R_DP_UDP_GSO_OFF] += u->gso_off;
-	reasons[WGX_R_DP_UDP_RCVBUF_FULL] += (uint64_t)u->rx_overflow[0] + u->rx_overflow[1];
+	wgx_udp_port_drops(&p->udp, reasons);
 	reasons[WGX_R_DP_TUN_RING_FULL] += tun_tx_dropped(p->dev->name);
 }
 

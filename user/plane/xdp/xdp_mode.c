@@ -215,6 +215,7 @@ void wgx_xdp_plane_stats(struct wgx_xdp_plane *p, const struct wgx_stats_visitor
 	if (!wgx_bpf_stats_read(p->bpf, bpf))
 		for (unsigned int r = 0; r < WGX_REASON_MAX; r++)
 			reasons[r] += bpf[r].packets;
+	wgx_udp_port_drops(&p->udp, reasons);
 	for (unsigned int q = 0; q < p->n_nic; q++) {
 		nic_rx += p->nic[q].rx_packets;
 		nic_tx += p->nic[q].tx_packets;
