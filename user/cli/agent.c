@@ -406,6 +406,7 @@ int wgx_agent_main(int argc, char **argv)
 		goto bad;
 	if (!file[0])
 		snprintf(file, sizeof(file), "%s.conf", a.r.interface);
+	a.r.status.interface = a.r.interface;
 	ret = setup(&a, file);
 	if (ret) {
 		pr_err("agent: %s: %s", a.r.interface, strerror(-ret));
