@@ -50,6 +50,14 @@ struct wgx_kube {
 
 /* ---- shared state ---- */
 
+static void notify(struct wgx_kube *k)
+{
+	uint64_t one = 1;
+
+	if (write(k->efd, &one, sizeof(one)) < 0)
+		pr_debug("agent: eventfd: %s", strerror(errno));
+}
+
 /* A failed request (reached: the server answered, with an error). */
 static void report_error(struct wgx_kube *k, bool reached, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -65,14 +73,7 @@ static void report_error(struct wgx_kube *k, bool reached, const char *fmt, ...)
 	k->rep.connected = reached;
 	pr_warn("agent: %s: API: %s", k->o.interface, k->rep.error);
 	pthread_mutex_unlock(&k->lock);
-}
-
-static void notify(struct wgx_kube *k)
-{
-	uint64_t one = 1;
-
-	if (write(k->efd, &one, sizeof(one)) < 0)
-		pr_debug("agent: eventfd: %s", strerror(errno));
+	notify(k); /* the status shows it */
 }
 
 /* Render the cache as the new snapshot and wake the agent's loop. */
@@ -502,6 +503,7 @@ static void publish_self(struct wgx_kube *k)
 		pthread_mutex_lock(&k->lock);
 		k->rep.published = true;
 		pthread_mutex_unlock(&k->lock);
+		notify(k);
 	} else if (!ret) {
 		report_error(k, true, "patch node %s: HTTP %ld: %.160s", k->o.node, status,
 			     b.buf ? b.buf : "");
@@ -574,6 +576,7 @@ static void *run(void *arg)
 			k->rep.connected = true;
 			k->rep.error[0] = '\0';
 			pthread_mutex_unlock(&k->lock);
+			notify(k);
 		}
 	}
 	return NULL;
