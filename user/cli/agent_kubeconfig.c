@@ -180,7 +180,7 @@ static int from_doc(yaml_document_t *doc, const char *base_dir, struct wgx_kubec
 	if (ret)
 		return ret;
 	if (!(kc->cert.file || kc->cert.data) != !(kc->key.file || kc->key.data))
-		return fail(err, errlen, "user %.64s: a client certificate needs its key and back", uname);
+		return fail(err, errlen, "user %.64s: client-certificate and client-key go together", uname);
 	if (!kc->token && !kc->token_file && !kc->cert.file && !kc->cert.data)
 		return fail(err, errlen, "user %.64s: no token, tokenFile or client certificate "
 			    "(exec and auth-provider plugins are not supported)", uname);
