@@ -26,7 +26,7 @@
 # mid-watch -> the agent relists (the old resourceVersion is gone: 410) and
 # applies a change made after the restart; B's handshake never changes and
 # the ping loses at most one echo. Prints the Node-change-to-device latency
-# at 10 and 1,000 nodes.
+# at 10 and 1,000 nodes (KUBE_LATENCY_NODES="10 1000 10000" for more).
 . "$(dirname "$0")/lib.sh"
 require_root
 [ -x "$WGX" ] || skip_all "$WGX not built"
@@ -235,12 +235,15 @@ ok "$([ "$(peer_line "$PD")" = "$PD 198.19.0.4:51820 10.20.4.0/24 off" ]; echo $
 # An invalid Node next to a valid one, in one request.
 { echo '{"apiVersion": "v1", "kind": "List", "items": ['
   node_json node-bad "not-a-key" 198.19.0.9:51820 10.20.9.0/24; echo ,
-  node_json node-e "$PE" 198.19.0.5:51820 10.20.5.0/24; echo ']}'; } >"$LOGDIR/bad.json"
+  node_json node-e "$PE" 198.19.0.5:51820 10.20.5.0/24; echo ,
+  echo '{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-plain"}}]}'; } >"$LOGDIR/bad.json"
 kubectl create -f "$LOGDIR/bad.json" >/dev/null
-check "node-bad (invalid key) with node-e: node-e applied, node-bad left out" device_matches
+check "node-bad (invalid key) and node-plain (no key) with node-e: node-e applied, the others left out" device_matches
 sleep 0.3
 ok "$([ "$(status api.skipped)" = 1 ] && [ "$(status api.skipped_nodes.0.node)" = node-bad ]; echo $?)" \
 	"node-bad reported in the status: $(status api.skipped_nodes)"
+ok "$([ "$(status api.unannotated)" = 1 ] && grep -q "node node-plain has no wg-xdp.io/public-key" "$LOGDIR/agent.log"; echo $?)" \
+	"node-plain (no agent yet) counted apart ($(status api.unannotated)) and logged"
 ok "$(grep -q "^wgx_agent_api_nodes_skipped{interface=\"$IFA\"} 1$" "$PROM" &&
 	grep -q "^wgx_agent_last_reload_success{interface=\"$IFA\"} 1$" "$PROM"; echo $?)" \
 	"metrics: wgx_agent_api_nodes_skipped 1, wgx_agent_last_reload_success 1"
@@ -292,7 +295,7 @@ ok "$([ -n "$sent" ] && [ "$sent" -ge 20 ] && [ $((sent - got)) -le 1 ]; echo $?
 	"ping through the tunnel during every change: $got of $sent echoes answered (loss <= 1)"
 
 # ---- latency: a Node change to the device, at 10 and 1,000 nodes ----
-kubectl delete node node-bad node-d node-e node-f >/dev/null
+kubectl delete node node-bad node-plain node-d node-e node-f >/dev/null
 gen_nodes() {	# gen_nodes FIRST COUNT: a List of nodes n-FIRST.. with fresh keys
 	python3 - "$1" "$2" <<'PY'
 import base64, json, os, sys
@@ -307,7 +310,7 @@ print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
 PY
 }
 have=2	# node-a (this node) and node-b
-for n in 10 1000; do
+for n in ${KUBE_LATENCY_NODES:-10 1000}; do	# e.g. KUBE_LATENCY_NODES="10 1000 10000"
 	gen_nodes $((have - 2)) $((n - have)) >"$LOGDIR/list.json"
 	CHANGED=$(date +%s%N)
 	kubectl create -f "$LOGDIR/list.json" >/dev/null 2>"$LOGDIR/create.err"

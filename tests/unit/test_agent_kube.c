@@ -200,8 +200,8 @@ static void test_nodes(void)
 	ok(ns.n == 6 && !strcmp(ns.v[0].name, "node-a") && !strcmp(ns.v[5].name, "node-plain"),
 	   "kept sorted by name");
 	ok(wgx_kube_nodes_render(&ns, "node-a", &r) == 0, "render");
-	ok(r.nodes == 6 && r.peers == 2 && r.skipped == 2,
-	   "self and the unannotated node are no peers; two skipped (%zu peers, %zu skipped)", r.peers,
+	ok(r.nodes == 6 && r.peers == 2 && r.skipped == 2 && r.unannotated == 1,
+	   "self and the unannotated node (counted apart) are no peers; two skipped (%zu peers, %zu skipped)", r.peers,
 	   r.skipped);
 	ok(!strcmp(r.skips[0].node, "node-bad") && strstr(r.skips[0].reason, "public-key") &&
 		   !strcmp(r.skips[1].node, "node-badep") && strstr(r.skips[1].reason, "endpoint"),

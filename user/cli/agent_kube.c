@@ -95,6 +95,7 @@ static int publish_peers(struct wgx_kube *k)
 	k->rep.nodes = r.nodes;
 	k->rep.peers = r.peers;
 	k->rep.skipped = r.skipped;
+	k->rep.unannotated = r.unannotated;
 	memcpy(k->rep.skips, r.skips, sizeof(r.skips));
 	pthread_mutex_unlock(&k->lock);
 	notify(k);
@@ -272,7 +273,10 @@ static int put_node(struct wgx_kube *k, struct wgx_kube_nodes *ns, json_object *
 	if (ret)
 		return ret == -EINVAL ? 0 : ret;
 	was = wgx_kube_nodes_get(old, n.name);
-	if (n.invalid && (!was || was->invalid != n.invalid))
+	if (!n.key[0] && (!was || was->key[0]) && strcmp(n.name, k->o.node))
+		pr_info("agent: %s: node %s has no %s (yet): not a peer", k->o.interface, n.name,
+			WGX_KUBE_ANN_KEY);
+	else if (n.invalid && (!was || was->invalid != n.invalid))
 		pr_warn("agent: %s: node %s skipped: %s", k->o.interface, n.name, n.invalid);
 	else if (!n.invalid && was && was->invalid && n.key[0])
 		pr_info("agent: %s: node %s valid again", k->o.interface, n.name);

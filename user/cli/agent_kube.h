@@ -33,7 +33,7 @@ struct wgx_kube_report {
 	bool synced;		/* a list succeeded: the snapshot's peers are real */
 	bool connected;		/* the last request reached the API server */
 	bool published;		/* our Node carries our key (and endpoint) */
-	size_t nodes, peers, skipped;
+	size_t nodes, peers, skipped, unannotated;
 	struct wgx_kube_skip skips[WGX_KUBE_SKIPS_SHOWN];
 	uint64_t lists, relists, errors; /* lists done, of them after 410 Gone; failed requests */
 	char error[256];	/* the last failure, "" after a success */

@@ -398,8 +398,12 @@ int wgx_kube_nodes_render(const struct wgx_kube_nodes *ns, const char *self,
 	for (size_t i = 0; i < ns->n; i++) {
 		const struct wgx_kube_node *n = &ns->v[i];
 
-		if (!n->key[0] || (self && !strcmp(n->name, self)))
+		if (self && !strcmp(n->name, self))
 			continue;
+		if (!n->key[0]) {
+			out->unannotated++;
+			continue;
+		}
 		if (n->invalid)
 			skip(out, n->name, "%s", n->invalid);
 		else

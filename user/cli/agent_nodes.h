@@ -64,6 +64,7 @@ struct wgx_kube_skip {
 struct wgx_kube_render {
 	char *text;		/* `wg setconf` [Peer] sections, malloc'd */
 	size_t nodes, peers, skipped;
+	size_t unannotated;	/* other nodes without a key annotation (no agent yet) */
 	struct wgx_kube_skip skips[WGX_KUBE_SKIPS_SHOWN]; /* the first ones */
 };
 
@@ -71,7 +72,7 @@ struct wgx_kube_render {
  * Render every node but self (by name) that carries a public key as a
  * [Peer] section (with "# friendly_name=" = the node name, cut to 63
  * characters), for wgx_agent_desired_parse(). Nodes without the key
- * annotation are not wg-xdp nodes and are neither peers nor skipped.
+ * annotation (no agent published one yet) are counted apart, not skipped.
  * 0 or -ENOMEM; free out->text.
  */
 int wgx_kube_nodes_render(const struct wgx_kube_nodes *ns, const char *self,

@@ -42,6 +42,7 @@ static json_object *api_json(const struct wgx_kube_report *k)
 	json_object_object_add(o, "nodes", json_object_new_int64((int64_t)k->nodes));
 	json_object_object_add(o, "peers", json_object_new_int64((int64_t)k->peers));
 	json_object_object_add(o, "skipped", json_object_new_int64((int64_t)k->skipped));
+	json_object_object_add(o, "unannotated", json_object_new_int64((int64_t)k->unannotated));
 	for (size_t i = 0; i < k->skipped && i < WGX_KUBE_SKIPS_SHOWN; i++) {
 		json_object *s = json_object_new_object();
 
@@ -139,6 +140,9 @@ size_t wgx_agent_status_prom(const struct wgx_agent_status *st, char *buf, size_
 			"# HELP wgx_agent_api_nodes_skipped Nodes with a key left out (invalid or conflicting).\n"
 			"# TYPE wgx_agent_api_nodes_skipped gauge\n"
 			"wgx_agent_api_nodes_skipped{interface=\"%s\"} %zu\n"
+			"# HELP wgx_agent_api_nodes_unannotated Other nodes without a public-key annotation.\n"
+			"# TYPE wgx_agent_api_nodes_unannotated gauge\n"
+			"wgx_agent_api_nodes_unannotated{interface=\"%s\"} %zu\n"
 			"# HELP wgx_agent_api_published 1 if our Node carries our key.\n"
 			"# TYPE wgx_agent_api_published gauge\n"
 			"wgx_agent_api_published{interface=\"%s\"} %d\n"
@@ -148,7 +152,7 @@ size_t wgx_agent_status_prom(const struct wgx_agent_status *st, char *buf, size_
 			"# HELP wgx_agent_api_errors_total Failed API requests.\n"
 			"# TYPE wgx_agent_api_errors_total counter\n"
 			"wgx_agent_api_errors_total{interface=\"%s\"} %" PRIu64 "\n",
-			i, k->connected, i, k->nodes, i, k->peers, i, k->skipped, i, k->published, i,
+			i, k->connected, i, k->nodes, i, k->peers, i, k->skipped, i, k->unannotated, i, k->published, i,
 			k->relists, i, k->errors);
 
 		n = m < 0 ? n : n + m;
