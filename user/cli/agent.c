@@ -84,6 +84,9 @@ static void do_reload(struct agent *a, double t_event)
 
 	if (a->kube && !a->r.status.kube.synced) {
 		/* Before the first list, an empty API share would remove every node's peer. */
+		a->r.status.success = false;
+		snprintf(a->r.status.error, sizeof(a->r.status.error),
+			 "waiting for the first list of Nodes; nothing applied yet");
 		a->next_resync = now() + a->interval;
 		write_status(a);
 		return;

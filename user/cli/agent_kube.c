@@ -28,6 +28,7 @@
 #define LIST_MAX (512u << 20)	/* bytes of one list page */
 #define BACKOFF_MIN_S 0.5
 #define BACKOFF_MAX_S 30.0
+#define RENDER_GAP_S 0.1	/* a burst of events: one render per gap, not per read */
 
 struct wgx_kube {
 	struct wgx_kube_opts o;
@@ -44,11 +45,20 @@ struct wgx_kube {
 	struct wgx_watch_lines lines;
 	bool changed, gone;
 	size_t last_skipped;
+	double last_render;
 	double backoff;
 	char watch_error[160];
 };
 
 /* ---- shared state ---- */
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void notify(struct wgx_kube *k)
 {
@@ -100,6 +110,7 @@ static int publish_peers(struct wgx_kube *k)
 	pthread_mutex_unlock(&k->lock);
 	notify(k);
 	k->changed = false;
+	k->last_render = now_mono();
 	return 0;
 }
 
@@ -135,11 +146,14 @@ static size_t body_sink(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static int abort_on_stop(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+/* libcurl's progress callback (at least once a second): stop, or the tail of a burst. */
+static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
 	struct wgx_kube *k = arg;
 
 	(void)a, (void)b, (void)c, (void)d;
+	if (k->changed && now_mono() - k->last_render >= RENDER_GAP_S && publish_peers(k))
+		return 1;
 	return atomic_load(&k->stop) ? 1 : 0;
 }
 
@@ -208,7 +222,7 @@ static int request(struct wgx_kube *k, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, k);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, sink_arg);
@@ -401,8 +415,8 @@ static size_t watch_sink(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 	int ret = wgx_watch_feed(&k->lines, data, n, on_event, k);
 
-	/* Events come in bursts: one render per chunk, not per event. */
-	if (k->changed && publish_peers(k))
+	/* Events come in bursts: render at most every RENDER_GAP_S (on_progress the rest). */
+	if (k->changed && now_mono() - k->last_render >= RENDER_GAP_S && publish_peers(k))
 		ret = -ENOMEM;
 	return ret ? 0 : n;
 }
@@ -519,14 +533,6 @@ static void publish_self(struct wgx_kube *k)
 
 /* ---- the thread ---- */
 
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void nap(struct wgx_kube *k, double s)
 {
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
@@ -565,6 +571,8 @@ static void *run(void *arg)
 		publish_self(k);
 		t0 = now_mono();
 		ret = watch_nodes(k);
+		if (k->changed)
+			publish_peers(k); /* the tail of the last burst */
 		if (ret == -ESTALE) {
 			pr_info("agent: %s: API: resourceVersion %s is gone (410): relisting",
 				k->o.interface, k->nodes.resource_version);
