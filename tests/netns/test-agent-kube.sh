@@ -107,9 +107,14 @@ for n in nodes:
     if not v or v[0] in keys or nets & set(v[2]): continue
     keys.add(v[0]); nets |= set(v[2])
     out.append("%s %s %s %s" % (v[0], v[1], ",".join(sorted(v[2])) or "(none)", v[3] or "off"))
+# The file's peers (lines in the same form), merged in: the file wins a key.
+if len(sys.argv) > 3:
+    files = {l.split()[0]: l.strip() for l in open(sys.argv[3]) if l.strip()}
+    out = [l for l in out if l.split()[0] not in files] + list(files.values())
 print("\n".join(sorted(out)))
 PY
-want_lines() { kubectl get nodes -o json >"$LOGDIR/nodes.json" && python3 "$ORACLE" "$LOGDIR/nodes.json" node-a; }
+FILE_PEERS=	# set once the agent also reads a file: its peers as oracle lines
+want_lines() { kubectl get nodes -o json >"$LOGDIR/nodes.json" && python3 "$ORACLE" "$LOGDIR/nodes.json" node-a $FILE_PEERS; }
 device_lines() {
 	ip netns exec $A wg show $IFA dump | awk 'NR > 1 {
 		n = split($4, a, ","); s = ""
@@ -259,15 +264,29 @@ check "Node node-c deleted -> peer removed" device_matches
 ok "$([ -z "$(peer_line "$PC")" ]; echo $?)" "node-c's key no longer on the device"
 hs_check "after creating, modifying and deleting nodes"
 
-# ---- client-certificate credentials: a restarted agent removes nothing ----
+# ---- --once: one reconcile from the API, exit status 0 ----
+"$WGX" agent --interface $IFA --kubeconfig "$KW/kubeconfig-node" --node node-a --once >"$LOGDIR/once.log" 2>&1
+ok $? "agent --once against the API: exit status 0 ($(tail -1 "$LOGDIR/once.log"))"
+
+# ---- client-certificate credentials and a file: a restarted agent removes nothing ----
+# The file names a static peer and node-b's key with fewer allowed IPs: the file wins.
+PS=$(pubkey "$(genkey)")
+mkdir -p "$LOGDIR/cm"
+printf '[Peer]\n# friendly_name=static\nPublicKey = %s\nAllowedIPs = 10.99.0.0/16\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.2/32\nEndpoint = 198.18.0.2:51820\n' \
+	"$PS" "$PB" >"$LOGDIR/cm/$IFA.conf"
+printf '%s (none) 10.99.0.0/16 off\n%s 198.18.0.2:51820 100.64.0.2/32 off\n' "$PS" "$PB" >"$LOGDIR/file-peers"
 stop_agent
-start_agent "$LOGDIR/kubeconfig-cert" --endpoint 198.18.0.1
+start_agent "$LOGDIR/kubeconfig-cert" --endpoint 198.18.0.1 --dir "$LOGDIR/cm"
+FILE_PEERS=$LOGDIR/file-peers
 sleep 1
 listed() { [ "$(status api.synced)" = True ] && [ "$(status api.lists)" -ge 1 ] && [ "$(status success)" = True ]; }
-check "agent restarted with a client certificate (relative paths in its kubeconfig): listed, in sync" \
+check "agent restarted with a client certificate (relative paths in its kubeconfig) and --dir: listed, in sync" \
 	wait_for "the first list" 200 listed
 ok "$(grep -q "as node node-a (client certificate)" "$LOGDIR/agent.log"; echo $?)" "the agent authenticated with the client certificate"
-check "after the agent's restart: device as the Nodes say" device_matches
+check "after the agent's restart: device = the Nodes' peers merged with the file's (the file wins node-b's key)" device_matches
+ok "$([ "$(peer_line "$PB")" = "$PB 198.18.0.2:51820 100.64.0.2/32 off" ] &&
+	grep -q "1 node peer(s) ignored" "$LOGDIR/agent.log"; echo $?)" \
+	"node-b's key in the file: the file's allowed IPs ($(peer_line "$PB" | cut -d' ' -f3)), the Node's ignored (logged)"
 ok "$([ "$(grep -c "remove peer" "$LOGDIR/agent.log")" = 1 ]; echo $?)" \
 	"the restarted agent removed no peer (only node-c's removal in the log)"
 hs_check "after the agent's restart"

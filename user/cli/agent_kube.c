@@ -380,8 +380,14 @@ static int on_event(char *line, size_t len, void *arg)
 	(void)len;
 	if (!json_object_object_get_ex(ev, "type", &type) ||
 	    !json_object_object_get_ex(ev, "object", &obj)) {
+		json_object *code = NULL;
+
+		/* A refused watch (HTTP 4xx/5xx) answers one Status object instead of events. */
+		if (json_object_object_get_ex(ev, "code", &code))
+			k->gone = json_object_get_int(code) == 410;
+		snprintf(k->watch_error, sizeof(k->watch_error), "watch: %s%.120s",
+			 code ? "refused: " : "a line that is not an event", code ? status_message(ev) : "");
 		json_object_put(ev);
-		snprintf(k->watch_error, sizeof(k->watch_error), "watch: a line that is not an event");
 		return -EPROTO;
 	}
 	t = json_object_get_string(type);

@@ -182,9 +182,10 @@ static int desired(struct wgx_agent_reloader *r, struct wgx_agent_desired *d)
 		return fail(r, ret, "peers from the API rejected%s, the running configuration is "
 			    "kept: %s", r->path ? " (merged with the file)" : "",
 			    err[0] ? err : strerror(-ret));
-	if (shadowed)
+	if (shadowed && shadowed != r->shadowed)
 		pr_warn("agent: %s: %zu node peer(s) ignored: %s names the same key", r->interface,
 			shadowed, r->path);
+	r->shadowed = shadowed;
 	return 0;
 }
 

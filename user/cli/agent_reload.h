@@ -14,6 +14,7 @@ struct wgx_agent_reloader {
 	const char *interface;
 	const char *path; /* the desired-state file, or NULL (API mode alone) */
 	const char *api_peers; /* [Peer] sections rendered from Node objects, or NULL */
+	size_t shadowed;       /* API peers the file overrode last time (logged on change) */
 	struct wgx_agent_endpoints applied; /* of the last successful reload */
 	struct wgx_agent_status status;
 };
