@@ -21,8 +21,10 @@
 # become peers added, updated in place and removed, with the device equal to
 # what the Nodes say after each change; a Node with an invalid key is
 # skipped and reported while another created with it is applied; patching
-# another Node with the node's credentials is refused; an agent restart with
-# client-certificate credentials removes nothing; the API server restarted
+# another Node with the node's credentials is refused; --once applies and
+# exits 0; an agent restarted with client-certificate credentials and a
+# --dir file removes nothing and merges the file's peers (the file wins a
+# key a Node also names); the API server restarted
 # mid-watch -> the agent relists (the old resourceVersion is gone: 410) and
 # applies a change made after the restart; B's handshake never changes and
 # the ping loses at most one echo. Prints the Node-change-to-device latency
