@@ -80,6 +80,10 @@ static void test_kubeconfig(void)
 	ok(kc.key.data && kc.key.len == 18 && !kc.token, "client-key-data decoded, no token");
 	wgx_kubeconfig_free(&kc);
 
+	ret = parse_with("server: https://127.0.0.1:6443/", "server: https://10.0.0.1/k8s/c1//", &kc, err);
+	ok(ret == 0 && !strcmp(kc.server, "https://10.0.0.1/k8s/c1"),
+	   "a server URL's path prefix is kept, its trailing slashes dropped (%s)", kc.server);
+	wgx_kubeconfig_free(&kc);
 	ret = parse_with("current-context: b", "current-context: x", &kc, err);
 	ok(ret == -EINVAL && strstr(err, "no such context"), "an unknown current-context: %s", err);
 	ret = parse_with("server: https://127.0.0.1:6443/", "server: http://127.0.0.1:6443/ ", &kc, err);

@@ -161,7 +161,9 @@ static int from_doc(yaml_document_t *doc, const char *base_dir, struct wgx_kubec
 	kc->server = strdup(server);
 	if (!kc->server)
 		return -ENOMEM;
-	kc->server[strcspn(kc->server + 8, "/") + 8] = '\0';
+	/* A path prefix stays (API proxies use one); trailing slashes go: paths are appended. */
+	for (size_t n = strlen(kc->server); n > 8 && kc->server[n - 1] == '/';)
+		kc->server[--n] = '\0';
 	v = get_str(doc, cluster, "insecure-skip-tls-verify");
 	kc->insecure = v && !strcmp(v, "true");
 	ret = pem_from(doc, cluster, "certificate-authority", base_dir, &kc->ca, err, errlen);

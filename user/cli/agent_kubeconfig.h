@@ -21,7 +21,7 @@ struct wgx_kube_pem {
 };
 
 struct wgx_kubeconfig {
-	char *server;		/* "https://host:port", without a trailing '/' */
+	char *server;		/* "https://host:port[/prefix]", without a trailing '/' */
 	bool insecure;		/* insecure-skip-tls-verify: true */
 	struct wgx_kube_pem ca, cert, key;
 	char *token;		/* bearer token given inline */
