@@ -21,7 +21,8 @@ CPPFLAGS := -D_GNU_SOURCE -DWGX_VERSION='"$(VERSION)"' -Iinclude -Iuser -I$(BUIL
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -pthread -MMD -MP
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS   := -lbpf -lxdp -lelf -lz -lsodium -lb2 -lcrypto -lmnl -ljson-c -lmicrohttpd -lsystemd -lpthread -lm
+LDLIBS   := -lbpf -lxdp -lelf -lz -lsodium -lb2 -lcrypto -lmnl -ljson-c -lmicrohttpd -lsystemd -lpthread -lm \
+            $(shell pkg-config --libs libcurl yaml-0.1 2>/dev/null || echo -lcurl -lyaml)
 
 # ---- BPF: x.bpf.c -> x.bpf.o -> x.skel.h (libbpf-bootstrap style) ----
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)

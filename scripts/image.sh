@@ -27,7 +27,7 @@ REF=localhost/wg-xdp:$VERSION
 SUITE=bookworm
 MIRROR=${WGX_IMAGE_MIRROR:-http://deb.debian.org/debian}
 # wg-xdp's runtime libraries (ldd build/wg-xdp), the tools the manifests call.
-PKGS=(libbpf1 libxdp1 libelf1 zlib1g libsodium23 libb2-1 libssl3 libmnl0 libjson-c5 libmicrohttpd12 libsystemd0
+PKGS=(libbpf1 libxdp1 libelf1 zlib1g libsodium23 libb2-1 libssl3 libmnl0 libjson-c5 libmicrohttpd12 libsystemd0 libcurl4 libyaml-0-2
 	wireguard-tools iproute2 ca-certificates)
 
 log() { echo "image.sh: $*" >&2; }

@@ -34,11 +34,19 @@ KUBECONFIG=$(cat "$READY")/kubeconfig
 diag "kube-apiserver $(kubectl version -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])') on 127.0.0.1:$base"
 
 check "namespace.yaml created" kubectl apply -f "$DEPLOY/namespace.yaml"
-for f in configmap.yaml daemonset.yaml kilo-sidecar.yaml; do
+for f in rbac.yaml configmap.yaml daemonset.yaml kilo-sidecar.yaml; do
 	check "$f accepted by the API server (apply --dry-run=server)" \
 		kubectl apply --dry-run=server -f "$DEPLOY/$f"
 done
 ok "$(kubectl get ds -n wg-xdp wg-xdp >/dev/null 2>&1; [ $? -ne 0 ]; echo $?)" "dry run stored nothing"
+
+# The agent's API rights, as RBAC grants them (applied for real, then asked).
+check "rbac.yaml applied" kubectl apply -f "$DEPLOY/rbac.yaml"
+SA=system:serviceaccount:wg-xdp:wg-xdp
+can() { [ "$(kubectl auth can-i --as=$SA "$@" 2>/dev/null)" = yes ]; }
+ok "$(can list nodes && can watch nodes && can patch nodes && ! can create nodes && ! can delete nodes &&
+	! can get secrets -n wg-xdp; echo $?)" \
+	"the agent's ServiceAccount may get/list/watch/patch nodes, not create/delete them nor read secrets"
 
 # The same DaemonSet with a capability list that is not a list: must be refused.
 python3 - "$DEPLOY/daemonset.yaml" >"$LOGDIR/broken.yaml" <<'PY'
@@ -67,10 +75,13 @@ mounts = {m["mountPath"]: m for m in c["daemon"]["volumeMounts"]}
 assert mounts["/sys/fs/bpf"]["mountPropagation"] == "HostToContainer", "bpffs propagation"
 for p in ("/var/run/wireguard", "/var/run/wg-xdp"): assert p in mounts, p
 assert c["daemon"]["livenessProbe"]["exec"]["command"] == ["wg-xdp", "stats", "wg0"]
+assert "--kube" in c["agent"]["args"] and spec["serviceAccountName"] == "wg-xdp", "agent in API mode"
+env = {e["name"]: e for e in c["agent"]["env"]}
+assert env["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName", "NODE_NAME"
 assert spec["tolerations"], "tolerations"
 ann = ds["spec"]["template"]["metadata"]["annotations"]
 assert ann["prometheus.io/scrape"] == "true" and ann["prometheus.io/port"] == "9586"
-print("hostNetwork, unprivileged with drop ALL, bpffs HostToContainer, UAPI and run dirs, probes, tolerations, scrape annotations")
+print("hostNetwork, unprivileged with drop ALL, bpffs HostToContainer, UAPI and run dirs, probes, tolerations, scrape annotations, agent --kube as ServiceAccount wg-xdp with NODE_NAME from spec.nodeName")
 PY
 ok $? "DaemonSet as defaulted by the server: $(tail -1 "$LOGDIR/props.out")"
 finish

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/agent_http.h"
+#include "cli/agent_kube.h"
 #include "cli/agent_reload.h"
 #include "cli/args.h"
 #include "cli/uapi_client.h"
@@ -27,17 +28,23 @@
 #define DEBOUNCE_MAX_S 1.0
 
 static const char usage[] =
-	"Usage: wg-xdp agent --interface NAME --dir DIR [--file F] [--status-file S]\n"
-	"                    [--metrics-file M] [--metrics-port P] [--interval SECONDS]\n"
-	"                    [--debounce-ms MS] [--once] [--verbose]\n"
+	"Usage: wg-xdp agent --interface NAME [--dir DIR [--file F]]\n"
+	"                    [--kube | --kubeconfig PATH] [--node NODE] [--endpoint ADDR[:PORT]]\n"
+	"                    [--status-file S] [--metrics-file M] [--metrics-port P]\n"
+	"                    [--interval SECONDS] [--debounce-ms MS] [--once] [--verbose]\n"
 	"  Keep NAME's peers equal to DIR/F (default NAME.conf, `wg setconf` format),\n"
 	"  applying only differences (never replace_peers). S: JSON status; M: Prometheus\n"
 	"  text (default: beside S, NAME.prom); P: serve GET /metrics on that TCP port.\n"
-	"  --once: one reload, exit status 0 if applied.\n";
+	"  --kube (in-cluster credentials) or --kubeconfig: every other Node annotated\n"
+	"  wg-xdp.io/public-key is a peer too (merged with DIR's peers, the file wins a\n"
+	"  key); NODE (default $NODE_NAME, then the hostname) gets our key and endpoint\n"
+	"  (default: its InternalIP, our listen port). --once: one reload, exit 0 if applied.\n";
 
 struct agent {
 	struct wgx_agent_reloader r;
 	struct wgx_agent_http *http;
+	struct wgx_kube *kube;
+	char *api_text; /* the API's peers, once listed */
 	const char *dir, *status_file;
 	char *metrics_file;
 	char sock_dir[PATH_MAX], sock_name[NAME_MAX + 1];
@@ -66,9 +73,26 @@ static void write_status(struct agent *a)
 		pr_warn("agent: %s: writing the status: %s", a->r.interface, strerror(-ret));
 }
 
+static bool dir_missing(const struct agent *a)
+{
+	return a->dir && a->wd_dir < 0;
+}
+
 static void do_reload(struct agent *a, double t_event)
 {
-	int ret = wgx_agent_reload(&a->r, t_event);
+	int ret;
+
+	if (a->kube && !a->r.status.kube.synced) {
+		/* Before the first list, an empty API share would remove every node's peer. */
+		a->r.status.success = false;
+		snprintf(a->r.status.error, sizeof(a->r.status.error),
+			 "waiting for the first list of Nodes; nothing applied yet");
+		a->next_resync = now() + a->interval;
+		write_status(a);
+		return;
+	}
+	a->r.api_peers = a->api_text;
+	ret = wgx_agent_reload(&a->r, t_event);
 
 	/* Anything not about the file's content is worth retrying soon. */
 	a->retry = ret && ret != -EINVAL && ret != -E2BIG;
@@ -80,7 +104,7 @@ static void do_reload(struct agent *a, double t_event)
 /* (Re)arm the watches that are missing; a new watch on DIR means it may have changed. */
 static void arm_watches(struct agent *a)
 {
-	if (a->wd_dir < 0) {
+	if (dir_missing(a)) {
 		a->wd_dir = inotify_add_watch(a->ino, a->dir,
 					      IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
 						      IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF |
@@ -142,20 +166,42 @@ static int next_timeout(const struct agent *a)
 		if (due < t)
 			t = due;
 	}
-	if ((a->retry || a->wd_dir < 0 || a->wd_sock < 0) && a->next_retry < t)
+	if ((a->retry || dir_missing(a) || a->wd_sock < 0) && a->next_retry < t)
 		t = a->next_retry;
 	return t <= n ? 0 : (int)((t - n) * 1000.0) + 1;
 }
 
+/* The API thread has a new snapshot: take it, and reload if the peers changed. */
+static void on_kube(struct agent *a)
+{
+	char *text = NULL;
+
+	if (wgx_kube_snapshot(a->kube, &text, &a->r.status.kube))
+		return;
+	if (text && (!a->api_text || strcmp(text, a->api_text))) {
+		free(a->api_text);
+		a->api_text = text;
+		a->pending_last = now();
+		if (!a->pending_first)
+			a->pending_first = a->pending_last;
+	} else {
+		free(text);
+		write_status(a);
+	}
+}
+
 static int run(struct agent *a)
 {
-	struct pollfd pfd[2] = { { .fd = a->ino, .events = POLLIN }, { .fd = a->sig, .events = POLLIN } };
+	struct pollfd pfd[3] = { { .fd = a->ino, .events = POLLIN }, { .fd = a->sig, .events = POLLIN },
+				 { .fd = a->kube ? wgx_kube_fd(a->kube) : -1, .events = POLLIN } };
 
 	for (;;) {
 		double t;
 
-		if (poll(pfd, 2, next_timeout(a)) < 0 && errno != EINTR)
+		if (poll(pfd, 3, next_timeout(a)) < 0 && errno != EINTR)
 			return -errno;
+		if (pfd[2].revents & POLLIN)
+			on_kube(a);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -171,7 +217,7 @@ static int run(struct agent *a)
 		if (pfd[0].revents & POLLIN)
 			on_inotify(a);
 		t = now();
-		if ((a->wd_dir < 0 || a->wd_sock < 0) && t >= a->next_retry) {
+		if ((dir_missing(a) || a->wd_sock < 0) && t >= a->next_retry) {
 			arm_watches(a);
 			a->next_retry = t + RETRY_S;
 		}
@@ -193,9 +239,9 @@ static int setup(struct agent *a, const char *file)
 	char sock[PATH_MAX];
 	sigset_t mask;
 
-	if (snprintf(path, sizeof(path), "%s/%s", a->dir, file) >= (int)sizeof(path))
+	if (a->dir && snprintf(path, sizeof(path), "%s/%s", a->dir, file) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	a->r.path = path;
+	a->r.path = a->dir ? path : NULL;
 	wgx_uapi_sock_path(a->r.interface, sock, sizeof(sock));
 	snprintf(a->sock_name, sizeof(a->sock_name), "%s", basename(sock));
 	snprintf(a->sock_dir, sizeof(a->sock_dir), "%s", dirname(sock));
@@ -219,9 +265,57 @@ static int setup(struct agent *a, const char *file)
 		return -errno;
 	a->wd_dir = a->wd_sock = -1;
 	arm_watches(a);
-	if (a->wd_dir < 0)
+	if (dir_missing(a))
 		pr_warn("agent: %s: %s: %s; waiting for it", a->r.interface, a->dir, strerror(errno));
 	return 0;
+}
+
+/* API mode: credentials (kubeconfig or in-cluster), the node's name, the client thread. */
+static int start_kube(struct agent *a, const char *kubeconfig, const char *node,
+		      const char *endpoint)
+{
+	static char host[256];
+	struct wgx_kube_opts o = { .interface = a->r.interface, .endpoint = endpoint,
+				   .resync = a->interval };
+	char err[256] = "";
+	int ret;
+
+	if (!node || !*node)
+		node = getenv("NODE_NAME");
+	if (!node || !*node) {
+		if (gethostname(host, sizeof(host) - 1))
+			return -errno;
+		node = host;
+	}
+	o.node = node;
+	ret = kubeconfig ? wgx_kubeconfig_load(kubeconfig, &o.kc, err, sizeof(err))
+			 : wgx_kubeconfig_in_cluster(WGX_KUBE_SA_DIR, &o.kc, err, sizeof(err));
+	if (ret) {
+		pr_err("agent: %s: %s", a->r.interface, err[0] ? err : strerror(-ret));
+		return ret;
+	}
+	pr_info("agent: %s: API %s as node %s (%s)", a->r.interface, o.kc.server, node,
+		o.kc.cert.file || o.kc.cert.data ? "client certificate" : "bearer token");
+	a->r.status.api = true;
+	a->kube = wgx_kube_start(&o);
+	if (!a->kube) {
+		ret = -errno;
+		wgx_kubeconfig_free(&o.kc);
+		pr_err("agent: %s: starting the API client: %s", a->r.interface, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* --once in API mode: wait (up to a minute) for the first list. */
+static void wait_first_list(struct agent *a)
+{
+	struct pollfd pfd = { .fd = wgx_kube_fd(a->kube), .events = POLLIN };
+
+	for (double end = now() + 60; !a->r.status.kube.synced && now() < end;) {
+		if (poll(&pfd, 1, 1000) > 0)
+			on_kube(a);
+	}
 }
 
 int wgx_agent_main(int argc, char **argv)
@@ -235,6 +329,10 @@ int wgx_agent_main(int argc, char **argv)
 		{ "metrics-port", required_argument, NULL, 'p' },
 		{ "interval", required_argument, NULL, 't' },
 		{ "debounce-ms", required_argument, NULL, 'D' },
+		{ "kube", no_argument, NULL, 'K' },
+		{ "kubeconfig", required_argument, NULL, 'k' },
+		{ "node", required_argument, NULL, 'N' },
+		{ "endpoint", required_argument, NULL, 'e' },
 		{ "once", no_argument, NULL, '1' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -242,11 +340,12 @@ int wgx_agent_main(int argc, char **argv)
 	};
 	struct agent a = { .interval = 30, .debounce = 0.2 };
 	char file[NAME_MAX + 1] = "";
-	bool once = false;
+	const char *kubeconfig = NULL, *node = NULL, *endpoint = NULL;
+	bool once = false, kube = false;
 	long port = 0;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "i:d:F:s:m:p:t:D:1vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:d:F:s:m:p:t:D:Kk:N:e:1vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			a.r.interface = optarg;
@@ -278,6 +377,19 @@ int wgx_agent_main(int argc, char **argv)
 			if (!(a.debounce >= 0 && a.debounce <= DEBOUNCE_MAX_S))
 				goto bad;
 			break;
+		case 'K':
+			kube = true;
+			break;
+		case 'k':
+			kube = true;
+			kubeconfig = optarg;
+			break;
+		case 'N':
+			node = optarg;
+			break;
+		case 'e':
+			endpoint = optarg;
+			break;
 		case '1':
 			once = true;
 			break;
@@ -293,15 +405,18 @@ int wgx_agent_main(int argc, char **argv)
 	}
 	if (a.r.interface && wgx_arg_ifname("agent", "--interface", a.r.interface))
 		return 2;
-	if (optind != argc || !a.r.interface || !a.dir)
+	if (optind != argc || !a.r.interface || (!a.dir && !kube))
 		goto bad;
 	if (!file[0])
 		snprintf(file, sizeof(file), "%s.conf", a.r.interface);
+	a.r.status.interface = a.r.interface;
 	ret = setup(&a, file);
 	if (ret) {
 		pr_err("agent: %s: %s", a.r.interface, strerror(-ret));
 		return 1;
 	}
+	if (kube && start_kube(&a, kubeconfig, node, endpoint))
+		return 1;
 	if (port && !once) {
 		a.http = wgx_agent_http_start((uint16_t)port, a.r.interface);
 		if (!a.http) {
@@ -310,16 +425,22 @@ int wgx_agent_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	pr_info("agent: %s: reconciling from %s every %.0f s and on change", a.r.interface,
-		a.r.path, a.interval);
+	pr_info("agent: %s: reconciling from %s%s every %.0f s and on change", a.r.interface,
+		a.r.path ? a.r.path : "", a.kube ? (a.r.path ? " and the API" : "the API") : "",
+		a.interval);
 	if (once) {
-		ret = wgx_agent_reload(&a.r, now());
+		if (a.kube)
+			wait_first_list(&a);
+		a.r.api_peers = a.api_text;
+		ret = a.kube && !a.r.status.kube.synced ? -ETIMEDOUT : wgx_agent_reload(&a.r, now());
 		write_status(&a);
 	} else {
 		do_reload(&a, now());
 		ret = run(&a);
 	}
 	wgx_agent_http_stop(a.http);
+	wgx_kube_stop(a.kube);
+	free(a.api_text);
 	wgx_agent_endpoints_free(&a.r.applied);
 	free(a.metrics_file);
 	return ret ? 1 : 0;

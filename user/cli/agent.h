@@ -4,9 +4,10 @@
  * directory (a mounted ConfigMap), into the running daemon through its UAPI
  * socket, by difference (cli/agent_diff.h), never with replace_peers.
  *
- *   wg-xdp agent --interface NAME --dir DIR [--file F] [--status-file S]
- *                [--metrics-file M] [--metrics-port P] [--interval SECONDS]
- *                [--debounce-ms MS] [--once] [--verbose]
+ *   wg-xdp agent --interface NAME [--dir DIR [--file F]]
+ *                [--kube | --kubeconfig PATH] [--node NODE] [--endpoint ADDR[:PORT]]
+ *                [--status-file S] [--metrics-file M] [--metrics-port P]
+ *                [--interval SECONDS] [--debounce-ms MS] [--once] [--verbose]
  *
  * The desired state is the one file DIR/F (default NAME.conf) in `wg setconf`
  * format (cli/agent_state.h). A reload happens when DIR changes (inotify;
@@ -16,6 +17,13 @@
  * changes nothing on the device and is reported (log, status, metrics); a
  * missing DIR or file, or a daemon that does not answer, is retried every
  * second with the device left as it is.
+ *
+ * API mode (--kube: in-cluster credentials; --kubeconfig PATH): the other
+ * Nodes' annotations are peers too (cli/agent_kube.h, cli/agent_nodes.h),
+ * merged with DIR's peers when DIR is given (the file wins a key both name);
+ * a change of the API's peers is a change event like DIR's. Nothing is
+ * reconciled before the first list, so an agent restart never removes the
+ * nodes' peers; while the API is unreachable the last peers seen stay.
  */
 #ifndef WGX_AGENT_H
 #define WGX_AGENT_H

@@ -18,7 +18,7 @@ struct wgx_agent_http {
 	struct MHD_Daemon *mhd;
 	const char *interface;
 	pthread_mutex_t lock;
-	char agent[4096]; /* the agent's metrics, under lock */
+	char agent[8192]; /* the agent's metrics, under lock */
 };
 
 /* The daemon's counters from its statistics JSON; "" when it does not answer. */

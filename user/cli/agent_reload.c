@@ -149,26 +149,58 @@ static int apply(struct wgx_agent_reloader *r, const struct wgx_uapi_set *change
 	return ret;
 }
 
+/* The file's state (or an empty one), with the API's peers merged in. */
+static int desired(struct wgx_agent_reloader *r, struct wgx_agent_desired *d)
+{
+	struct wgx_agent_desired api;
+	char err[384] = "", *text = NULL;
+	size_t len = 0, shadowed;
+	int ret;
+
+	if (r->path) {
+		ret = read_file(r->path, &text, &len);
+		if (ret) {
+			wgx_agent_desired_parse("", d, err, sizeof(err));
+			return fail(r, ret, "%s: %s; the running configuration is kept", r->path,
+				    strerror(-ret));
+		}
+	}
+	ret = wgx_agent_desired_parse(text ? text : "", d, err, sizeof(err));
+	if (text)
+		sodium_memzero(text, len);
+	free(text);
+	if (ret)
+		return fail(r, ret, "%s rejected, the running configuration is kept: %s", r->path,
+			    err[0] ? err : strerror(-ret));
+	if (!r->api_peers)
+		return 0;
+	ret = wgx_agent_desired_parse(r->api_peers, &api, err, sizeof(err));
+	if (!ret)
+		ret = wgx_agent_desired_merge(d, &api, &shadowed, err, sizeof(err));
+	wgx_agent_desired_free(&api);
+	if (ret)
+		return fail(r, ret, "peers from the API rejected%s, the running configuration is "
+			    "kept: %s", r->path ? " (merged with the file)" : "",
+			    err[0] ? err : strerror(-ret));
+	if (shadowed && shadowed != r->shadowed)
+		pr_warn("agent: %s: %zu node peer(s) ignored: %s names the same key", r->interface,
+			shadowed, r->path);
+	r->shadowed = shadowed;
+	return 0;
+}
+
 static int reload(struct wgx_agent_reloader *r, double t_event)
 {
 	struct wgx_agent_desired d;
 	struct wgx_uapi_set running, change;
 	struct wgx_agent_counts counts;
-	char err[384] = "", *text = NULL, *reply = NULL;
-	size_t len = 0;
+	char *reply = NULL;
 	int ret;
 
-	ret = read_file(r->path, &text, &len);
-	if (ret)
-		return fail(r, ret, "%s: %s; the running configuration is kept", r->path,
-			    strerror(-ret));
-	ret = wgx_agent_desired_parse(text, &d, err, sizeof(err));
-	sodium_memzero(text, len);
-	free(text);
+	ret = desired(r, &d);
 	if (ret) {
 		wgx_agent_desired_free(&d);
-		return fail(r, ret, "%s rejected, the running configuration is kept: %s", r->path,
-			    err[0] ? err : strerror(-ret));
+		return ret;
 	}
 	r->status.desired_peers = d.set.n_peers;
 	ret = wgx_uapi_call(r->interface, "get=1\n\n", &reply);

@@ -288,6 +288,43 @@ void wgx_agent_desired_free(struct wgx_agent_desired *d)
 	memset(d, 0, sizeof(*d));
 }
 
+int wgx_agent_desired_merge(struct wgx_agent_desired *d, struct wgx_agent_desired *from,
+			    size_t *shadowed, char *err, size_t errlen)
+{
+	size_t n = d->set.n_peers, add = from->set.n_peers;
+	struct wgx_uapi_peer_change *peers;
+	char (*names)[WGX_AGENT_NAME_MAX];
+
+	*shadowed = 0;
+	if (n + add > WGX_UAPI_MAX_PEERS)
+		return -E2BIG;
+	peers = realloc(d->set.peers, (n + add + 1) * sizeof(*peers));
+	if (!peers)
+		return -ENOMEM;
+	d->set.peers = peers;
+	d->set.cap_peers = n + add + 1;
+	names = realloc(d->names, (n + add + 1) * sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	d->names = names;
+	for (size_t i = 0; i < add; i++) {
+		struct wgx_uapi_peer_change *p = &from->set.peers[i];
+
+		if (n && bsearch(p->public_key, d->set.peers, n, sizeof(*p), wgx_agent_key_cmp)) {
+			++*shadowed;
+			continue;
+		}
+		d->set.peers[d->set.n_peers] = *p;
+		memcpy(d->names[d->set.n_peers++], from->names[i], WGX_AGENT_NAME_MAX);
+		d->set.total_allowed_ips += p->n_allowed_ips;
+		p->allowed_ips = NULL; /* moved */
+		p->n_allowed_ips = 0;
+	}
+	if (sort_desired(d))
+		return -ENOMEM;
+	return validate(d, err, errlen);
+}
+
 /* ---- running state ---- */
 
 /* Keys of a "get=1" answer that a "set=1" body does not take. */

@@ -41,6 +41,15 @@ int wgx_agent_desired_parse(const char *text, struct wgx_agent_desired *out, cha
 void wgx_agent_desired_free(struct wgx_agent_desired *d);
 
 /*
+ * Move into d (a file's state) the peers of from (the API's) whose key d
+ * lacks: the file wins a key both name (*shadowed counts those left in
+ * from). d stays sorted; a prefix then in two peers makes it -EINVAL with
+ * err, as in one file. 0, -EINVAL, -E2BIG or -ENOMEM.
+ */
+int wgx_agent_desired_merge(struct wgx_agent_desired *d, struct wgx_agent_desired *from,
+			    size_t *shadowed, char *err, size_t errlen);
+
+/*
  * Parse a complete "get=1" reply (ending "errno=0\n\n") into *out: device
  * keys present only when reported; every peer with has_psk (all-zero = none),
  * has_keepalive, and has_endpoint when one is known. A reply carrying a

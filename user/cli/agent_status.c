@@ -32,6 +32,32 @@ static int replace_file(const char *path, const char *text)
 	return ret;
 }
 
+static json_object *api_json(const struct wgx_kube_report *k)
+{
+	json_object *o = json_object_new_object(), *skips = json_object_new_array();
+
+	json_object_object_add(o, "synced", json_object_new_boolean(k->synced));
+	json_object_object_add(o, "connected", json_object_new_boolean(k->connected));
+	json_object_object_add(o, "published", json_object_new_boolean(k->published));
+	json_object_object_add(o, "nodes", json_object_new_int64((int64_t)k->nodes));
+	json_object_object_add(o, "peers", json_object_new_int64((int64_t)k->peers));
+	json_object_object_add(o, "skipped", json_object_new_int64((int64_t)k->skipped));
+	json_object_object_add(o, "unannotated", json_object_new_int64((int64_t)k->unannotated));
+	for (size_t i = 0; i < k->skipped && i < WGX_KUBE_SKIPS_SHOWN; i++) {
+		json_object *s = json_object_new_object();
+
+		json_object_object_add(s, "node", json_object_new_string(k->skips[i].node));
+		json_object_object_add(s, "reason", json_object_new_string(k->skips[i].reason));
+		json_object_array_add(skips, s);
+	}
+	json_object_object_add(o, "skipped_nodes", skips);
+	json_object_object_add(o, "lists", json_object_new_int64((int64_t)k->lists));
+	json_object_object_add(o, "relists", json_object_new_int64((int64_t)k->relists));
+	json_object_object_add(o, "errors", json_object_new_int64((int64_t)k->errors));
+	json_object_object_add(o, "error", k->error[0] ? json_object_new_string(k->error) : NULL);
+	return o;
+}
+
 static int write_json(const struct wgx_agent_status *st, const char *path)
 {
 	json_object *o = json_object_new_object(), *applied = json_object_new_object();
@@ -57,6 +83,8 @@ static int write_json(const struct wgx_agent_status *st, const char *path)
 	json_object_object_add(o, "reloads", json_object_new_int64((int64_t)st->reloads));
 	json_object_object_add(o, "failures", json_object_new_int64((int64_t)st->failures));
 	json_object_object_add(o, "changes", json_object_new_int64((int64_t)st->changes));
+	if (st->api)
+		json_object_object_add(o, "api", api_json(&st->kube));
 	ret = replace_file(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return ret;
@@ -97,13 +125,45 @@ size_t wgx_agent_status_prom(const struct wgx_agent_status *st, char *buf, size_
 		st->desired_peers, i, st->latency_ms / 1000.0, i, st->reloads, i, st->failures, i,
 		st->changes);
 
+	if (n >= 0 && (size_t)n < size && st->api) {
+		const struct wgx_kube_report *k = &st->kube;
+		int m = snprintf(buf + n, size - (size_t)n,
+			"# HELP wgx_agent_api_connected 1 if the last request reached the API server.\n"
+			"# TYPE wgx_agent_api_connected gauge\n"
+			"wgx_agent_api_connected{interface=\"%s\"} %d\n"
+			"# HELP wgx_agent_api_nodes Node objects seen.\n"
+			"# TYPE wgx_agent_api_nodes gauge\n"
+			"wgx_agent_api_nodes{interface=\"%s\"} %zu\n"
+			"# HELP wgx_agent_api_peers Nodes made peers.\n"
+			"# TYPE wgx_agent_api_peers gauge\n"
+			"wgx_agent_api_peers{interface=\"%s\"} %zu\n"
+			"# HELP wgx_agent_api_nodes_skipped Nodes with a key left out (invalid or conflicting).\n"
+			"# TYPE wgx_agent_api_nodes_skipped gauge\n"
+			"wgx_agent_api_nodes_skipped{interface=\"%s\"} %zu\n"
+			"# HELP wgx_agent_api_nodes_unannotated Other nodes without a public-key annotation.\n"
+			"# TYPE wgx_agent_api_nodes_unannotated gauge\n"
+			"wgx_agent_api_nodes_unannotated{interface=\"%s\"} %zu\n"
+			"# HELP wgx_agent_api_published 1 if our Node carries our key.\n"
+			"# TYPE wgx_agent_api_published gauge\n"
+			"wgx_agent_api_published{interface=\"%s\"} %d\n"
+			"# HELP wgx_agent_api_relists_total Lists after a 410 Gone.\n"
+			"# TYPE wgx_agent_api_relists_total counter\n"
+			"wgx_agent_api_relists_total{interface=\"%s\"} %" PRIu64 "\n"
+			"# HELP wgx_agent_api_errors_total Failed API requests.\n"
+			"# TYPE wgx_agent_api_errors_total counter\n"
+			"wgx_agent_api_errors_total{interface=\"%s\"} %" PRIu64 "\n",
+			i, k->connected, i, k->nodes, i, k->peers, i, k->skipped, i, k->unannotated, i, k->published, i,
+			k->relists, i, k->errors);
+
+		n = m < 0 ? n : n + m;
+	}
 	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
 
 int wgx_agent_status_write(const struct wgx_agent_status *st, const char *json_path,
 			   const char *prom_path)
 {
-	char prom[4096];
+	char prom[8192];
 	int ret = 0, r;
 
 	if (json_path) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cli/agent_diff.h"
+#include "cli/agent_kube.h"
 
 struct wgx_agent_status {
 	const char *interface;
@@ -26,6 +27,8 @@ struct wgx_agent_status {
 	double latency_ms;	/* first change event (or tick) to applied */
 	double duration_ms;	/* read + get + diff + set of the last attempt */
 	uint64_t reloads, failures, changes; /* attempts, failed ones, ones that sent a set */
+	bool api;		/* API mode: kube below is reported */
+	struct wgx_kube_report kube;
 };
 
 /*

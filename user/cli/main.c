@@ -52,6 +52,9 @@ static const char env_help[] =
 	"                            socket to answer (default 10; 0: forever)\n"
 	"  WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend (default: the faster)\n"
 	"  NOTIFY_SOCKET             systemd's (Type=notify): READY=1 once serving\n"
+	"  NODE_NAME=NODE            agent --kube: this node's Node (default: the hostname)\n"
+	"  KUBERNETES_SERVICE_HOST=ADDR  agent --kube without --kubeconfig: the API server\n"
+	"  KUBERNETES_SERVICE_PORT=PORT  (set by Kubernetes in every pod)\n"
 	"  WGX_TEST_TIME_SCALE=N, WGX_TEST_UNDER_LOAD=1   tests only\n";
 
 static const char attach_help[] =
