@@ -21,6 +21,11 @@
 #define WGX_HS_SOURCES 65536
 #define WGX_MAX_LOCAL_ADDRS 4096
 
+/* wgx_tun_steer's queues of the socket plane's two-queue TUN (bpf/wgx_tun_steer.bpf.c). */
+#define WGX_STEER_SPARSE 0
+#define WGX_STEER_BULK 1
+#define WGX_STEER_SPARSE_MAX 256	/* bytes: a non-TCP packet up to this is sparse */
+
 /* wgx_cfg, key 0. Written by the daemon at any time; read once per packet. */
 struct wgx_cfg {
 	__u16 listen_port;	/* host order; 0 = pass every packet */

@@ -17,7 +17,8 @@
 # wg-xdp <-> wg-xdp: TCP over inner IPv4 and IPv6 (sha256), counters proving
 # the path (TUN super-packets in and out, UDP_SEGMENT sends, no TUN queue
 # overflow); a UDP_SEGMENT application sender through the tunnel; TUN
-# wakeup coalescing (bursts of small packets, not a trickle); A's UDP
+# wakeup coalescing (bursts of small packets, not a trickle); pings on the
+# TUN's sparse queue (tun_steer); A's UDP
 # receive-buffer overflow while A is stopped, counted; every
 # datagram leaving B's veth0 an ordinary WireGuard packet <= the tunnel MTU
 # while B's UDP_SEGMENT sends are segmented by the kernel (B's veth0 without
@@ -92,10 +93,13 @@ if pair_up wg-xdp; then
 	check "B read UDP super-packets from its TUN (USO)" gt "$(stat $B $IFB tun_super_in)" "$before"
 
 	# Wakeup coalescing on the TUN: a trickle never waits, bursts of small
-	# packets (16 back to back) do.
-	before=$(stat $A $IFA tun_coalesce_waits)
+	# packets (16 back to back) do. The pings take the sparse queue.
+	check "A's TUN has a sparse and a bulk queue (tun_steer)" [ "$(stat $A $IFA tun_queues)" = 2 ]
+	before=$(stat $A $IFA tun_coalesce_waits) sparse=$(stat $A $IFA tun_sparse_in)
 	ip netns exec $A ping -q -c 20 -i 0.05 100.64.0.2 >/dev/null
 	after=$(stat $A $IFA tun_coalesce_waits)
+	n=$(stat $A $IFA tun_sparse_in)
+	ok "$([ $((n - sparse)) -ge 20 ]; echo $?)" "20 pings read from the sparse queue (tun_sparse_in $sparse -> $n)"
 	ok "$([ "$after" = "$before" ]; echo $?)" "a ping every 50 ms never waits to coalesce (tun_coalesce_waits $before -> $after)"
 	ip netns exec $A $TOOL udp-send 100.64.0.2 6002 8000 64
 	n=$(stat $A $IFA tun_coalesce_waits)

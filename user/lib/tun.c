@@ -119,19 +119,49 @@ int wgx_tun_open(const char *name, unsigned int mtu)
 	return tun_open_flags(name, mtu, IFF_TUN | IFF_NO_PI);
 }
 
-int wgx_tun_open_vnet(const char *name, unsigned int mtu, unsigned int *offloads)
+/* Ask for TSO and USO, then TSO alone; what took (the device's, whichever queue asks). */
+static unsigned int vnet_offloads(int fd)
 {
 	const unsigned int tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+
+	if (!ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6))
+		return WGX_TUN_TSO | WGX_TUN_USO;
+	if (!ioctl(fd, TUNSETOFFLOAD, tso))
+		return WGX_TUN_TSO;
+	return 0;
+}
+
+int wgx_tun_open_vnet(const char *name, unsigned int mtu, unsigned int *offloads)
+{
 	int fd = tun_open_flags(name, mtu, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR);
 
-	*offloads = 0;
-	if (fd < 0)
-		return fd;
-	if (!ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6))
-		*offloads = WGX_TUN_TSO | WGX_TUN_USO;
-	else if (!ioctl(fd, TUNSETOFFLOAD, tso))
-		*offloads = WGX_TUN_TSO;
+	*offloads = fd < 0 ? 0 : vnet_offloads(fd);
 	return fd;
+}
+
+int wgx_tun_open_vnet_queues(const char *name, unsigned int mtu, unsigned int *offloads, int *fds,
+			     int n)
+{
+	short flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE;
+
+	*offloads = 0;
+	for (int i = 0; i < n; i++) {
+		fds[i] = tun_open_flags(name, mtu, flags);
+		if (fds[i] < 0) {
+			int ret = fds[i];
+
+			while (i--)
+				close(fds[i]);
+			return ret;
+		}
+	}
+	*offloads = vnet_offloads(fds[0]);
+	return 0;
+}
+
+int wgx_tun_set_steering(int fd, int prog_fd)
+{
+	return ioctl(fd, TUNSETSTEERINGEBPF, &prog_fd) < 0 ? -errno : 0;
 }
 
 ssize_t wgx_tun_writev(int fd, const struct iovec *iov, int iovcnt)

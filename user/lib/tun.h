@@ -25,6 +25,14 @@ int wgx_tun_open(const char *name, unsigned int mtu);
  * *offloads gets what took. Returns fd or -errno.
  */
 int wgx_tun_open_vnet(const char *name, unsigned int mtu, unsigned int *offloads);
+/*
+ * wgx_tun_open_vnet with IFF_MULTI_QUEUE: @n queues, queue i read and
+ * written through fds[i]. 0 or -errno (then no fd is open).
+ */
+int wgx_tun_open_vnet_queues(const char *name, unsigned int mtu, unsigned int *offloads, int *fds,
+			     int n);
+/* The device of queue fd @fd picks each packet's queue with socket program @prog_fd. */
+int wgx_tun_set_steering(int fd, int prog_fd);
 /* Write one packet from @iovcnt pieces (vnet header first on a vnet TUN); like wgx_tun_write. */
 ssize_t wgx_tun_writev(int fd, const struct iovec *iov, int iovcnt);
 /* Read up to @n packets into @bufs (each @buf_len bytes); @lens gets each size. Returns count (0 = would block) or -errno. */

@@ -17,6 +17,7 @@
 #include "lib/gso.h"
 #include "lib/log.h"
 #include "lib/tun.h"
+#include "plane/socket/tun_steer.h"
 #include "plane/udp_port.h"
 
 /* Largest packet the TUN hands us: a super-packet, or an MTU of up to 65535. */
@@ -38,6 +39,9 @@
  * a flood of small packets pays one sleep per batch instead of a context
  * switch per packet (measured in README: UDP 64 B, ping, TCP).
  */
+/* The sparse queue (tun_steer.h): packets taken per look, and their size (bare ACKs, pings). */
+#define SPARSE_BATCH 16
+#define SPARSE_PKT_MAX 2048
 #define COALESCE_READS 8
 #define COALESCE_WINDOW_NS 200000ULL
 #define COALESCE_NS 30000L
@@ -45,13 +49,17 @@
 struct wgx_socket_plane {
 	struct wgx_device *dev;
 	struct wgx_loop *loop;
-	int tun_fd;
+	int tun_fd;			/* the bulk queue, or the only one */
+	int tun_sparse_fd;		/* -1: one queue (tun_single_why says why) */
+	const char *tun_single_why;
 	unsigned int tun_offloads;	/* WGX_TUN_TSO, WGX_TUN_USO */
 	unsigned int gro_features;	/* what the TUN takes back: WGX_GRO_TCP, WGX_GRO_UDP */
 	struct wgx_udp_port udp;
 	unsigned char *bufs[WGX_SOCKET_BATCH];	/* TUN reads; a plain packet is sealed in place */
+	unsigned char *sparse_bufs[SPARSE_BATCH];
 	unsigned char *segs;		/* SEG_ARENA bytes */
 	uint64_t tun_super_in, tun_super_out;	/* super-packets read from / written to TUN */
+	uint64_t tun_sparse_in;			/* packets read from the sparse queue */
 	uint64_t tun_last_wake_ns;		/* the previous tun_readable */
 	uint64_t tun_coalesce_waits;		/* COALESCE_NS sleeps taken */
 	/* Scratch of one batch, here rather than on the stack (~20 KB). */
@@ -77,12 +85,54 @@ static void tun_coalesce(struct wgx_socket_plane *p, int reads)
 }
 
 /*
+ * What waits in the sparse queue goes first: up to SPARSE_BATCH packets
+ * (plain, never super-packets), sealed and sent at once.
+ */
+static void tun_read_sparse(struct wgx_socket_plane *p)
+{
+	struct wgx_pkt pkts[SPARSE_BATCH];
+	int n = 0;
+
+	if (p->tun_sparse_fd < 0)
+		return;
+	while (n < SPARSE_BATCH) {
+		unsigned char *buf = p->sparse_bufs[n] + WGX_SEND_HEADROOM - VNET_LEN;
+		ssize_t r = read(p->tun_sparse_fd, buf, VNET_LEN + SPARSE_PKT_MAX);
+		struct wgx_vnet_hdr vh;
+
+		if (r < 0)
+			break;
+		memcpy(&vh, buf, VNET_LEN);
+		/* A full buffer may be a cut packet: the steering never sends one this big. */
+		if ((size_t)r <= VNET_LEN || (size_t)r == VNET_LEN + SPARSE_PKT_MAX ||
+		    vh.gso_type != WGX_VNET_GSO_NONE ||
+		    wgx_gso_csum_complete(buf + VNET_LEN, (size_t)r - VNET_LEN, &vh)) {
+			wgx_device_count(p->dev, WGX_R_TUN_MALFORMED);
+			continue;
+		}
+		pkts[n] = (struct wgx_pkt){ .data = buf + VNET_LEN, .len = (size_t)r - VNET_LEN };
+		n++;
+	}
+	if (n) {
+		p->tun_sparse_in += (uint64_t)n;
+		wgx_send_tunnel_batch(p->dev, pkts, n, wgx_clock_mono_ns());
+	}
+}
+
+/* A bulk batch to the core, the sparse queue first. */
+static void send_bulk(struct wgx_socket_plane *p, int npkt)
+{
+	tun_read_sparse(p);
+	wgx_send_tunnel_batch(p->dev, p->pkts, npkt, wgx_clock_mono_ns());
+}
+
+/*
  * The TUN is readable: read up to a batch of packets, each after its vnet
  * header. A plain packet (its checksum completed if the kernel left it
  * partial) is sealed where it was read; a super-packet is cut into the
  * segment arena (lib/gso), its read buffer reused at once. The batch goes
- * to the core when the buffers or the arena run out, and at the end; then
- * tun_coalesce.
+ * to the core when the buffers or the arena run out, and at the end, each
+ * time after what the sparse queue holds; then tun_coalesce.
  */
 static void tun_readable(void *ctx, uint32_t events)
 {
@@ -92,6 +142,7 @@ static void tun_readable(void *ctx, uint32_t events)
 	size_t used = 0;	/* bytes of the arena */
 
 	(void)events;
+	tun_read_sparse(p);
 	while (reads++ < WGX_SOCKET_BATCH) {
 		unsigned char *buf = p->bufs[nbuf] + WGX_SEND_HEADROOM - VNET_LEN;
 		uint8_t *outs[SEG_POOL];
@@ -135,7 +186,7 @@ static void tun_readable(void *ctx, uint32_t events)
 					n = -EMSGSIZE;
 				else if (used + need > SEG_ARENA || nseg + (int)segs > SEG_POOL) {
 					/* Full: send what we have (not this buffer, bufs[nbuf]). */
-					wgx_send_tunnel_batch(dev, p->pkts, npkt, wgx_clock_mono_ns());
+					send_bulk(p, npkt);
 					npkt = nbuf = nseg = 0;
 					used = 0;
 				}
@@ -159,12 +210,12 @@ static void tun_readable(void *ctx, uint32_t events)
 			if (nseg + 64 <= SEG_POOL && used + 2 * PKT_MAX <= SEG_ARENA)
 				continue;
 		}
-		wgx_send_tunnel_batch(dev, p->pkts, npkt, wgx_clock_mono_ns());
+		send_bulk(p, npkt);
 		npkt = nbuf = nseg = 0;
 		used = 0;
 	}
 	if (npkt)
-		wgx_send_tunnel_batch(dev, p->pkts, npkt, wgx_clock_mono_ns());
+		send_bulk(p, npkt);
 	tun_coalesce(p, reads);
 }
 
@@ -229,6 +280,10 @@ static void op_stats(void *plane, const struct wgx_stats_visitor *v, void *ctx, 
 
 	v->str(ctx, "tun_offload", p->tun_offloads & WGX_TUN_USO ? "tso,uso"
 				   : p->tun_offloads & WGX_TUN_TSO ? "tso" : "none");
+	v->num(ctx, "tun_queues", p->tun_sparse_fd >= 0 ? 2 : 1);
+	if (p->tun_single_why)
+		v->str(ctx, "tun_single_queue_why", p->tun_single_why);
+	v->num(ctx, "tun_sparse_in", p->tun_sparse_in);
 	v->num(ctx, "tun_super_in", p->tun_super_in);
 	v->num(ctx, "tun_coalesce_waits", p->tun_coalesce_waits);
 	v->num(ctx, "tun_super_out", p->tun_super_out);
@@ -269,34 +324,46 @@ struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct 
 						 unsigned int mtu)
 {
 	struct wgx_socket_plane *p = calloc(1, sizeof(*p));
+	struct wgx_tun_queues q;
 	int ret;
 
 	if (!p)
 		return NULL;
 	p->dev = dev;
 	p->loop = loop;
-	p->tun_fd = -1;
+	p->tun_fd = p->tun_sparse_fd = -1;
 	if (wgx_udp_port_init(&p->udp, dev, loop))
 		goto err;
 	for (int i = 0; i < WGX_SOCKET_BATCH; i++)
 		if (!(p->bufs[i] = malloc(BUF_SIZE)))
 			goto err;
+	for (int i = 0; i < SPARSE_BATCH; i++)
+		if (!(p->sparse_bufs[i] = malloc(WGX_SEND_HEADROOM + SPARSE_PKT_MAX + WGX_SEND_TAILROOM)))
+			goto err;
 	p->segs = malloc(SEG_ARENA);
 	if (!p->segs)
 		goto err;
 	p->udp.offload = WGX_UDP_GSO | WGX_UDP_GRO;
-	ret = wgx_tun_open_vnet(dev->name, mtu, &p->tun_offloads);
+	ret = wgx_tun_steer_open(&q, dev->name, mtu);
 	if (ret < 0) {
 		pr_err("%s: cannot create the TUN device: %s%s", dev->name, strerror(-ret),
 		       wgx_cap_hint(ret, WGX_CAP(CAP_NET_ADMIN)));
 		goto err;
 	}
-	p->tun_fd = ret;
+	p->tun_fd = q.bulk_fd;
+	p->tun_sparse_fd = q.sparse_fd;
+	p->tun_offloads = q.offloads;
+	p->tun_single_why = q.single_why;
 	p->gro_features = (p->tun_offloads & WGX_TUN_TSO ? WGX_GRO_TCP : 0) |
 			  (p->tun_offloads & WGX_TUN_USO ? WGX_GRO_UDP : 0);
-	pr_info("%s: TUN offloads %s", dev->name, p->tun_offloads & WGX_TUN_USO ? "TSO+USO" :
-		p->tun_offloads & WGX_TUN_TSO ? "TSO" : "none");
+	pr_info("%s: TUN offloads %s, %s", dev->name, p->tun_offloads & WGX_TUN_USO ? "TSO+USO" :
+		p->tun_offloads & WGX_TUN_TSO ? "TSO" : "none",
+		p->tun_sparse_fd >= 0 ? "sparse and bulk queues" : "one queue");
+	if (p->tun_single_why)
+		pr_debug("%s: one TUN queue: %s", dev->name, p->tun_single_why);
 	ret = wgx_loop_watch(loop, p->tun_fd, tun_readable, p);
+	if (!ret && p->tun_sparse_fd >= 0)
+		ret = wgx_loop_watch(loop, p->tun_sparse_fd, tun_readable, p);
 	if (ret) {
 		pr_err("%s: cannot watch the TUN device: %s", dev->name, strerror(-ret));
 		goto err;
@@ -318,9 +385,15 @@ void wgx_socket_plane_destroy(struct wgx_socket_plane *p)
 		wgx_loop_unwatch(p->loop, p->tun_fd);
 		close(p->tun_fd);
 	}
+	if (p->tun_sparse_fd >= 0) {
+		wgx_loop_unwatch(p->loop, p->tun_sparse_fd);
+		close(p->tun_sparse_fd);
+	}
 	wgx_udp_port_uninit(&p->udp);
 	for (int i = 0; i < WGX_SOCKET_BATCH; i++)
 		free(p->bufs[i]);
+	for (int i = 0; i < SPARSE_BATCH; i++)
+		free(p->sparse_bufs[i]);
 	free(p->segs);
 	free(p);
 }

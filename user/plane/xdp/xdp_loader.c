@@ -206,7 +206,7 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 			       ifindex, cur_id, cur_name, strerror(-err));
 			return -EBUSY;
 		}
-		pr_warn("bpf: libxdp's dispatcher unavailable on ifindex %d (%s): wgx_rx attached "
+		pr_info("bpf: libxdp's dispatcher unavailable on ifindex %d (%s): wgx_rx attached "
 			"alone, other XDP programs cannot join it", ifindex, strerror(-err));
 	}
 	/* A killed daemon's program of ours went at wgx_bpf_remove_stale, before:

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_link.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
@@ -117,6 +118,17 @@ int wgx_multiprog_attach(struct wgx_multiprog *out, struct bpf_object *skel_obj,
 	}
 	if (err)
 		goto err;
+	/* Where the kernel refuses the dispatcher, libxdp attaches the program
+	 * alone: wgx_rx itself belongs there then (with its metadata). */
+	if (dispatcher_mode(ifindex) < 0) {
+		/* By netlink, ours only: libxdp's detach reads BTF (CAP_SYS_ADMIN). */
+		LIBBPF_OPTS(bpf_xdp_attach_opts, mine, .old_prog_fd = xdp_program__fd(m->prog));
+
+		bpf_xdp_detach(ifindex, XDP_FLAGS_REPLACE | (m->mode == XDP_MODE_SKB ?
+			       XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE), &mine);
+		err = -EOPNOTSUPP;
+		goto err;
+	}
 	m->ifindex = ifindex;
 	*native = m->mode == XDP_MODE_NATIVE;
 	*out = n;

@@ -28,7 +28,8 @@ struct wgx_multiprog {
  * there: in the mode of the dispatcher there, else native mode first, then
  * generic (@generic: generic only). 0 (*native
  * says which) or -errno; -EBUSY when a program not loaded through libxdp holds
- * the interface; *m is written on success only.
+ * the interface, -EOPNOTSUPP when the kernel refuses the dispatcher (nothing
+ * stays attached); *m is written on success only.
  */
 int wgx_multiprog_attach(struct wgx_multiprog *m, struct bpf_object *skel_obj, int ifindex,
 			 bool generic, bool *native);
