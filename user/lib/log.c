@@ -47,9 +47,15 @@ void wgx_log(enum wgx_log_level level, const char *fmt, ...)
 	if (use_syslog) {
 		vsyslog(syslog_prio[level], fmt, ap);
 	} else {
-		fprintf(stderr, "wg-xdp: %s", prefix[level]);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		char line[1024];
+		int n = snprintf(line, sizeof(line), "wg-xdp: %s", prefix[level]);
+
+		/* One write per line: threads (the agent's API client) never interleave. */
+		n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+		if (n > (int)sizeof(line) - 2)
+			n = (int)sizeof(line) - 2;
+		line[n++] = '\n';
+		fwrite(line, 1, (size_t)n, stderr);
 	}
 	va_end(ap);
 }
