@@ -29,6 +29,13 @@ struct wgx_attach_opts {
 /* Runs the daemon; returns when it stops (0) or failed to start (-errno, reported). */
 int wgx_attach(const struct wgx_attach_opts *o);
 /*
+ * `wg-xdp restart NAME`: become NAME's daemon in place of the running one,
+ * with its sockets, TUN, sessions and timers (control/handover.h), in the
+ * background unless @foreground. Returns as wgx_attach; on any failure
+ * before the takeover the running daemon carries on (-errno, reported).
+ */
+int wgx_restart(const char *name, bool foreground);
+/*
  * Remove what a killed daemon for NAME left behind: its XDP programs, pins
  * and tunnel veth (plane/xdp/xdp_mode.h), its UAPI and statistics sockets
  * and its pid file; each removal logged. The number of things removed, or

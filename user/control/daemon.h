@@ -33,6 +33,11 @@ int wgx_run_dir_create(void);
  * -EEXIST. After wgx_ctl_open: liveness is told by that socket.
  */
 int wgx_pidfile_create(const char *name);
+/*
+ * A restart's new daemon (control/handover.h): put our pid in NAME's pid
+ * file in one rename, over the previous daemon's. 0 or -errno.
+ */
+int wgx_pidfile_replace(const char *name);
 /* 1 if NAME's pid file was removed, 0 if there was none, or -errno. */
 int wgx_pidfile_remove(const char *name);
 /*

@@ -103,6 +103,19 @@ int wgx_udp_port_bind(struct wgx_udp_port *u, uint16_t port, uint32_t fwmark)
 	return u->udp.port;
 }
 
+int wgx_udp_port_adopt(struct wgx_udp_port *u, const struct wgx_udp *udp)
+{
+	int ret;
+
+	unwatch(u);
+	wgx_udp_close(&u->udp);
+	u->udp = *udp;
+	if ((u->udp.fd4 >= 0 && (ret = wgx_loop_watch(u->loop, u->udp.fd4, readable4, u))) ||
+	    (u->udp.fd6 >= 0 && (ret = wgx_loop_watch(u->loop, u->udp.fd6, readable6, u))))
+		return ret;
+	return 0;
+}
+
 int wgx_udp_port_set_fwmark(struct wgx_udp_port *u, uint32_t fwmark)
 {
 	return wgx_udp_set_fwmark(&u->udp, fwmark);

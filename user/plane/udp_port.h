@@ -39,6 +39,8 @@ void wgx_udp_port_uninit(struct wgx_udp_port *u);
 /* The plane ops bind and set_fwmark (plane.h) over these sockets. */
 int wgx_udp_port_bind(struct wgx_udp_port *u, uint16_t port, uint32_t fwmark);
 int wgx_udp_port_set_fwmark(struct wgx_udp_port *u, uint32_t fwmark);
+/* Watch sockets another process bound (a restart); takes ownership of @udp's fds. 0 or -errno. */
+int wgx_udp_port_adopt(struct wgx_udp_port *u, const struct wgx_udp *udp);
 /* Send @n datagrams; each one refused is counted (dp_udp_send_failed). Returns the number sent. */
 int wgx_udp_port_send(struct wgx_udp_port *u, struct wgx_udp_msg *msgs, int n);
 

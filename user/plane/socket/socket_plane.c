@@ -265,11 +265,10 @@ static const struct wgx_plane_ops socket_ops = {
 	.stats = op_stats,
 };
 
-struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct wgx_loop *loop,
-						 unsigned int mtu)
+/* Buffers and the UDP port, no TUN yet. */
+static struct wgx_socket_plane *plane_alloc(struct wgx_device *dev, struct wgx_loop *loop)
 {
 	struct wgx_socket_plane *p = calloc(1, sizeof(*p));
-	int ret;
 
 	if (!p)
 		return NULL;
@@ -285,6 +284,39 @@ struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct 
 	if (!p->segs)
 		goto err;
 	p->udp.offload = WGX_UDP_GSO | WGX_UDP_GRO;
+	return p;
+err:
+	wgx_socket_plane_destroy(p);
+	return NULL;
+}
+
+/* p->tun_fd open with p->tun_offloads: watch it and become the device's plane. */
+static int plane_start(struct wgx_socket_plane *p)
+{
+	struct wgx_device *dev = p->dev;
+	int ret;
+
+	p->gro_features = (p->tun_offloads & WGX_TUN_TSO ? WGX_GRO_TCP : 0) |
+			  (p->tun_offloads & WGX_TUN_USO ? WGX_GRO_UDP : 0);
+	pr_info("%s: TUN offloads %s", dev->name, p->tun_offloads & WGX_TUN_USO ? "TSO+USO" :
+		p->tun_offloads & WGX_TUN_TSO ? "TSO" : "none");
+	ret = wgx_loop_watch(p->loop, p->tun_fd, tun_readable, p);
+	if (ret) {
+		pr_err("%s: cannot watch the TUN device: %s", dev->name, strerror(-ret));
+		return ret;
+	}
+	wgx_device_set_plane(dev, &socket_ops, p);
+	return 0;
+}
+
+struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct wgx_loop *loop,
+						 unsigned int mtu)
+{
+	struct wgx_socket_plane *p = plane_alloc(dev, loop);
+	int ret;
+
+	if (!p)
+		return NULL;
 	ret = wgx_tun_open_vnet(dev->name, mtu, &p->tun_offloads);
 	if (ret < 0) {
 		pr_err("%s: cannot create the TUN device: %s%s", dev->name, strerror(-ret),
@@ -292,20 +324,39 @@ struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct 
 		goto err;
 	}
 	p->tun_fd = ret;
-	p->gro_features = (p->tun_offloads & WGX_TUN_TSO ? WGX_GRO_TCP : 0) |
-			  (p->tun_offloads & WGX_TUN_USO ? WGX_GRO_UDP : 0);
-	pr_info("%s: TUN offloads %s", dev->name, p->tun_offloads & WGX_TUN_USO ? "TSO+USO" :
-		p->tun_offloads & WGX_TUN_TSO ? "TSO" : "none");
-	ret = wgx_loop_watch(loop, p->tun_fd, tun_readable, p);
-	if (ret) {
-		pr_err("%s: cannot watch the TUN device: %s", dev->name, strerror(-ret));
+	if (plane_start(p))
 		goto err;
-	}
-	wgx_device_set_plane(dev, &socket_ops, p);
 	return p;
 err:
 	wgx_socket_plane_destroy(p);
 	return NULL;
+}
+
+void wgx_socket_plane_fds(const struct wgx_socket_plane *p, struct wgx_socket_plane_fds *out)
+{
+	out->tun_fd = p->tun_fd;
+	out->tun_offloads = p->tun_offloads;
+	out->udp = p->udp.udp;
+}
+
+struct wgx_socket_plane *wgx_socket_plane_adopt(struct wgx_device *dev, struct wgx_loop *loop,
+						const struct wgx_socket_plane_fds *in)
+{
+	struct wgx_socket_plane *p = plane_alloc(dev, loop);
+	struct wgx_udp udp = in->udp;
+
+	if (!p) {
+		close(in->tun_fd);
+		wgx_udp_close(&udp);
+		return NULL;
+	}
+	p->tun_fd = in->tun_fd;
+	p->tun_offloads = in->tun_offloads;
+	if (wgx_udp_port_adopt(&p->udp, &in->udp) || plane_start(p)) {
+		wgx_socket_plane_destroy(p);
+		return NULL;
+	}
+	return p;
 }
 
 void wgx_socket_plane_destroy(struct wgx_socket_plane *p)
