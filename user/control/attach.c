@@ -674,6 +674,9 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, b
 	}
 	if (rs && (ret = take_over(&s, in)))
 		goto out;
+	if (rs)
+		pr_info("%s: took over %.1f ms after the running daemon froze", o->name,
+			(double)(wgx_clock_mono_ns() - in->snapshot_ns) / 1e6);
 	pr_info("%s: %s, mode %s%s%s, UDP port %u, MTU %u, AEAD %s, %s", o->name,
 		rs ? "restarted with the running sessions" : "up", s.ctl.mode,
 		s.xdp_plane ? ", path " : "",

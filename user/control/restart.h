@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "control/attach.h"
+#include "control/attach_opts.h"
 #include "plane/socket/socket_plane.h"
 
 struct wgx_device;
