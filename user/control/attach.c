@@ -356,6 +356,7 @@ static void handover_readable(void *ctx, uint32_t events)
 		return;
 	}
 	st.opts.underlay = s->underlay[0] ? s->underlay : NULL;
+	snprintf(st.aead, sizeof(st.aead), "%s", wgx_aead_backend_name());
 	wgx_socket_plane_fds(s->socket_plane, &st.sock);
 	n = wgx_restart_fds(&st, fds, roles, WGX_HANDOVER_MAX_FDS);
 	if (s->metrics) {
@@ -820,10 +821,9 @@ int wgx_restart(const char *name, bool foreground)
 	/* Before any key arrives: no core dump, no ptrace (the state may allow them later). */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		pr_warn("cannot disable core dumps: %s", strerror(errno));
-	ret = wgx_aead_select(wgx_env.aead);
-	if (ret) {
+	if (wgx_env.aead && wgx_aead_select(wgx_env.aead)) {
 		pr_err("WGX_AEAD=%s: no such ChaCha20-Poly1305 backend", wgx_env.aead);
-		return ret;
+		return -EINVAL;
 	}
 	if (!foreground && (ret = wgx_daemon_fork()))
 		return ret;
@@ -833,6 +833,9 @@ int wgx_restart(const char *name, bool foreground)
 		if (ret)
 			wgx_handover_finish(&in);
 	}
+	/* The running daemon's backend, unless WGX_AEAD names one (or this binary lacks it). */
+	if (!ret && !wgx_env.aead && wgx_aead_select(rs.aead[0] ? rs.aead : NULL))
+		ret = wgx_aead_select(NULL);
 	if (ret) {
 		pr_err("%s: restart refused: %s; the running daemon (pid %d) carries on", name, err,
 		       (int)pid);

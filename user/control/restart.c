@@ -53,6 +53,7 @@ void wgx_restart_write(struct wgx_writer *w, const struct wgx_restart *st,
 	wgx_put_u8(w, o->busy_poll);
 	wgx_put_u8(w, o->realtime);
 	wgx_put_u8(w, o->allow_core_dumps);
+	wgx_put_str(w, st->aead);
 
 	wgx_put_u32(w, st->sock.tun_offloads);
 	wgx_put_u16(w, u->port);
@@ -104,6 +105,7 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 	o->busy_poll = wgx_get_bool(r);
 	o->realtime = wgx_get_bool(r);
 	o->allow_core_dumps = wgx_get_bool(r);
+	wgx_get_str(r, st->aead, sizeof(st->aead));
 	if (r->bad || !o->name || strcmp(o->name, name) || mode > WGX_MODE_XDP ||
 	    path > WGX_PATH_SOCKET || o->mtu < 576 || o->mtu > 65535) {
 		snprintf(err, err_len, "malformed options in the state");

@@ -40,6 +40,9 @@ struct wgx_restart {
 	struct wgx_attach_opts opts;
 	char name[IF_NAMESIZE], underlay[IF_NAMESIZE], config[PATH_MAX], metrics[256];
 	bool underlay_auto;
+	/* The AEAD backend the running daemon measured fastest: the new one
+	 * takes it instead of measuring again (CPU taken from the tunnel). */
+	char aead[32];
 	/* fds -1 when absent; a receiver owns what wgx_restart_read gave it. */
 	struct wgx_socket_plane_fds sock;
 	int uapi_fd, ctl_fd, handover_fd;
