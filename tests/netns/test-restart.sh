@@ -157,8 +157,8 @@ one_mode() {
 		kill -9 "$pid"
 		wait_for "pid $pid reaped" 100 bash -c "! kill -0 $pid 2>/dev/null"
 		kill_attach $mode "a restarted daemon" "its death"
-		check "$mode: detach" wgx_a detach $IFA
 	fi
+	check "$mode: detach" wgx_a detach $IFA
 	check "$mode: A: wg-xdp attach again" start_wg wg-xdp $A $IFA $mode &&
 		wg_side $A $IFA 1 "$KA" "$PB" "endpoint 198.18.0.2:51820" 2 >/dev/null 2>&1 &&
 		tunnel_up $A 100.64.0.2 >/dev/null
