@@ -52,7 +52,8 @@ static const char env_help[] =
 	"                            socket to answer (default 10; 0: forever)\n"
 	"  WGX_AEAD=sodium|openssl   force the ChaCha20-Poly1305 backend (default: the faster)\n"
 	"  NOTIFY_SOCKET             systemd's (Type=notify): READY=1 once serving\n"
-	"  WGX_TEST_TIME_SCALE=N, WGX_TEST_UNDER_LOAD=1   tests only\n";
+	"  WGX_TEST_TIME_SCALE=N, WGX_TEST_UNDER_LOAD=1, WGX_TEST_HANDOVER_VERSION=N\n"
+	"                            tests only\n";
 
 static const char attach_help[] =
 	"Usage: wg-xdp attach [IFACE|auto] [options]\n"
