@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -355,6 +356,13 @@ static void handover_readable(void *ctx, uint32_t events)
 		wgx_handover_refuse(&s->handover);
 		return;
 	}
+	if (s->uapi.applying) {
+		/* Half a set would travel, and its client would get no answer. */
+		pr_warn("%s: restart refused: a configuration change is being applied; try again",
+			s->dev->name);
+		wgx_handover_refuse(&s->handover);
+		return;
+	}
 	st.opts.underlay = s->underlay[0] ? s->underlay : NULL;
 	snprintf(st.aead, sizeof(st.aead), "%s", wgx_aead_backend_name());
 	wgx_socket_plane_fds(s->socket_plane, &st.sock);
@@ -374,6 +382,12 @@ static void handover_readable(void *ctx, uint32_t events)
 	}
 	if (ret < 0)
 		pr_err("%s: restart failed: %s; carrying on", s->dev->name, strerror(-ret));
+	/* The new process listen()ed on them (peers see its credentials): ours
+	 * again, so that wgx_daemon_open finds us behind the statistics socket. */
+	if (listen(s->ctl.fd, 16) || listen(s->uapi.listen_fd, SOMAXCONN) ||
+	    listen(s->handover.fd, 4))
+		pr_warn("%s: listening again after the restart attempt: %s", s->dev->name,
+			strerror(errno));
 	if (s->o->metrics && !wgx_metrics_start(&s->metrics, s->o->metrics) &&
 	    wgx_loop_watch(s->loop, wgx_metrics_fd(s->metrics), metrics_readable, s))
 		pr_warn("%s: metrics not watched after the restart attempt", s->dev->name);

@@ -26,6 +26,12 @@
  * receiver reads: it is frozen in wgx_handover_serve. Both map it locked
  * and excluded from core dumps. Nothing of it is ever logged.
  *
+ * The new process listen()s again on the listeners it adopts, so that
+ * their peers see its credentials (SO_PEERCRED: how wgx_daemon_open tells
+ * NAME's daemon); until the takeover that names a process the pid file does
+ * not (a few ms, while frozen), and the old daemon listen()s again if the
+ * takeover does not happen.
+ *
  * The memfd starts with a header: magic, format version, fd count, the
  * sender's monotonic time of the snapshot, total length. A receiver whose
  * version differs refuses the state before reading any of it, and the
