@@ -676,12 +676,15 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, b
 	ret = open_sockets(&s, rs);
 	if (ret)
 		goto out;
-	if (!rs && (ret = wgx_pidfile_create(o->name))) {
-		pr_err("%s: pid file: %s", o->name,
-		       ret == -EEXIST ? "another live daemon serves this name" : strerror(-ret));
-		goto out;
+	if (!rs) {
+		ret = wgx_pidfile_create(o->name);
+		if (ret) {
+			pr_err("%s: pid file: %s", o->name, ret == -EEXIST ?
+			       "another live daemon serves this name" : strerror(-ret));
+			goto out;
+		}
+		s.pid_written = true;
 	}
-	s.pid_written = true;
 	ret = register_control(&s);
 	if (ret) {
 		pr_err("%s: event loop: %s", o->name, strerror(-ret));

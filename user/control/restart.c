@@ -111,6 +111,11 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 		snprintf(err, err_len, "malformed options in the state");
 		return -EBADMSG;
 	}
+	if (o->mode != WGX_MODE_SOCKET) {
+		snprintf(err, err_len, "the state is an XDP mode daemon's, which this binary cannot "
+			 "take over");
+		return -EBADMSG;
+	}
 	st->sock.tun_offloads = wgx_get_u32(r);
 	u->port = wgx_get_u16(r);
 	u->fwmark = wgx_get_u32(r);
