@@ -70,6 +70,7 @@ static int exchange(struct wgx_handover *h, int fd, int how, int *child_status)
 	struct stat st;
 	pid_t pid;
 	int ret, ws = 0;
+	pid_t taker = 0;
 
 	fstat(fd, &st);
 	pid = fork();
@@ -77,7 +78,7 @@ static int exchange(struct wgx_handover *h, int fd, int how, int *child_status)
 		_exit(child(how, st.st_ino));
 	/* Blocking accept: the listener is non-blocking, wait for the child's connect. */
 	for (int i = 0; i < 500; i++) {
-		ret = wgx_handover_serve(h, &fd, 1, 12345, fill, NULL);
+		ret = wgx_handover_serve(h, &fd, 1, 12345, fill, NULL, &taker);
 		if (ret)
 			break;
 		usleep(10000);
@@ -88,6 +89,8 @@ static int exchange(struct wgx_handover *h, int fd, int how, int *child_status)
 	}
 	waitpid(pid, &ws, 0);
 	*child_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 99;
+	if (ret == 1 && taker != pid)
+		*child_status = 98;	/* serve must name the process that took over */
 	return ret;
 }
 

@@ -347,6 +347,7 @@ static void handover_readable(void *ctx, uint32_t events)
 	uint8_t roles[WGX_HANDOVER_MAX_FDS];
 	int fds[WGX_HANDOVER_MAX_FDS], ret;
 	unsigned int n;
+	pid_t taker = 0;
 
 	(void)events;
 	if (s->xdp_plane) {
@@ -373,9 +374,11 @@ static void handover_readable(void *ctx, uint32_t events)
 		s->metrics = NULL;
 	}
 	h.now = wgx_clock_mono_ns();
-	ret = wgx_handover_serve(&s->handover, fds, n, h.now, handover_write, &h);
+	ret = wgx_handover_serve(&s->handover, fds, n, h.now, handover_write, &h, &taker);
 	if (ret == 1) {
-		pr_info("%s: handed over to the new daemon; exiting", s->dev->name);
+		pr_info("%s: handed over to the new daemon (pid %ld); exiting", s->dev->name,
+			(long)taker);
+		wgx_daemon_handed_over(taker);
 		s->own_paths = false;
 		wgx_loop_stop(s->loop);
 		return;

@@ -73,6 +73,12 @@ void wgx_daemon_ready(int status)
 	wgx_log_to_syslog("wg-xdp");
 }
 
+void wgx_daemon_handed_over(pid_t pid)
+{
+	/* A no-op without $NOTIFY_SOCKET. */
+	sd_notifyf(0, "MAINPID=%ld", (long)pid);
+}
+
 const char *wgx_pidfile_path(const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s.pid", wgx_env.run_dir, name);

@@ -21,6 +21,13 @@ int wgx_daemon_fork(void);
 void wgx_daemon_ready(int status);
 
 /*
+ * A restart's new process @pid took over (control/handover.h): tell systemd
+ * it is the service's main process now (MAINPID=, which a unit accepts from
+ * its current main process even with NotifyAccess=main), before we exit.
+ */
+void wgx_daemon_handed_over(pid_t pid);
+
+/*
  * Pid files, $WGX_RUN_DIR/NAME.pid (default /var/run/wg-xdp). NAME must be
  * an interface name (lib/ifname.h), else -EINVAL: never a path elsewhere.
  */

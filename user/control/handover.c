@@ -193,7 +193,7 @@ static char verdict(int conn)
 }
 
 int wgx_handover_serve(struct wgx_handover *h, const int *fds, unsigned int n_fds, uint64_t now,
-		       wgx_handover_write_fn fill, void *ctx)
+		       wgx_handover_write_fn fill, void *ctx, pid_t *taker)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -229,6 +229,7 @@ int wgx_handover_serve(struct wgx_handover *h, const int *fds, unsigned int n_fd
 		return ret;
 	if (v != 'T')
 		pr_info("restart: pid %ld did not take over; carrying on", (long)cred.pid);
+	*taker = cred.pid;
 	return v == 'T';
 }
 

@@ -43,6 +43,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/serial.h"
 
@@ -74,12 +75,13 @@ typedef void (*wgx_handover_write_fn)(void *ctx, struct wgx_writer *w);
  * the state (@fill, as of @now) and @fds, then wait up to
  * WGX_HANDOVER_TIMEOUT_MS for its verdict. Blocks the caller throughout,
  * which is the freeze: nothing of the state changes while the client reads
- * it. 1: the client took over (the caller stops at once and removes nothing
- * the new process now uses); 0: it refused, failed or went away, or was not
- * allowed (the caller carries on); -errno: no state could be sent.
+ * it. 1: the client, whose pid is now in *@taker, took over (the caller
+ * stops at once and removes nothing the new process now uses); 0: it
+ * refused, failed or went away, or was not allowed (the caller carries
+ * on); -errno: no state could be sent.
  */
 int wgx_handover_serve(struct wgx_handover *h, const int *fds, unsigned int n_fds, uint64_t now,
-		       wgx_handover_write_fn fill, void *ctx);
+		       wgx_handover_write_fn fill, void *ctx, pid_t *taker);
 
 /* Accept one client and close it at once: this daemon cannot hand over (logged by the caller). */
 void wgx_handover_refuse(struct wgx_handover *h);
