@@ -78,7 +78,7 @@ static int exchange(struct wgx_handover *h, int fd, int how, int *child_status)
 		_exit(child(how, st.st_ino));
 	/* Blocking accept: the listener is non-blocking, wait for the child's connect. */
 	for (int i = 0; i < 500; i++) {
-		ret = wgx_handover_serve(h, &fd, 1, 12345, fill, NULL, &taker);
+		ret = wgx_handover_serve(h, &fd, 1, 12345, fill, NULL, NULL, &taker);
 		if (ret)
 			break;
 		usleep(10000);

@@ -272,7 +272,7 @@ static int underlay_turn(void *ctx)
 			 strerror(-ret), s->underlay);
 		return -1;
 	}
-	if (!strcmp(name, s->underlay))
+	if (!strcmp(name, s->underlay) || !s->xdp_plane)
 		return -1;
 	pr_info("%s: routes changed: underlay %s -> %s", s->dev->name, s->underlay, name);
 	wgx_xdp_plane_move_underlay(s->xdp_plane, name);
@@ -320,6 +320,7 @@ static int metrics_turn(void *ctx)
 
 /* What a handover writes: the session as of one instant. */
 struct handover_ctx {
+	struct session *s;
 	const struct wgx_restart *st;
 	const struct wgx_device *dev;
 	uint64_t now;
@@ -330,6 +331,18 @@ static void handover_write(void *ctx, struct wgx_writer *w)
 	const struct handover_ctx *h = ctx;
 
 	wgx_restart_write(w, h->st, h->dev, h->now);
+}
+
+/* The new process takes over: its own wgx_rx and pins need ours gone. */
+static void handover_release(void *ctx)
+{
+	struct session *s = ((struct handover_ctx *)ctx)->s;
+
+	if (!s->xdp_plane)
+		return;
+	s->ctl.classifier = NULL;
+	wgx_xdp_plane_destroy(s->xdp_plane);
+	s->xdp_plane = NULL;
 }
 
 /*
@@ -343,17 +356,17 @@ static void handover_readable(void *ctx, uint32_t events)
 	struct wgx_restart st = { .opts = *s->o, .underlay_auto = s->underlay_auto,
 				  .uapi_fd = s->uapi.listen_fd, .ctl_fd = s->ctl.fd,
 				  .handover_fd = s->handover.fd };
-	struct handover_ctx h = { .st = &st, .dev = s->dev };
+	struct handover_ctx h = { .s = s, .st = &st, .dev = s->dev };
 	uint8_t roles[WGX_HANDOVER_MAX_FDS];
 	int fds[WGX_HANDOVER_MAX_FDS], ret;
 	unsigned int n;
 	pid_t taker = 0;
 
 	(void)events;
-	if (s->xdp_plane) {
-		/* The XDP plane's programs, maps and XSKs are not part of the state yet. */
-		pr_warn("%s: restart refused: XDP mode cannot hand over its data plane yet "
-			"(detach and attach instead)", s->dev->name);
+	if (s->xdp_plane && s->xdp_path == WGX_XDP_PATH_XSK) {
+		/* Its XSKs, UMEMs, workers and tunnel veth are not part of the state yet. */
+		pr_warn("%s: restart refused: XDP mode on the XSK path cannot hand over its data "
+			"plane yet (detach and attach instead)", s->dev->name);
 		wgx_handover_refuse(&s->handover);
 		return;
 	}
@@ -365,6 +378,7 @@ static void handover_readable(void *ctx, uint32_t events)
 		return;
 	}
 	st.opts.underlay = s->underlay[0] ? s->underlay : NULL;
+	st.xdp_socket_path = s->xdp_plane != NULL;
 	snprintf(st.aead, sizeof(st.aead), "%s", wgx_aead_backend_name());
 	wgx_socket_plane_fds(s->socket_plane, &st.sock);
 	n = wgx_restart_fds(&st, fds, roles, WGX_HANDOVER_MAX_FDS);
@@ -374,7 +388,8 @@ static void handover_readable(void *ctx, uint32_t events)
 		s->metrics = NULL;
 	}
 	h.now = wgx_clock_mono_ns();
-	ret = wgx_handover_serve(&s->handover, fds, n, h.now, handover_write, &h, &taker);
+	ret = wgx_handover_serve(&s->handover, fds, n, h.now, handover_write, handover_release, &h,
+				 &taker);
 	if (ret == 1) {
 		pr_info("%s: handed over to the new daemon (pid %ld); exiting", s->dev->name,
 			(long)taker);
@@ -385,6 +400,10 @@ static void handover_readable(void *ctx, uint32_t events)
 	}
 	if (ret < 0)
 		pr_err("%s: restart failed: %s; carrying on", s->dev->name, strerror(-ret));
+	if (s->o->mode == WGX_MODE_XDP && !s->xdp_plane)
+		pr_warn("%s: the new process went away after we let go of wgx_rx: carrying on "
+			"without it (data still flows through the socket; detach and attach to "
+			"restore it)", s->dev->name);
 	/* The new process listen()ed on them (peers see its credentials): ours
 	 * again, so that wgx_daemon_open finds us behind the statistics socket. */
 	if (listen(s->ctl.fd, 16) || listen(s->uapi.listen_fd, SOMAXCONN) ||
@@ -547,6 +566,16 @@ static int start_plane(struct session *s, struct wgx_uapi_set *config, struct wg
 	int ret;
 
 	if (rs) {
+		/* XDP mode's socket path: the maps mirror the state as it is imported,
+		 * wgx_rx attaches once the running daemon let go (start_xdp). */
+		if (o->mode == WGX_MODE_XDP) {
+			s->xdp_path = WGX_XDP_PATH_SOCKET;
+			s->path_why = "handed over by a restart";
+			s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop);
+			if (!s->xdp_plane)
+				return -ENODEV;
+			s->ctl.classifier = s->xdp_plane;
+		}
 		s->socket_plane = wgx_socket_plane_adopt(s->dev, s->loop, &rs->sock);
 		rs->sock.tun_fd = rs->sock.udp.fd4 = rs->sock.udp.fd6 = -1;
 		return s->socket_plane ? import_state(s, in) : -ENODEV;
@@ -662,7 +691,7 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, b
 		goto out;
 	/* Before the crypto workers start (they opt out of inheriting it). */
 	wgx_rtprio_start(&s.rt, o->name, !o->realtime || o->busy_poll);
-	ret = start_xdp(&s);
+	ret = rs ? 0 : start_xdp(&s);
 	if (ret)
 		goto out;
 	snprintf(s.underlay, sizeof(s.underlay), "%s", o->underlay ? o->underlay : "");
@@ -695,6 +724,9 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, b
 	}
 	if (rs && (ret = take_over(&s, in)))
 		goto out;
+	/* Committed: without wgx_rx the socket path still carries everything. */
+	if (rs && s.xdp_plane && start_xdp(&s))
+		pr_err("%s: serving without wgx_rx on %s (see above)", o->name, s.underlay);
 	if (rs)
 		pr_info("%s: took over %.1f ms after the running daemon froze", o->name,
 			(double)(wgx_clock_mono_ns() - in->snapshot_ns) / 1e6);

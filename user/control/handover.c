@@ -193,7 +193,8 @@ static char verdict(int conn)
 }
 
 int wgx_handover_serve(struct wgx_handover *h, const int *fds, unsigned int n_fds, uint64_t now,
-		       wgx_handover_write_fn fill, void *ctx, pid_t *taker)
+		       wgx_handover_write_fn fill, wgx_handover_release_fn release, void *ctx,
+		       pid_t *taker)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -220,6 +221,9 @@ int wgx_handover_serve(struct wgx_handover *h, const int *fds, unsigned int n_fd
 	}
 	ret = send_state(conn, memfd, fds, n_fds);
 	v = ret ? 0 : verdict(conn);
+	if (v == 'T' && release)
+		release(ctx);
+	/* It went away between its "T" and our "K": nobody took over. */
 	if (v == 'T' && write(conn, "K", 1) != 1)
 		v = 0;
 	wipe_memfd(memfd);

@@ -12,7 +12,8 @@
  *   check seals, header, version
  *   rebuild the daemon
  *     refused or failed: close    ---->   carries on untouched
- *   "T" (taking over)             ---->
+ *   "T" (taking over)             ---->   lets go of what the new one must
+ *                                         take itself (XDP: wgx_rx, pins)
  *                                 <----   "K": exits, removing nothing shared
  *   pid file, serve
  *
@@ -69,11 +70,15 @@ void wgx_handover_close(struct wgx_handover *h, const char *name, bool unlink_pa
 
 /* Writes the state after the header; called twice, to count and to fill. */
 typedef void (*wgx_handover_write_fn)(void *ctx, struct wgx_writer *w);
+/* The client takes over: let go of what it must take itself (before "K"). */
+typedef void (*wgx_handover_release_fn)(void *ctx);
 
 /*
  * The listener is readable: accept one client and, if it may ask, hand it
  * the state (@fill, as of @now) and @fds, then wait up to
- * WGX_HANDOVER_TIMEOUT_MS for its verdict. Blocks the caller throughout,
+ * WGX_HANDOVER_TIMEOUT_MS for its verdict; on "T", @release (if any)
+ * before the "K" (a client gone before the "K" did not take over, though
+ * @release ran). Blocks the caller throughout,
  * which is the freeze: nothing of the state changes while the client reads
  * it. 1: the client, whose pid is now in *@taker, took over (the caller
  * stops at once and removes nothing the new process now uses); 0: it
@@ -81,7 +86,8 @@ typedef void (*wgx_handover_write_fn)(void *ctx, struct wgx_writer *w);
  * on); -errno: no state could be sent.
  */
 int wgx_handover_serve(struct wgx_handover *h, const int *fds, unsigned int n_fds, uint64_t now,
-		       wgx_handover_write_fn fill, void *ctx, pid_t *taker);
+		       wgx_handover_write_fn fill, wgx_handover_release_fn release, void *ctx,
+		       pid_t *taker);
 
 /* Accept one client and close it at once: this daemon cannot hand over (logged by the caller). */
 void wgx_handover_refuse(struct wgx_handover *h);

@@ -44,6 +44,7 @@ void wgx_restart_write(struct wgx_writer *w, const struct wgx_restart *st,
 	wgx_put_str(w, o->name);
 	wgx_put_str(w, o->underlay);
 	wgx_put_u8(w, st->underlay_auto);
+	wgx_put_u8(w, st->xdp_socket_path);
 	wgx_put_str(w, o->config);
 	wgx_put_str(w, o->metrics);
 	wgx_put_u8(w, (uint8_t)o->mode);
@@ -94,6 +95,7 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 	o->name = wgx_get_str(r, st->name, sizeof(st->name)) ? st->name : NULL;
 	o->underlay = wgx_get_str(r, st->underlay, sizeof(st->underlay)) ? st->underlay : NULL;
 	st->underlay_auto = wgx_get_bool(r);
+	st->xdp_socket_path = wgx_get_bool(r);
 	o->config = wgx_get_str(r, st->config, sizeof(st->config)) ? st->config : NULL;
 	o->metrics = wgx_get_str(r, st->metrics, sizeof(st->metrics)) ? st->metrics : NULL;
 	mode = wgx_get_u8(r);
@@ -111,9 +113,9 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 		snprintf(err, err_len, "malformed options in the state");
 		return -EBADMSG;
 	}
-	if (o->mode != WGX_MODE_SOCKET) {
-		snprintf(err, err_len, "the state is an XDP mode daemon's, which this binary cannot "
-			 "take over");
+	if (o->mode == WGX_MODE_XDP && !st->xdp_socket_path) {
+		snprintf(err, err_len, "the state is an XDP mode daemon's on the XSK path, which "
+			 "this binary cannot take over");
 		return -EBADMSG;
 	}
 	st->sock.tun_offloads = wgx_get_u32(r);

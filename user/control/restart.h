@@ -8,7 +8,9 @@
  *   options | socket plane (TUN offloads, UDP port, fwmark, offloads) |
  *   fd roles (one byte per passed fd, in order) | device (core/state.h)
  *
- * Socket mode only: XDP mode refuses a restart (attach.c says why).
+ * Socket mode, and XDP mode on the socket path (its wgx_rx and maps are
+ * made anew from the device state); XDP mode on the XSK path refuses a
+ * restart (attach.c says why).
  */
 #ifndef WGX_RESTART_H
 #define WGX_RESTART_H
@@ -40,6 +42,9 @@ struct wgx_restart {
 	struct wgx_attach_opts opts;
 	char name[IF_NAMESIZE], underlay[IF_NAMESIZE], config[PATH_MAX], metrics[256];
 	bool underlay_auto;
+	/* XDP mode on the socket path (the only XDP mode that hands over):
+	 * the new process loads its own wgx_rx once the old one let go. */
+	bool xdp_socket_path;
 	/* The AEAD backend the running daemon measured fastest: the new one
 	 * takes it instead of measuring again (CPU taken from the tunnel). */
 	char aead[32];
