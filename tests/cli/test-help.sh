@@ -61,6 +61,8 @@ bad "attach two IFACEs" "'eth1'" -- "$WGX" attach wgxnoif0 eth1
 bad "attach --name with a slash" "'a/b'" -- "$WGX" attach wgxnoif0 --name a/b
 bad "stats without NAME" NAME -- "$WGX" stats
 bad "detach two names" NAME -- "$WGX" detach a b
+bad "restart without NAME" NAME -- "$WGX" restart
+bad "restart --bogus" "'--bogus'" -- "$WGX" restart wg9 --bogus
 bad "LOG_LEVEL=loud" LOG_LEVEL=loud -- env LOG_LEVEL=loud "$WGX" show
 bad "WG_XDP_MODE=fast" WG_XDP_MODE=fast -- env WG_XDP_MODE=fast "$WGX" wg9
 bad "WG_PROCESS_FOREGROUND=yes" WG_PROCESS_FOREGROUND -- env WG_PROCESS_FOREGROUND=yes "$WGX" wg9
@@ -68,6 +70,7 @@ bad "NAME too long" "'abcdefghijklmnop'" -- "$WGX" abcdefghijklmnop
 # Names become paths (pid files, sockets, pins): checked as interface names everywhere.
 bad "detach ../../x" "'../../x'" "not a valid interface name" -- "$WGX" detach ../../x
 bad "detach .." "'..'" "not a valid interface name" -- "$WGX" detach ..
+bad "restart ../../x" "'../../x'" "not a valid interface name" -- "$WGX" restart ../../x
 bad "stats ." "'.'" "not a valid interface name" -- "$WGX" stats .
 bad "show a/b" "'a/b'" "not a valid interface name" -- "$WGX" show a/b
 bad "attach --name .." "'..'" "not a valid interface name" -- "$WGX" attach wgxnoif0 --name ..

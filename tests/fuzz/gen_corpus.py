@@ -209,11 +209,23 @@ def receive():
     return r
 
 
+def state():
+    # byte 0 picks the case (fuzz_state.c): 0 XOR over a real state, 1 cut it, 2 raw
+    return {"intact": bytes([0]), "flip_port": bytes([0, 1]),
+            "flip_peer_count": bytes([0]) + b"\0" * 118 + b"\x01",
+            "cut_early": bytes([1, 40, 0]), "cut_late": bytes([1, 0xff, 0xff]),
+            "raw_empty": bytes([2]), "raw_zeros": bytes([2]) + b"\0" * 200,
+            # the whole state's length (so libFuzzer's max_len reaches its last peer)
+            "whole_length": bytes([0]) + b"\0" * 8192,
+            "flip_deep": bytes([0]) + b"\0" * 3000 + b"\x80"}
+
+
 def main():
     out = sys.argv[1]
     sets = {"fuzz_uapi_set": uapi_set(), "fuzz_config": config(),
             "fuzz_allowedips": allowedips(), "fuzz_xdp": xdp(),
-            "fuzz_uapi_server": uapi_server(), "fuzz_receive": receive()}
+            "fuzz_uapi_server": uapi_server(), "fuzz_receive": receive(),
+            "fuzz_state": state()}
     for harness, seeds in sets.items():
         d = os.path.join(out, harness)
         os.makedirs(d, exist_ok=True)

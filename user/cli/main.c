@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * wg-xdp command line: a table of subcommands (attach, detach, show, stats,
- * version, help), each with its own --help, and wireguard-go's process
+ * wg-xdp command line: a table of subcommands (attach, detach, restart, show,
+ * stats, version, help), each with its own --help, and wireguard-go's process
  * contract, `wg-xdp [-f|--foreground] NAME`, for wg-quick's
  * WG_QUICK_USERSPACE_IMPLEMENTATION. Environment: control/env.h, read once here.
  */
@@ -55,7 +55,8 @@ static const char env_help[] =
 	"  NODE_NAME=NODE            agent --kube: this node's Node (default: the hostname)\n"
 	"  KUBERNETES_SERVICE_HOST=ADDR  agent --kube without --kubeconfig: the API server\n"
 	"  KUBERNETES_SERVICE_PORT=PORT  (set by Kubernetes in every pod)\n"
-	"  WGX_TEST_TIME_SCALE=N, WGX_TEST_UNDER_LOAD=1   tests only\n";
+	"  WGX_TEST_TIME_SCALE=N, WGX_TEST_UNDER_LOAD=1, WGX_TEST_HANDOVER_VERSION=N\n"
+	"                            tests only\n";
 
 static const char attach_help[] =
 	"Usage: wg-xdp attach [IFACE|auto] [options]\n"
@@ -88,6 +89,19 @@ static const char detach_help[] =
 	"Stop NAME's wg-xdp daemon, which removes the interface, sockets and pins.\n"
 	"With no daemon running (killed), remove what it left and list each removal.\n"
 	"A socket that belongs to another implementation is never touched.\n"
+	"  -h, --help             this text\n";
+
+static const char restart_help[] =
+	"Usage: wg-xdp restart NAME [--foreground]\n"
+	"Replace NAME's running daemon by this binary without losing a session: the\n"
+	"sockets, the TUN device, the configuration, session keys with their counters,\n"
+	"handshakes, timers and counters pass to the new process over a Unix socket (a\n"
+	"sealed memfd, never a file), then the old process exits. No new handshake.\n"
+	"Any failure before the takeover (an incompatible state format included) leaves\n"
+	"the running daemon serving; the exit status is then 1. Socket mode, and XDP mode\n"
+	"on the socket path; on the XSK path the daemon refuses (detach and attach\n"
+	"instead). Root or the daemon's uid only.\n"
+	"  -f, --foreground       the new daemon stays in the foreground\n"
 	"  -h, --help             this text\n";
 
 static const char show_help[] =
@@ -350,6 +364,32 @@ static int cmd_detach(const struct wgx_cmd *cmd, int argc, char **argv)
 	return detach_leftovers(name, true);
 }
 
+static int cmd_restart(const struct wgx_cmd *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = { { "foreground", no_argument, NULL, 'f' },
+					      { "help", no_argument, NULL, 'h' }, { 0 } };
+	bool foreground = wgx_env.foreground;
+	const char *name;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+		if (c == 'f') {
+			foreground = true;
+		} else {
+			wgx_arg_getopt_error(cmd->name, argv, optopt);
+			return 2;
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error(cmd, "%s", argc - optind < 1 ? "missing NAME" :
+					      "expected exactly one NAME");
+	name = argv[optind];
+	if (wgx_arg_ifname(cmd->name, "NAME", name))
+		return 2;
+	return wgx_restart(name, foreground) ? 1 : 0;
+}
+
 /* One interface: its statistics document, printed as is (--json) or like `wg show`. */
 static int show_one(const char *name, bool json)
 {
@@ -520,6 +560,8 @@ static const struct wgx_cmd commands[] = {
 	  attach_help, true },
 	{ "detach", cmd_detach, "detach NAME         stop NAME's daemon and remove what it made",
 	  detach_help, false },
+	{ "restart", cmd_restart, "restart NAME        replace NAME's daemon by this binary, "
+	  "sessions kept", restart_help, true },
 	{ "show", cmd_show, "show [NAME]         like `wg show`, plus mode and drop counters", show_help,
 	  true },
 	{ "stats", cmd_stats, "stats NAME [--json] counters per drop reason and per peer",

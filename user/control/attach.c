@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -17,9 +18,11 @@
 #include "control/ctl.h"
 #include "control/daemon.h"
 #include "control/env.h"
+#include "control/handover.h"
 #include "control/linkwatch.h"
 #include "control/metrics.h"
 #include "control/peerlog.h"
+#include "control/restart.h"
 #include "control/stats.h"
 #include "control/rtprio.h"
 #include "control/uapi.h"
@@ -30,6 +33,7 @@
 #include "core/peer.h"
 #include "core/secret.h"
 #include "core/send.h"
+#include "core/state.h"
 #include "lib/caps.h"
 #include "lib/clock.h"
 #include "lib/evloop.h"
@@ -198,6 +202,11 @@ struct session {
 	char underlay[IF_NAMESIZE];	/* XDP mode's NIC now */
 	bool underlay_auto;		/* chosen from the routes: chosen again when they change */
 	struct wgx_underlay_watch underlay_watch;
+	struct wgx_handover handover;	/* NAME.handover: `wg-xdp restart` asks there */
+	/* The sockets' files and the pid file are ours to remove at exit: not
+	 * after we handed them over, nor before a restart took them over. */
+	bool own_paths;
+	bool pid_written;		/* the pid file names us */
 };
 
 static void signal_readable(void *ctx, uint32_t events)
@@ -263,7 +272,7 @@ static int underlay_turn(void *ctx)
 			 strerror(-ret), s->underlay);
 		return -1;
 	}
-	if (!strcmp(name, s->underlay))
+	if (!strcmp(name, s->underlay) || !s->xdp_plane)
 		return -1;
 	pr_info("%s: routes changed: underlay %s -> %s", s->dev->name, s->underlay, name);
 	wgx_xdp_plane_move_underlay(s->xdp_plane, name);
@@ -307,6 +316,103 @@ static int metrics_turn(void *ctx)
 		return 1000;
 	}
 	return (int)((WGX_NS_PER_SEC - (now - s->last_publish)) / 1000000) + 1;
+}
+
+/* What a handover writes: the session as of one instant. */
+struct handover_ctx {
+	struct session *s;
+	const struct wgx_restart *st;
+	const struct wgx_device *dev;
+	uint64_t now;
+};
+
+static void handover_write(void *ctx, struct wgx_writer *w)
+{
+	const struct handover_ctx *h = ctx;
+
+	wgx_restart_write(w, h->st, h->dev, h->now);
+}
+
+/* The new process takes over: its own wgx_rx and pins need ours gone. */
+static void handover_release(void *ctx)
+{
+	struct session *s = ((struct handover_ctx *)ctx)->s;
+
+	if (!s->xdp_plane)
+		return;
+	s->ctl.classifier = NULL;
+	wgx_xdp_plane_destroy(s->xdp_plane);
+	s->xdp_plane = NULL;
+}
+
+/*
+ * `wg-xdp restart`: hand everything to the new process (control/handover.h),
+ * frozen until it answers; stop if it took over. The metrics endpoint is
+ * let go first so that the new process can bind it, and resumed if not.
+ */
+static void handover_readable(void *ctx, uint32_t events)
+{
+	struct session *s = ctx;
+	struct wgx_restart st = { .opts = *s->o, .underlay_auto = s->underlay_auto,
+				  .uapi_fd = s->uapi.listen_fd, .ctl_fd = s->ctl.fd,
+				  .handover_fd = s->handover.fd };
+	struct handover_ctx h = { .s = s, .st = &st, .dev = s->dev };
+	uint8_t roles[WGX_HANDOVER_MAX_FDS];
+	int fds[WGX_HANDOVER_MAX_FDS], ret;
+	unsigned int n;
+	pid_t taker = 0;
+
+	(void)events;
+	if (s->xdp_plane && s->xdp_path == WGX_XDP_PATH_XSK) {
+		/* Its XSKs, UMEMs, workers and tunnel veth are not part of the state yet. */
+		pr_warn("%s: restart refused: XDP mode on the XSK path cannot hand over its data "
+			"plane yet (detach and attach instead)", s->dev->name);
+		wgx_handover_refuse(&s->handover);
+		return;
+	}
+	if (s->uapi.applying) {
+		/* Half a set would travel, and its client would get no answer. */
+		pr_warn("%s: restart refused: a configuration change is being applied; try again",
+			s->dev->name);
+		wgx_handover_refuse(&s->handover);
+		return;
+	}
+	st.opts.underlay = s->underlay[0] ? s->underlay : NULL;
+	st.xdp_socket_path = s->xdp_plane != NULL;
+	snprintf(st.aead, sizeof(st.aead), "%s", wgx_aead_backend_name());
+	wgx_socket_plane_fds(s->socket_plane, &st.sock);
+	n = wgx_restart_fds(&st, fds, roles, WGX_HANDOVER_MAX_FDS);
+	if (s->metrics) {
+		wgx_loop_unwatch(s->loop, wgx_metrics_fd(s->metrics));
+		wgx_metrics_stop(s->metrics);
+		s->metrics = NULL;
+	}
+	h.now = wgx_clock_mono_ns();
+	ret = wgx_handover_serve(&s->handover, fds, n, h.now, handover_write, handover_release, &h,
+				 &taker);
+	if (ret == 1) {
+		pr_info("%s: handed over to the new daemon (pid %ld); exiting", s->dev->name,
+			(long)taker);
+		wgx_daemon_handed_over(taker);
+		s->own_paths = false;
+		wgx_loop_stop(s->loop);
+		return;
+	}
+	if (ret < 0)
+		pr_err("%s: restart failed: %s; carrying on", s->dev->name, strerror(-ret));
+	if (s->o->mode == WGX_MODE_XDP && !s->xdp_plane)
+		pr_warn("%s: the new process went away after we let go of wgx_rx: carrying on "
+			"without it (data still flows through the socket; detach and attach to "
+			"restore it)", s->dev->name);
+	/* The new process listen()ed on them (peers see its credentials): ours
+	 * again, so that wgx_daemon_open finds us behind the statistics socket. */
+	if (listen(s->ctl.fd, 16) || listen(s->uapi.listen_fd, SOMAXCONN) ||
+	    listen(s->handover.fd, 4))
+		pr_warn("%s: listening again after the restart attempt: %s", s->dev->name,
+			strerror(errno));
+	if (s->o->metrics && !wgx_metrics_start(&s->metrics, s->o->metrics) &&
+	    wgx_loop_watch(s->loop, wgx_metrics_fd(s->metrics), metrics_readable, s))
+		pr_warn("%s: metrics not watched after the restart attempt", s->dev->name);
 }
 
 static void woke(void *ctx, uint64_t slept_ns, int n, uint64_t now_ktime)
@@ -426,6 +532,7 @@ static int register_control(struct session *s)
 	if (s->underlay_auto && wgx_loop_add_turn(l, underlay_turn, s))
 		return -ENOSPC;
 	return wgx_loop_watch(l, s->sigfd, signal_readable, s) ?:
+	       wgx_loop_watch(l, s->handover.fd, handover_readable, s) ?:
 	       wgx_loop_watch(l, wgx_linkwatch_fd(&s->link), link_readable, s) ?:
 	       wgx_loop_watch(l, wgx_uapi_server_fd(&s->uapi), uapi_readable, s) ?:
 	       (s->ctl.fd >= 0 ? wgx_loop_watch(l, wgx_ctl_fd(&s->ctl), ctl_readable, s) ?:
@@ -434,16 +541,136 @@ static int register_control(struct session *s)
 }
 
 /*
- * config is applied, then wiped and freed: its keys live on only in the
- * device. underlay_auto: o->underlay came from the routes (XDP mode).
+ * A restart's state into the fresh session (its socket plane already
+ * adopted): times rebased on the snapshot's instant, which is ours too on
+ * one machine's clock. 0 or -errno (reported).
  */
-static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, bool underlay_auto)
+static int import_state(struct session *s, struct wgx_handover_in *in)
+{
+	uint64_t now = wgx_clock_mono_ns();
+	int ret = wgx_state_import(s->dev, in->snapshot_ns <= now ? in->snapshot_ns : now, &in->r);
+
+	if (!ret && in->r.off != in->r.len)
+		ret = -EBADMSG;
+	if (ret)
+		pr_err("%s: restart refused: the device state does not import: %s", s->o->name,
+		       ret == -EBADMSG ? "malformed" : strerror(-ret));
+	return ret;
+}
+
+/* The session's plane: created (and bound after the configuration), or over a restart's fds. */
+static int start_plane(struct session *s, struct wgx_uapi_set *config, struct wgx_restart *rs,
+		       struct wgx_handover_in *in)
+{
+	const struct wgx_attach_opts *o = s->o;
+	int ret;
+
+	if (rs) {
+		/* XDP mode's socket path: the maps mirror the state as it is imported,
+		 * wgx_rx attaches once the running daemon let go (start_xdp). */
+		if (o->mode == WGX_MODE_XDP) {
+			s->xdp_path = WGX_XDP_PATH_SOCKET;
+			s->path_why = "handed over by a restart";
+			s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop);
+			if (!s->xdp_plane)
+				return -ENODEV;
+			s->ctl.classifier = s->xdp_plane;
+		}
+		s->socket_plane = wgx_socket_plane_adopt(s->dev, s->loop, &rs->sock);
+		rs->sock.tun_fd = rs->sock.tun_sparse_fd = -1;
+		rs->sock.udp.fd4 = rs->sock.udp.fd6 = rs->sock.udp.hs4 = rs->sock.udp.hs6 = -1;
+		return s->socket_plane ? import_state(s, in) : -ENODEV;
+	}
+	ret = create_plane(s);
+	if (ret)
+		return ret;
+	ret = wgx_device_apply(s->dev, config, wgx_clock_mono_ns());
+	wgx_uapi_set_free(config);
+	if (!ret)
+		ret = wgx_device_bind(s->dev);
+	if (ret)
+		/* A port below 1024 is privileged unless net.ipv4.ip_unprivileged_port_start says otherwise. */
+		pr_err("%s: cannot bind UDP port %u: %s%s", o->name, s->dev->listen_port, strerror(-ret),
+		       s->dev->listen_port && s->dev->listen_port < 1024 ?
+			       wgx_cap_hint(ret, WGX_CAP(CAP_NET_BIND_SERVICE)) : "");
+	return ret;
+}
+
+/* The UAPI, statistics and handover sockets: listening, or a restart's. */
+static int open_sockets(struct session *s, struct wgx_restart *rs)
+{
+	const struct wgx_attach_opts *o = s->o;
+	char dir[256];
+	int ret;
+
+	wgx_uapi_sock_path(o->name, dir, sizeof(dir));
+	*strrchr(dir, '/') = '\0';
+	if (rs) {
+		ret = wgx_uapi_server_adopt_at(&s->uapi, dir, o->name, rs->uapi_fd, &uapi_ops, s->dev);
+		rs->uapi_fd = -1;
+	} else {
+		ret = wgx_uapi_server_open_at(&s->uapi, dir, o->name, &uapi_ops, s->dev);
+	}
+	if (ret) {
+		pr_err("%s: cannot create UAPI socket in %s: %s", o->name, dir, strerror(-ret));
+		return ret;
+	}
+	s->uapi_open = true;
+	/* The statistics socket before the pid file: it is how others tell the
+	 * pid file's process is NAME's daemon (daemon.h). */
+	ret = wgx_run_dir_create();
+	if (!ret && rs && rs->ctl_fd >= 0) {
+		ret = wgx_ctl_adopt(&s->ctl, rs->ctl_fd);
+		rs->ctl_fd = -1;
+	} else if (!ret) {
+		ret = wgx_ctl_open(&s->ctl, o->name);
+	}
+	if (ret) {
+		pr_err("%s: statistics socket: %s", o->name, strerror(-ret));
+		return ret;
+	}
+	if (rs && rs->handover_fd >= 0) {
+		ret = wgx_handover_adopt(&s->handover, rs->handover_fd);
+		rs->handover_fd = -1;
+	} else {
+		ret = wgx_handover_listen(&s->handover, o->name);
+	}
+	if (ret)
+		pr_err("%s: restart socket: %s", o->name, strerror(-ret));
+	return ret;
+}
+
+/* A restart: take over from the running daemon, then put our pid in the pid file. */
+static int take_over(struct session *s, struct wgx_handover_in *in)
+{
+	const char *name = s->o->name;
+	int ret = wgx_handover_commit(in);
+
+	if (ret) {
+		pr_err("%s: restart failed: the running daemon did not let go (%s); it carries on",
+		       name, strerror(-ret));
+		return ret;
+	}
+	s->own_paths = s->pid_written = true;
+	ret = wgx_pidfile_replace(name);
+	if (ret)
+		pr_warn("%s: pid file: %s (serving anyway)", name, strerror(-ret));
+	return 0;
+}
+
+/*
+ * Serve until told to stop. Fresh (@rs NULL): config is applied, then wiped
+ * and freed: its keys live on only in the device. A restart: @rs and @in
+ * are the running daemon's, taken over once all is ready (control/handover.h).
+ * underlay_auto: o->underlay came from the routes (XDP mode).
+ */
+static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, bool underlay_auto,
+		 struct wgx_restart *rs, struct wgx_handover_in *in)
 {
 	struct session s = { .o = o, .ctl = { .fd = -1, .epfd = -1 }, .sigfd = -1,
-			     .underlay_auto = underlay_auto };
+			     .underlay_auto = underlay_auto, .handover = { .fd = -1 },
+			     .own_paths = !rs };
 	int ret;
-	uint64_t now;
-	char dir[256];
 
 	s.ctl.rt = &s.rt;
 	s.ctl.mode = o->mode == WGX_MODE_XDP ? "xdp" : "socket";
@@ -460,24 +687,12 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, b
 	}
 	s.dev->force_under_load = wgx_env.test_under_load;
 	s.ctl.dev = s.dev;
-	ret = create_plane(&s);
+	ret = start_plane(&s, config, rs, in);
 	if (ret)
 		goto out;
-	now = wgx_clock_mono_ns();
-	ret = wgx_device_apply(s.dev, config, now);
-	wgx_uapi_set_free(config);
-	if (!ret)
-		ret = wgx_device_bind(s.dev);
-	if (ret) {
-		/* A port below 1024 is privileged unless net.ipv4.ip_unprivileged_port_start says otherwise. */
-		pr_err("%s: cannot bind UDP port %u: %s%s", o->name, s.dev->listen_port, strerror(-ret),
-		       s.dev->listen_port && s.dev->listen_port < 1024 ?
-			       wgx_cap_hint(ret, WGX_CAP(CAP_NET_BIND_SERVICE)) : "");
-		goto out;
-	}
 	/* Before the crypto workers start (they opt out of inheriting it). */
 	wgx_rtprio_start(&s.rt, o->name, !o->realtime || o->busy_poll);
-	ret = start_xdp(&s);
+	ret = rs ? 0 : start_xdp(&s);
 	if (ret)
 		goto out;
 	snprintf(s.underlay, sizeof(s.underlay), "%s", o->underlay ? o->underlay : "");
@@ -491,66 +706,66 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, b
 		       ret == -EINVAL ? "expected ADDR:PORT or [V6]:PORT" : strerror(-ret));
 		goto out;
 	}
-	wgx_uapi_sock_path(o->name, dir, sizeof(dir));
-	*strrchr(dir, '/') = '\0';
-	ret = wgx_uapi_server_open_at(&s.uapi, dir, o->name, &uapi_ops, s.dev);
-	if (ret) {
-		pr_err("%s: cannot create UAPI socket in %s: %s", o->name, dir, strerror(-ret));
+	ret = open_sockets(&s, rs);
+	if (ret)
 		goto out;
-	}
-	s.uapi_open = true;
-	/* The statistics socket before the pid file: it is how others tell the
-	 * pid file's process is NAME's daemon (daemon.h). */
-	ret = wgx_run_dir_create();
-	if (!ret)
-		ret = wgx_ctl_open(&s.ctl, o->name);
-	if (ret) {
-		pr_err("%s: statistics socket: %s", o->name, strerror(-ret));
-		goto out;
-	}
-	ret = wgx_pidfile_create(o->name);
-	if (ret) {
-		pr_err("%s: pid file: %s", o->name,
-		       ret == -EEXIST ? "another live daemon serves this name" : strerror(-ret));
-		goto out_ctl;
+	if (!rs) {
+		ret = wgx_pidfile_create(o->name);
+		if (ret) {
+			pr_err("%s: pid file: %s", o->name, ret == -EEXIST ?
+			       "another live daemon serves this name" : strerror(-ret));
+			goto out;
+		}
+		s.pid_written = true;
 	}
 	ret = register_control(&s);
 	if (ret) {
 		pr_err("%s: event loop: %s", o->name, strerror(-ret));
-		goto out_pid;
+		goto out;
 	}
-	pr_info("%s: up, mode %s%s%s, UDP port %u, MTU %u, AEAD %s, %s", o->name, s.ctl.mode,
+	if (rs && (ret = take_over(&s, in)))
+		goto out;
+	/* Committed: without wgx_rx the socket path still carries everything. */
+	if (rs && s.xdp_plane && start_xdp(&s))
+		pr_err("%s: serving without wgx_rx on %s (see above)", o->name, s.underlay);
+	if (rs)
+		pr_info("%s: took over %.1f ms after the running daemon froze", o->name,
+			(double)(wgx_clock_mono_ns() - in->snapshot_ns) / 1e6);
+	pr_info("%s: %s, mode %s%s%s, UDP port %u, MTU %u, AEAD %s, %s", o->name,
+		rs ? "restarted with the running sessions" : "up", s.ctl.mode,
 		s.xdp_plane ? ", path " : "",
 		!s.xdp_plane ? "" : s.xdp_path == WGX_XDP_PATH_XSK ? "xsk" : "socket", s.dev->port,
 		o->mtu, wgx_aead_backend_name(), s.rt.on ? "SCHED_FIFO 1" : "normal priority");
-	initiate_to_known_endpoints(s.dev, now);
+	/* A restart keeps its sessions: no handshake to start. */
+	if (!rs)
+		initiate_to_known_endpoints(s.dev, wgx_clock_mono_ns());
+	if (in)
+		wgx_handover_finish(in);
 	wgx_daemon_ready(0);
 	ret = wgx_loop_run(s.loop);
 	if (ret)
 		pr_err("%s: stopped: %s", o->name, strerror(-ret));
-out_pid:
-	wgx_ctl_close(&s.ctl, o->name);
-	wgx_uapi_server_close(&s.uapi);
-	s.uapi_open = false;
-	destroy_plane(&s);
-	wgx_device_destroy(s.dev);
-	s.dev = NULL;
-	pr_info("%s: down", o->name);
-	/* Last: `wg-xdp detach` returns once the pid file is gone, and by then the
-	 * link, the UAPI socket and the UDP sockets must be gone too. */
-	wgx_pidfile_remove(o->name);
-	goto out;
-out_ctl:
-	wgx_ctl_close(&s.ctl, o->name);
 out:
-	if (s.uapi_open)
-		wgx_uapi_server_close(&s.uapi);
+	/* Handed over (or not yet taken over): the files belong to the daemon serving NAME. */
+	wgx_ctl_close(&s.ctl, s.own_paths && s.ctl.fd >= 0 ? o->name : NULL);
+	wgx_handover_close(&s.handover, o->name, s.own_paths && s.handover.fd >= 0);
+	if (s.uapi_open) {
+		if (s.own_paths)
+			wgx_uapi_server_close(&s.uapi);
+		else
+			wgx_uapi_server_release(&s.uapi);
+	}
 	if (s.dev) {
 		destroy_plane(&s);
 		wgx_device_destroy(s.dev);
+		pr_info("%s: %s", o->name, s.own_paths ? "down" : "released");
 	}
 	wgx_metrics_stop(s.metrics);
 	wgx_linkwatch_close(&s.link);
+	/* Last: `wg-xdp detach` returns once the pid file is gone, and by then the
+	 * link, the UAPI socket and the UDP sockets must be gone too. */
+	if (s.own_paths && s.pid_written)
+		wgx_pidfile_remove(o->name);
 	wgx_loop_destroy(s.loop);
 	if (s.sigfd >= 0)
 		close(s.sigfd);
@@ -636,10 +851,57 @@ int wgx_attach(const struct wgx_attach_opts *opts)
 	}
 	if (!o->foreground && (ret = wgx_daemon_fork()))
 		goto out;
-	ret = serve(o, &config, underlay_auto);
+	ret = serve(o, &config, underlay_auto, NULL, NULL);
 	if (ret)
 		wgx_daemon_ready(1);
 out:
 	wgx_uapi_set_free(&config);
+	return ret;
+}
+
+int wgx_restart(const char *name, bool foreground)
+{
+	struct wgx_handover_in in = { .conn = -1 };
+	struct wgx_restart rs;
+	pid_t pid = wgx_pidfile_read(name);
+	char err[256] = "";
+	int ret;
+
+	if (pid <= 0) {
+		pr_err("%s is not attached: nothing to restart (wg-xdp attach starts it)", name);
+		return -ENOENT;
+	}
+	/* Before any key arrives: no core dump, no ptrace (the state may allow them later). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		pr_warn("cannot disable core dumps: %s", strerror(errno));
+	if (wgx_env.aead && wgx_aead_select(wgx_env.aead)) {
+		pr_err("WGX_AEAD=%s: no such ChaCha20-Poly1305 backend", wgx_env.aead);
+		return -EINVAL;
+	}
+	if (!foreground && (ret = wgx_daemon_fork()))
+		return ret;
+	ret = wgx_handover_receive(name, &in, err, sizeof(err));
+	if (!ret) {
+		ret = wgx_restart_read(&in, name, &rs, err, sizeof(err));
+		if (ret)
+			wgx_handover_finish(&in);
+	}
+	/* The running daemon's backend, unless WGX_AEAD names one (or this binary lacks it). */
+	if (!ret && !wgx_env.aead && wgx_aead_select(rs.aead[0] ? rs.aead : NULL))
+		ret = wgx_aead_select(NULL);
+	if (ret) {
+		pr_err("%s: restart refused: %s; the running daemon (pid %d) carries on", name, err,
+		       (int)pid);
+		wgx_daemon_ready(1);
+		return ret;
+	}
+	rs.opts.foreground = foreground;
+	if (rs.opts.allow_core_dumps && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		pr_warn("cannot allow core dumps: %s", strerror(errno));
+	ret = serve(&rs.opts, NULL, rs.underlay_auto, &rs, &in);
+	wgx_handover_finish(&in);
+	wgx_restart_close(&rs);
+	if (ret)
+		wgx_daemon_ready(1);
 	return ret;
 }

@@ -114,6 +114,25 @@ err:
 	return ret;
 }
 
+int wgx_ctl_adopt(struct wgx_ctl *c, int fd)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = NULL };
+	int ret;
+
+	c->conns = NULL;
+	c->n_conns = 0;
+	c->fd = fd;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epfd >= 0 && !listen(c->fd, 16) && !epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->fd, &e))
+		return 0;
+	ret = -errno;
+	close(c->fd);
+	if (c->epfd >= 0)
+		close(c->epfd);
+	c->fd = c->epfd = -1;
+	return ret;
+}
+
 static void conn_close(struct wgx_ctl *c, struct wgx_ctl_conn *k)
 {
 	struct wgx_ctl_conn **pp = &c->conns;
@@ -144,6 +163,8 @@ void wgx_ctl_close(struct wgx_ctl *c, const char *name)
 			close(c->epfd);
 		c->fd = c->epfd = -1;
 	}
+	if (!name)
+		return;
 	ctl_path(name, &sun);
 	unlink(sun.sun_path);
 }

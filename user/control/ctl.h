@@ -43,7 +43,12 @@ struct wgx_ctl {
 /* Listen on NAME.ctl (a stale file replaced): c->fd and c->epfd; 0 or -errno
  * (both -1 then; -EADDRINUSE: a live daemon listens there). */
 int wgx_ctl_open(struct wgx_ctl *c, const char *name);
-/* Drop every connection, stop listening, remove NAME.ctl (c NULL: only that). */
+/* Serve on the listening socket of NAME.ctl a previous daemon handed over
+ * (control/handover.h), listen()ing again so that wgx_ctl_peer_pid names us.
+ * Takes ownership of @fd. 0 or -errno. */
+int wgx_ctl_adopt(struct wgx_ctl *c, int fd);
+/* Drop every connection, stop listening, remove NAME.ctl (c NULL: only that;
+ * name NULL: leave the file, it was handed over). */
 void wgx_ctl_close(struct wgx_ctl *c, const char *name);
 /* The fd the daemon's loop watches (EPOLLIN, level-triggered). */
 int wgx_ctl_fd(const struct wgx_ctl *c);

@@ -73,6 +73,12 @@ void wgx_daemon_ready(int status)
 	wgx_log_to_syslog("wg-xdp");
 }
 
+void wgx_daemon_handed_over(pid_t pid)
+{
+	/* A no-op without $NOTIFY_SOCKET. */
+	sd_notifyf(0, "MAINPID=%ld", (long)pid);
+}
+
 const char *wgx_pidfile_path(const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s.pid", wgx_env.run_dir, name);
@@ -179,6 +185,31 @@ int wgx_pidfile_create(const char *name)
 		return ret;
 	}
 	return close(fd) ? -errno : 0;
+}
+
+int wgx_pidfile_replace(const char *name)
+{
+	char path[256], tmp[264], text[24];
+	int fd, len, ret = 0;
+
+	if (!wgx_ifname_valid(name))
+		return -EINVAL;
+	wgx_pidfile_path(name, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (fchmod(fd, 0644) || write(fd, text, (size_t)len) != len)
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
 }
 
 int wgx_pidfile_remove(const char *name)

@@ -21,6 +21,13 @@ int wgx_daemon_fork(void);
 void wgx_daemon_ready(int status);
 
 /*
+ * A restart's new process @pid took over (control/handover.h): tell systemd
+ * it is the service's main process now (MAINPID=, which a unit accepts from
+ * its current main process even with NotifyAccess=main), before we exit.
+ */
+void wgx_daemon_handed_over(pid_t pid);
+
+/*
  * Pid files, $WGX_RUN_DIR/NAME.pid (default /var/run/wg-xdp). NAME must be
  * an interface name (lib/ifname.h), else -EINVAL: never a path elsewhere.
  */
@@ -33,6 +40,11 @@ int wgx_run_dir_create(void);
  * -EEXIST. After wgx_ctl_open: liveness is told by that socket.
  */
 int wgx_pidfile_create(const char *name);
+/*
+ * A restart's new daemon (control/handover.h): put our pid in NAME's pid
+ * file in one rename, over the previous daemon's. 0 or -errno.
+ */
+int wgx_pidfile_replace(const char *name);
 /* 1 if NAME's pid file was removed, 0 if there was none, or -errno. */
 int wgx_pidfile_remove(const char *name);
 /*

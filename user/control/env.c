@@ -106,6 +106,8 @@ int wgx_env_load(char *err, size_t err_len)
 	const char *scale = getenv("WGX_TEST_TIME_SCALE");
 	const char *load = getenv("WGX_TEST_UNDER_LOAD");
 	const char *aead = getenv("WGX_AEAD");
+	const char *hv = getenv("WGX_TEST_HANDOVER_VERSION");
+	char *end;
 
 	wgx_env.aead = aead && *aead ? aead : NULL;
 	wgx_env.run_dir = dir_or("WGX_RUN_DIR", "/var/run/wg-xdp");
@@ -116,6 +118,17 @@ int wgx_env_load(char *err, size_t err_len)
 		snprintf(err, err_len, "WGX_TEST_TIME_SCALE=%s: not an integer in 1..%u", scale,
 			 WGX_TIMERS_SCALE_MAX);
 		return -EINVAL;
+	}
+	wgx_env.test_handover_version = 0;
+	if (hv && *hv) {
+		unsigned long v = strtoul(hv, &end, 10);
+
+		if (*end || !v || v > UINT32_MAX) {
+			snprintf(err, err_len, "WGX_TEST_HANDOVER_VERSION=%s: not an integer in 1..%u",
+				 hv, UINT32_MAX);
+			return -EINVAL;
+		}
+		wgx_env.test_handover_version = (uint32_t)v;
 	}
 	return load_process_contract(err, err_len);
 }

@@ -19,6 +19,9 @@
  *   WGX_TEST_TIME_SCALE=N     tests only: every protocol timer divided by N
  *   WGX_TEST_UNDER_LOAD=1     tests only: answer every handshake without a
  *                             valid MAC2 with a cookie reply
+ *   WGX_TEST_HANDOVER_VERSION=N  tests only: the state format version
+ *                             `wg-xdp restart` claims to read and writes
+ *                             (control/handover.h), to fake an incompatible binary
  */
 #ifndef WGX_ENV_H
 #define WGX_ENV_H
@@ -35,6 +38,7 @@ struct wgx_env {
 	const char *uapi_dir;
 	uint32_t time_scale;	/* 1 outside tests */
 	bool test_under_load;
+	uint32_t test_handover_version;	/* 0: the real one */
 	bool foreground;		/* WG_PROCESS_FOREGROUND=1 */
 	bool has_log_level;
 	enum wgx_log_level log_level;	/* LOG_LEVEL */

@@ -669,7 +669,8 @@ void wgx_uapi_server_close(struct wgx_uapi_server *s)
 		client_close(s, s->clients);
 	reap_dead(s);
 	if (s->listen_fd >= 0) {
-		if (lstat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
+		if (!s->keep_path && lstat(s->path, &st) == 0 && st.st_dev == s->dev &&
+		    st.st_ino == s->ino)
 			unlink(s->path);
 		close(s->listen_fd);
 	}
@@ -792,8 +793,28 @@ static int watch(struct wgx_uapi_server *s, int fd, void *tag)
 	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e) ? -errno : 0;
 }
 
-int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const char *ifname,
-			    const struct wgx_uapi_ops *ops, void *ctx)
+void wgx_uapi_server_release(struct wgx_uapi_server *s)
+{
+	s->keep_path = true;
+	wgx_uapi_server_close(s);
+}
+
+/* A handed-over listener: listen() again, so that peers see our credentials. */
+static int listen_adopted(struct wgx_uapi_server *s, int fd)
+{
+	struct stat st;
+
+	s->listen_fd = fd;
+	if (listen(fd, SOMAXCONN) || stat(s->path, &st))
+		return -errno;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return 0;
+}
+
+/* open_at, or adopt_at with @adopt_fd >= 0. */
+static int server_start(struct wgx_uapi_server *s, const char *dir, const char *ifname,
+			int adopt_fd, const struct wgx_uapi_ops *ops, void *ctx)
 {
 	size_t name_len = strlen(ifname);
 	int ret;
@@ -808,10 +829,25 @@ int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const ch
 	s->max_answers = WGX_UAPI_MAX_ANSWERS;
 	if (name_len == 0 || name_len >= IFNAMSIZ || strchr(ifname, '/') ||
 	    !strcmp(ifname, ".") || !strcmp(ifname, ".."))
-		return -EINVAL;
+		goto inval;
 	if ((size_t)snprintf(s->path, sizeof(s->path), "%s/%s.sock", dir, ifname) >=
-	    sizeof(s->path))
+	    sizeof(s->path)) {
+		if (adopt_fd >= 0)
+			close(adopt_fd);
 		return -ENAMETOOLONG;
+	}
+	if (adopt_fd >= 0) {
+		/* Until it all worked, the file is still the previous daemon's. */
+		s->keep_path = true;
+		s->epfd = epoll_create1(EPOLL_CLOEXEC);
+		ret = s->epfd < 0 ? -errno : listen_adopted(s, adopt_fd);
+		if (ret) {
+			if (s->listen_fd < 0)
+				close(adopt_fd);
+			goto err;
+		}
+		goto listening;
+	}
 	ret = make_dirs(dir);
 	if (ret)
 		return ret;
@@ -827,6 +863,7 @@ int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const ch
 		s->listen_fd = -1;
 		goto err;
 	}
+listening:
 	ret = watch(s, s->listen_fd, &listener_tag);
 	if (ret)
 		goto err;
@@ -848,8 +885,25 @@ int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const ch
 	ret = watch(s, s->work_fd, &work_tag);
 	if (ret)
 		goto err;
+	s->keep_path = false;
 	return 0;
 err:
 	wgx_uapi_server_close(s);
 	return ret;
+inval:
+	if (adopt_fd >= 0)
+		close(adopt_fd);
+	return -EINVAL;
+}
+
+int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const char *ifname,
+			    const struct wgx_uapi_ops *ops, void *ctx)
+{
+	return server_start(s, dir, ifname, -1, ops, ctx);
+}
+
+int wgx_uapi_server_adopt_at(struct wgx_uapi_server *s, const char *dir, const char *ifname,
+			     int listen_fd, const struct wgx_uapi_ops *ops, void *ctx)
+{
+	return server_start(s, dir, ifname, listen_fd, ops, ctx);
 }

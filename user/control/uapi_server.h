@@ -98,6 +98,7 @@ struct wgx_uapi_server {
 	unsigned int n_held;		/* clients waiting for the set to be applied */
 	struct wgx_uapi_answer *shared_get; /* this handle() call's get answer, or NULL */
 	bool work_on;			/* work_fd signalled */
+	bool keep_path;			/* handed over: close() leaves the file */
 };
 
 /*
@@ -109,6 +110,15 @@ struct wgx_uapi_server {
  */
 int wgx_uapi_server_open_at(struct wgx_uapi_server *s, const char *dir, const char *ifname,
 			    const struct wgx_uapi_ops *ops, void *ctx);
+/*
+ * The same over @listen_fd, the listening socket of DIR/IFNAME.sock that a
+ * previous daemon handed over (control/handover.h): clients waiting in its
+ * backlog are served here. Takes ownership of @listen_fd. 0 or -errno.
+ */
+int wgx_uapi_server_adopt_at(struct wgx_uapi_server *s, const char *dir, const char *ifname,
+			     int listen_fd, const struct wgx_uapi_ops *ops, void *ctx);
+/* Close, leaving the socket file to the process it was handed over to. */
+void wgx_uapi_server_release(struct wgx_uapi_server *s);
 
 /*
  * Never remove a live socket that is not ours (wireguard-go: "unix socket in

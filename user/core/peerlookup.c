@@ -73,6 +73,16 @@ int wgx_index_insert(struct wgx_index_table *t, const struct wgx_index_entry *en
 	return ret;
 }
 
+int wgx_index_add(struct wgx_index_table *t, uint32_t index, const struct wgx_index_entry *entry)
+{
+	struct index_slot s = { .index = index, .type = entry->type, .ptr = entry->ptr,
+				.peer = entry->peer };
+
+	if (!index || !entry_valid(entry))
+		return -EINVAL;
+	return wgx_sht_add(&t->sht, &s);
+}
+
 int wgx_index_replace(struct wgx_index_table *t, uint32_t index, const void *old_ptr,
 		      const struct wgx_index_entry *entry)
 {

@@ -58,6 +58,13 @@ int wgx_index_insert(struct wgx_index_table *t, const struct wgx_index_entry *en
 		     uint32_t *out_index);
 
 /*
+ * Store @entry under @index as another process handed it out (a restart,
+ * core/state.h). Returns 0, -EEXIST (in use), -EINVAL (index 0, bad entry)
+ * or -ENOMEM.
+ */
+int wgx_index_add(struct wgx_index_table *t, uint32_t index, const struct wgx_index_entry *entry);
+
+/*
  * Hand @index over from the object @old_ptr to @entry, keeping the index
  * (the kernel's wg_index_hashtable_replace: a completed handshake's index
  * becomes the new keypair's). Returns 0, or -ENOENT when @index is absent or

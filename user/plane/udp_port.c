@@ -109,6 +109,18 @@ static void readable_hs6(void *ctx, uint32_t events)
 	readable(u, u->udp.hs6, WGX_UDP_PORT_HS_BUDGET, false, &u->udp.hs_overflow[1]);
 }
 
+static int watch(struct wgx_udp_port *u)
+{
+	int ret = 0;
+
+	if ((u->udp.fd4 >= 0 && (ret = wgx_loop_watch(u->loop, u->udp.fd4, readable4, u))) ||
+	    (u->udp.fd6 >= 0 && (ret = wgx_loop_watch(u->loop, u->udp.fd6, readable6, u))) ||
+	    (u->udp.hs4 >= 0 && (ret = wgx_loop_watch(u->loop, u->udp.hs4, readable_hs4, u))) ||
+	    (u->udp.hs6 >= 0 && (ret = wgx_loop_watch(u->loop, u->udp.hs6, readable_hs6, u))))
+		return ret;
+	return 0;
+}
+
 int wgx_udp_port_bind(struct wgx_udp_port *u, uint16_t port, uint32_t fwmark)
 {
 	struct wgx_udp fresh;
@@ -125,12 +137,16 @@ int wgx_udp_port_bind(struct wgx_udp_port *u, uint16_t port, uint32_t fwmark)
 	unwatch(u);
 	wgx_udp_close(&u->udp);
 	u->udp = fresh;
-	if ((u->udp.fd4 >= 0 && (ret = wgx_loop_watch(u->loop, u->udp.fd4, readable4, u))) ||
-	    (u->udp.fd6 >= 0 && (ret = wgx_loop_watch(u->loop, u->udp.fd6, readable6, u))) ||
-	    (u->udp.hs4 >= 0 && (ret = wgx_loop_watch(u->loop, u->udp.hs4, readable_hs4, u))) ||
-	    (u->udp.hs6 >= 0 && (ret = wgx_loop_watch(u->loop, u->udp.hs6, readable_hs6, u))))
-		return ret;
-	return u->udp.port;
+	ret = watch(u);
+	return ret ? ret : u->udp.port;
+}
+
+int wgx_udp_port_adopt(struct wgx_udp_port *u, const struct wgx_udp *udp)
+{
+	unwatch(u);
+	wgx_udp_close(&u->udp);
+	u->udp = *udp;
+	return watch(u);
 }
 
 int wgx_udp_port_set_fwmark(struct wgx_udp_port *u, uint32_t fwmark)

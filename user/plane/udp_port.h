@@ -48,6 +48,8 @@ int wgx_udp_port_bind(struct wgx_udp_port *u, uint16_t port, uint32_t fwmark);
 int wgx_udp_port_set_fwmark(struct wgx_udp_port *u, uint32_t fwmark);
 /* Add the kernel's receive-buffer drops (data and handshake sockets) to @reasons. */
 void wgx_udp_port_drops(const struct wgx_udp_port *u, uint64_t *reasons);
+/* Watch sockets another process bound (a restart); takes ownership of @udp's fds. 0 or -errno. */
+int wgx_udp_port_adopt(struct wgx_udp_port *u, const struct wgx_udp *udp);
 /* Send @n datagrams; each one refused is counted (dp_udp_send_failed). Returns the number sent. */
 int wgx_udp_port_send(struct wgx_udp_port *u, struct wgx_udp_msg *msgs, int n);
 

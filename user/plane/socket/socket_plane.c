@@ -320,12 +320,10 @@ static const struct wgx_plane_ops socket_ops = {
 	.stats = op_stats,
 };
 
-struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct wgx_loop *loop,
-						 unsigned int mtu)
+/* Buffers and the UDP port, no TUN yet. */
+static struct wgx_socket_plane *plane_alloc(struct wgx_device *dev, struct wgx_loop *loop)
 {
 	struct wgx_socket_plane *p = calloc(1, sizeof(*p));
-	struct wgx_tun_queues q;
-	int ret;
 
 	if (!p)
 		return NULL;
@@ -344,6 +342,45 @@ struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct 
 	if (!p->segs)
 		goto err;
 	p->udp.offload = WGX_UDP_GSO | WGX_UDP_GRO;
+	return p;
+err:
+	wgx_socket_plane_destroy(p);
+	return NULL;
+}
+
+/* p's TUN queues open with p->tun_offloads: watch them and become the device's plane. */
+static int plane_start(struct wgx_socket_plane *p)
+{
+	struct wgx_device *dev = p->dev;
+	int ret;
+
+	p->gro_features = (p->tun_offloads & WGX_TUN_TSO ? WGX_GRO_TCP : 0) |
+			  (p->tun_offloads & WGX_TUN_USO ? WGX_GRO_UDP : 0);
+	pr_info("%s: TUN offloads %s, %s", dev->name, p->tun_offloads & WGX_TUN_USO ? "TSO+USO" :
+		p->tun_offloads & WGX_TUN_TSO ? "TSO" : "none",
+		p->tun_sparse_fd >= 0 ? "sparse and bulk queues" : "one queue");
+	if (p->tun_single_why)
+		pr_debug("%s: one TUN queue: %s", dev->name, p->tun_single_why);
+	ret = wgx_loop_watch(p->loop, p->tun_fd, tun_readable, p);
+	if (!ret && p->tun_sparse_fd >= 0)
+		ret = wgx_loop_watch(p->loop, p->tun_sparse_fd, tun_readable, p);
+	if (ret) {
+		pr_err("%s: cannot watch the TUN device: %s", dev->name, strerror(-ret));
+		return ret;
+	}
+	wgx_device_set_plane(dev, &socket_ops, p);
+	return 0;
+}
+
+struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct wgx_loop *loop,
+						 unsigned int mtu)
+{
+	struct wgx_socket_plane *p = plane_alloc(dev, loop);
+	struct wgx_tun_queues q;
+	int ret;
+
+	if (!p)
+		return NULL;
 	ret = wgx_tun_steer_open(&q, dev->name, mtu);
 	if (ret < 0) {
 		pr_err("%s: cannot create the TUN device: %s%s", dev->name, strerror(-ret),
@@ -354,25 +391,43 @@ struct wgx_socket_plane *wgx_socket_plane_create(struct wgx_device *dev, struct 
 	p->tun_sparse_fd = q.sparse_fd;
 	p->tun_offloads = q.offloads;
 	p->tun_single_why = q.single_why;
-	p->gro_features = (p->tun_offloads & WGX_TUN_TSO ? WGX_GRO_TCP : 0) |
-			  (p->tun_offloads & WGX_TUN_USO ? WGX_GRO_UDP : 0);
-	pr_info("%s: TUN offloads %s, %s", dev->name, p->tun_offloads & WGX_TUN_USO ? "TSO+USO" :
-		p->tun_offloads & WGX_TUN_TSO ? "TSO" : "none",
-		p->tun_sparse_fd >= 0 ? "sparse and bulk queues" : "one queue");
-	if (p->tun_single_why)
-		pr_debug("%s: one TUN queue: %s", dev->name, p->tun_single_why);
-	ret = wgx_loop_watch(loop, p->tun_fd, tun_readable, p);
-	if (!ret && p->tun_sparse_fd >= 0)
-		ret = wgx_loop_watch(loop, p->tun_sparse_fd, tun_readable, p);
-	if (ret) {
-		pr_err("%s: cannot watch the TUN device: %s", dev->name, strerror(-ret));
+	if (plane_start(p))
 		goto err;
-	}
-	wgx_device_set_plane(dev, &socket_ops, p);
 	return p;
 err:
 	wgx_socket_plane_destroy(p);
 	return NULL;
+}
+
+void wgx_socket_plane_fds(const struct wgx_socket_plane *p, struct wgx_socket_plane_fds *out)
+{
+	out->tun_fd = p->tun_fd;
+	out->tun_sparse_fd = p->tun_sparse_fd;
+	out->tun_offloads = p->tun_offloads;
+	out->udp = p->udp.udp;
+}
+
+struct wgx_socket_plane *wgx_socket_plane_adopt(struct wgx_device *dev, struct wgx_loop *loop,
+						const struct wgx_socket_plane_fds *in)
+{
+	struct wgx_socket_plane *p = plane_alloc(dev, loop);
+	struct wgx_udp udp = in->udp;
+
+	if (!p) {
+		close(in->tun_fd);
+		if (in->tun_sparse_fd >= 0)
+			close(in->tun_sparse_fd);
+		wgx_udp_close(&udp);
+		return NULL;
+	}
+	p->tun_fd = in->tun_fd;
+	p->tun_sparse_fd = in->tun_sparse_fd;
+	p->tun_offloads = in->tun_offloads;
+	if (wgx_udp_port_adopt(&p->udp, &in->udp) || plane_start(p)) {
+		wgx_socket_plane_destroy(p);
+		return NULL;
+	}
+	return p;
 }
 
 void wgx_socket_plane_destroy(struct wgx_socket_plane *p)

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+#include "control/restart.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control/handover.h"
+#include "core/state.h"
+#include "lib/ifname.h"
+#include "lib/serial.h"
+
+unsigned int wgx_restart_fds(const struct wgx_restart *st, int *fds, uint8_t *roles,
+			     unsigned int max)
+{
+	const struct { int fd; uint8_t role; } all[] = {
+		{ st->sock.tun_fd, WGX_RESTART_FD_TUN },
+		{ st->sock.udp.fd4, WGX_RESTART_FD_UDP4 },
+		{ st->sock.udp.fd6, WGX_RESTART_FD_UDP6 },
+		{ st->uapi_fd, WGX_RESTART_FD_UAPI },
+		{ st->ctl_fd, WGX_RESTART_FD_CTL },
+		{ st->handover_fd, WGX_RESTART_FD_HANDOVER },
+		{ st->sock.tun_sparse_fd, WGX_RESTART_FD_TUN_SPARSE },
+		{ st->sock.udp.hs4, WGX_RESTART_FD_HS4 },
+		{ st->sock.udp.hs6, WGX_RESTART_FD_HS6 },
+	};
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) && n < max; i++)
+		if (all[i].fd >= 0) {
+			fds[n] = all[i].fd;
+			roles[n++] = all[i].role;
+		}
+	return n;
+}
+
+void wgx_restart_write(struct wgx_writer *w, const struct wgx_restart *st,
+		       const struct wgx_device *dev, uint64_t now)
+{
+	const struct wgx_attach_opts *o = &st->opts;
+	const struct wgx_udp *u = &st->sock.udp;
+	int fds[WGX_HANDOVER_MAX_FDS];
+	uint8_t roles[WGX_HANDOVER_MAX_FDS];
+	unsigned int n = wgx_restart_fds(st, fds, roles, WGX_HANDOVER_MAX_FDS);
+
+	wgx_put_str(w, o->name);
+	wgx_put_str(w, o->underlay);
+	wgx_put_u8(w, st->underlay_auto);
+	wgx_put_u8(w, st->xdp_socket_path);
+	wgx_put_str(w, o->config);
+	wgx_put_str(w, o->metrics);
+	wgx_put_u8(w, (uint8_t)o->mode);
+	wgx_put_u8(w, (uint8_t)o->path);
+	wgx_put_u32(w, o->mtu);
+	wgx_put_u32(w, (uint32_t)o->workers);
+	wgx_put_u8(w, o->busy_poll);
+	wgx_put_u8(w, o->realtime);
+	wgx_put_u8(w, o->allow_core_dumps);
+	wgx_put_str(w, st->aead);
+
+	wgx_put_u32(w, st->sock.tun_offloads);
+	wgx_put_u16(w, u->port);
+	wgx_put_u32(w, u->fwmark);
+	for (int i = 0; i < 2; i++) {
+		wgx_put_u8(w, u->gso[i]);
+		wgx_put_u8(w, u->gro[i]);
+	}
+	wgx_put_u32(w, n);
+	wgx_put_bytes(w, roles, n);
+	wgx_state_export(dev, now, w);
+}
+
+/* The fd of @role, taken out of @in (each at most once), or -1. */
+static int take_fd(struct wgx_handover_in *in, const uint8_t *roles, unsigned int n, uint8_t role)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (roles[i] == role) {
+			int fd = in->fds[i];
+
+			in->fds[i] = -1;
+			return fd;
+		}
+	return -1;
+}
+
+int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_restart *st,
+		     char *err, size_t err_len)
+{
+	struct wgx_reader *r = &in->r;
+	struct wgx_attach_opts *o = &st->opts;
+	struct wgx_udp *u = &st->sock.udp;
+	uint8_t roles[WGX_HANDOVER_MAX_FDS], mode, path;
+	uint32_t n, seen = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->sock.tun_fd = st->sock.tun_sparse_fd = u->fd4 = u->fd6 = u->hs4 = u->hs6 = -1;
+	st->uapi_fd = st->ctl_fd = st->handover_fd = -1;
+	o->name = wgx_get_str(r, st->name, sizeof(st->name)) ? st->name : NULL;
+	o->underlay = wgx_get_str(r, st->underlay, sizeof(st->underlay)) ? st->underlay : NULL;
+	st->underlay_auto = wgx_get_bool(r);
+	st->xdp_socket_path = wgx_get_bool(r);
+	o->config = wgx_get_str(r, st->config, sizeof(st->config)) ? st->config : NULL;
+	o->metrics = wgx_get_str(r, st->metrics, sizeof(st->metrics)) ? st->metrics : NULL;
+	mode = wgx_get_u8(r);
+	path = wgx_get_u8(r);
+	o->mode = mode == WGX_MODE_XDP ? WGX_MODE_XDP : WGX_MODE_SOCKET;
+	o->path = path <= WGX_PATH_SOCKET ? (enum wgx_path)path : WGX_PATH_AUTO;
+	o->mtu = wgx_get_u32(r);
+	o->workers = (int)wgx_get_u32(r);
+	o->busy_poll = wgx_get_bool(r);
+	o->realtime = wgx_get_bool(r);
+	o->allow_core_dumps = wgx_get_bool(r);
+	wgx_get_str(r, st->aead, sizeof(st->aead));
+	if (r->bad || !o->name || strcmp(o->name, name) || mode > WGX_MODE_XDP ||
+	    path > WGX_PATH_SOCKET || o->mtu < 576 || o->mtu > 65535) {
+		snprintf(err, err_len, "malformed options in the state");
+		return -EBADMSG;
+	}
+	if (o->mode == WGX_MODE_XDP && !st->xdp_socket_path) {
+		snprintf(err, err_len, "the state is an XDP mode daemon's on the XSK path, which "
+			 "this binary cannot take over");
+		return -EBADMSG;
+	}
+	st->sock.tun_offloads = wgx_get_u32(r);
+	u->port = wgx_get_u16(r);
+	u->fwmark = wgx_get_u32(r);
+	for (int i = 0; i < 2; i++) {
+		u->gso[i] = wgx_get_bool(r);
+		u->gro[i] = wgx_get_bool(r);
+	}
+	n = wgx_get_u32(r);
+	if (r->bad || n != in->n_fds) {
+		snprintf(err, err_len, "the state names %u fds, %u were passed", n, in->n_fds);
+		return -EBADMSG;
+	}
+	wgx_get_bytes(r, roles, n);
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		if (!roles[i] || roles[i] > WGX_RESTART_FD_MAX || (seen & 1u << roles[i]))
+			r->bad = true;
+		seen |= 1u << roles[i];
+	}
+	if (r->bad || !(seen & 1u << WGX_RESTART_FD_TUN) || !(seen & 1u << WGX_RESTART_FD_UAPI)) {
+		snprintf(err, err_len, "malformed fd roles in the state");
+		return -EBADMSG;
+	}
+	st->sock.tun_fd = take_fd(in, roles, n, WGX_RESTART_FD_TUN);
+	u->fd4 = take_fd(in, roles, n, WGX_RESTART_FD_UDP4);
+	u->fd6 = take_fd(in, roles, n, WGX_RESTART_FD_UDP6);
+	st->uapi_fd = take_fd(in, roles, n, WGX_RESTART_FD_UAPI);
+	st->ctl_fd = take_fd(in, roles, n, WGX_RESTART_FD_CTL);
+	st->handover_fd = take_fd(in, roles, n, WGX_RESTART_FD_HANDOVER);
+	st->sock.tun_sparse_fd = take_fd(in, roles, n, WGX_RESTART_FD_TUN_SPARSE);
+	u->hs4 = take_fd(in, roles, n, WGX_RESTART_FD_HS4);
+	u->hs6 = take_fd(in, roles, n, WGX_RESTART_FD_HS6);
+	return 0;
+}
+
+void wgx_restart_close(struct wgx_restart *st)
+{
+	int *fds[] = { &st->sock.tun_fd, &st->sock.tun_sparse_fd, &st->sock.udp.fd4,
+		       &st->sock.udp.fd6, &st->sock.udp.hs4, &st->sock.udp.hs6,
+		       &st->uapi_fd, &st->ctl_fd, &st->handover_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
