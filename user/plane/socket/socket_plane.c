@@ -210,9 +210,11 @@ static void tun_readable(void *ctx, uint32_t events)
 			if (nseg + 64 <= SEG_POOL && used + 2 * PKT_MAX <= SEG_ARENA)
 				continue;
 		}
+		/* A batch (up to the arena, ~1 MB) per call: the loop then serves the
+		 * UDP sockets (a ping's reply) before the TUN has us again. */
 		send_bulk(p, npkt);
-		npkt = nbuf = nseg = 0;
-		used = 0;
+		npkt = 0;
+		break;
 	}
 	if (npkt)
 		send_bulk(p, npkt);
