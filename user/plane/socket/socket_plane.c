@@ -131,8 +131,9 @@ static void send_bulk(struct wgx_socket_plane *p, int npkt)
  * header. A plain packet (its checksum completed if the kernel left it
  * partial) is sealed where it was read; a super-packet is cut into the
  * segment arena (lib/gso), its read buffer reused at once. The batch goes
- * to the core when the buffers or the arena run out, and at the end, each
- * time after what the sparse queue holds; then tun_coalesce.
+ * to the core, after what the sparse queue holds, when the buffers or the
+ * arena run out (then the call returns) or the TUN is drained; then
+ * tun_coalesce.
  */
 static void tun_readable(void *ctx, uint32_t events)
 {
