@@ -40,7 +40,7 @@
  * switch per packet (measured in README: UDP 64 B, ping, TCP).
  */
 /* The sparse queue (tun_steer.h): packets taken per look, and their size (bare ACKs, pings). */
-#define SPARSE_BATCH 16
+#define SPARSE_BATCH 64
 #define SPARSE_PKT_MAX 2048
 #define COALESCE_READS 8
 #define COALESCE_WINDOW_NS 200000ULL
@@ -86,15 +86,15 @@ static void tun_coalesce(struct wgx_socket_plane *p, int reads)
 
 /*
  * What waits in the sparse queue goes first: up to SPARSE_BATCH packets
- * (plain, never super-packets), sealed and sent at once.
+ * (plain, never super-packets), sealed and sent at once. Returns how many.
  */
-static void tun_read_sparse(struct wgx_socket_plane *p)
+static int tun_read_sparse(struct wgx_socket_plane *p)
 {
 	struct wgx_pkt pkts[SPARSE_BATCH];
 	int n = 0;
 
 	if (p->tun_sparse_fd < 0)
-		return;
+		return 0;
 	while (n < SPARSE_BATCH) {
 		unsigned char *buf = p->sparse_bufs[n] + WGX_SEND_HEADROOM - VNET_LEN;
 		ssize_t r = read(p->tun_sparse_fd, buf, VNET_LEN + SPARSE_PKT_MAX);
@@ -117,6 +117,7 @@ static void tun_read_sparse(struct wgx_socket_plane *p)
 		p->tun_sparse_in += (uint64_t)n;
 		wgx_send_tunnel_batch(p->dev, pkts, n, wgx_clock_mono_ns());
 	}
+	return n;
 }
 
 /* A bulk batch to the core, the sparse queue first. */
@@ -139,11 +140,12 @@ static void tun_readable(void *ctx, uint32_t events)
 {
 	struct wgx_socket_plane *p = ctx;
 	struct wgx_device *dev = p->dev;
-	int nbuf = 0, nseg = 0, npkt = 0, reads = 0;
+	int nbuf = 0, nseg = 0, npkt = 0, reads = 0, sparse;
 	size_t used = 0;	/* bytes of the arena */
 
 	(void)events;
-	tun_read_sparse(p);
+	/* Small packets all take the sparse queue: they count for tun_coalesce. */
+	sparse = tun_read_sparse(p);
 	while (reads++ < WGX_SOCKET_BATCH) {
 		unsigned char *buf = p->bufs[nbuf] + WGX_SEND_HEADROOM - VNET_LEN;
 		uint8_t *outs[SEG_POOL];
@@ -219,7 +221,7 @@ static void tun_readable(void *ctx, uint32_t events)
 	}
 	if (npkt)
 		send_bulk(p, npkt);
-	tun_coalesce(p, reads);
+	tun_coalesce(p, reads + sparse);
 }
 
 static int op_send(void *plane, struct wgx_udp_msg *msgs, int n)
