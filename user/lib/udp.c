@@ -105,15 +105,18 @@ static int free_port(uint16_t *port)
 /* The handshake socket beside @data_fd, or -1 (with a warning) without one. */
 static int split_open(int data_fd, int family, uint16_t port, uint32_t fwmark)
 {
-	int fd;
+	int fd, ret;
 
 	if (data_fd < 0)
 		return -1;
-	fd = wgx_udp_split_open(data_fd, family, port, fwmark);
-	if (fd < 0) {
+	fd = open_one(family, port, fwmark, true);
+	ret = fd < 0 ? fd : wgx_udp_split_attach(data_fd);
+	if (ret) {
+		if (fd >= 0)
+			close(fd);
 		pr_warn("no handshake socket beside the IPv%c data socket (%s): a handshake "
 			"flood shares its receive buffer with data", family == AF_INET ? '4' : '6',
-			strerror(-fd));
+			strerror(-ret));
 		return -1;
 	}
 	return fd;

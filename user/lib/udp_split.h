@@ -9,14 +9,10 @@
 #ifndef WGX_UDP_SPLIT_H
 #define WGX_UDP_SPLIT_H
 
-#include <stdint.h>
-
 /*
- * @data_fd: bound to @port with SO_REUSEPORT set before its bind, the
- * group's first member. Open the handshake socket of @family beside it and
- * put the split program on the group. The handshake socket's fd, or -errno
- * (the group then sends everything to @data_fd, as a lone socket).
+ * Put the split program on the SO_REUSEPORT group of @data_fd, its first
+ * member (the handshake socket joins second: lib/udp.c). 0 or -errno.
  */
-int wgx_udp_split_open(int data_fd, int family, uint16_t port, uint32_t fwmark);
+int wgx_udp_split_attach(int data_fd);
 
 #endif
