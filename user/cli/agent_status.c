@@ -9,28 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Write text to path atomically: path.tmp, fsync-free rename (a status file, not data). */
-static int replace_file(const char *path, const char *text)
-{
-	char tmp[4096];
-	FILE *f;
-	int ret = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	if (fputs(text, f) == EOF)
-		ret = -EIO;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
-}
+#include "lib/file_replace.h"
 
 static json_object *api_json(const struct wgx_kube_report *k)
 {
@@ -61,6 +40,8 @@ static json_object *api_json(const struct wgx_kube_report *k)
 static int write_json(const struct wgx_agent_status *st, const char *path)
 {
 	json_object *o = json_object_new_object(), *applied = json_object_new_object();
+	const char *text;
+	size_t len;
 	int ret;
 
 	json_object_object_add(o, "interface", json_object_new_string(st->interface));
@@ -85,7 +66,8 @@ static int write_json(const struct wgx_agent_status *st, const char *path)
 	json_object_object_add(o, "changes", json_object_new_int64((int64_t)st->changes));
 	if (st->api)
 		json_object_object_add(o, "api", api_json(&st->kube));
-	ret = replace_file(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	ret = wgx_file_replace(path, text, len, 0644);
 	json_object_put(o);
 	return ret;
 }
@@ -172,7 +154,7 @@ int wgx_agent_status_write(const struct wgx_agent_status *st, const char *json_p
 	}
 	if (prom_path) {
 		wgx_agent_status_prom(st, prom, sizeof(prom));
-		r = replace_file(prom_path, prom);
+		r = wgx_file_replace(prom_path, prom, strlen(prom), 0644);
 		ret = ret ? ret : r;
 	}
 	return ret;

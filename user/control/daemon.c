@@ -14,6 +14,7 @@
 
 #include "control/ctl.h"
 #include "control/env.h"
+#include "lib/file_replace.h"
 #include "lib/ifname.h"
 #include "lib/log.h"
 #include "lib/pidfd.h"
@@ -189,27 +190,14 @@ int wgx_pidfile_create(const char *name)
 
 int wgx_pidfile_replace(const char *name)
 {
-	char path[256], tmp[264], text[24];
-	int fd, len, ret = 0;
+	char path[256], text[24];
+	int len;
 
 	if (!wgx_ifname_valid(name))
 		return -EINVAL;
 	wgx_pidfile_path(name, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
 	len = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	if (fchmod(fd, 0644) || write(fd, text, (size_t)len) != len)
-		ret = -errno;
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
+	return wgx_file_replace(path, text, (size_t)len, 0644);
 }
 
 int wgx_pidfile_remove(const char *name)
