@@ -43,6 +43,10 @@ def files(root):
                 yield os.path.relpath(path, root), path
 
 
+# Each BPF skeleton belongs to the plane that loads its programs.
+SKELETONS = {"wgx_xdp.skel.h": "xdp", "wgx_tun_steer.skel.h": "socket"}
+
+
 def check(root):
     errors, edges = [], {}
     for rel, path in files(root):
@@ -53,8 +57,9 @@ def check(root):
         module = os.path.splitext(rel)[0]
         for inc in INCLUDE.findall(src):
             if SHARED.match(inc):
-                if inc.endswith(".skel.h") and plane_of(rel) != "xdp":
-                    errors.append(f"{rel}: includes {inc}: the BPF skeleton is plane/xdp's")
+                owner = SKELETONS.get(inc, "xdp")
+                if inc.endswith(".skel.h") and plane_of(rel) != owner:
+                    errors.append(f"{rel}: includes {inc}: the BPF skeleton is plane/{owner}'s")
                 continue
             if not os.path.exists(os.path.join(root, inc)):
                 errors.append(f'{rel}: includes "{inc}": not a header of a layer '

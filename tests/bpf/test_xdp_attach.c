@@ -284,7 +284,7 @@ static void test_stale(void)
 	struct wgx_bpf *b = NULL, *live = NULL;
 	enum wgx_xdp_mode mode;
 	__u32 old_id = xdp_prog_id("wgxu1"), live_id;
-	int foreign = foreign_prog(), ifs[2] = { ifx("wgxu1"), ifx("wgxt1") };
+	int foreign = foreign_prog(), ifs[2] = { ifx("wgxu1"), ifx("wgxt1") }, removed;
 
 	ok(old_id != 0 && old_id != ~0u && dir_exists(PINS),
 	   "closed without detach: program %u still on wgxu1, pins still there", old_id);
@@ -296,9 +296,10 @@ static void test_stale(void)
 	ok(wgx_bpf_remove_stale("wgx-t-none") == 0 && xdp_prog_id("wgxu1") == old_id &&
 		   xdp_prog_id("wgxt0") == live_id,
 	   "stale cleanup of a name without pins touches nothing");
-	ok(wgx_bpf_remove_stale(NAME) == 3 && xdp_prog_id("wgxu1") == 0 &&
-		   xdp_prog_id("wgxt1") == 0 && !dir_exists(PINS),
-	   "stale cleanup of NAME finds its wgx_rx and wgx_tun by its pins: both detached, pins gone");
+	removed = wgx_bpf_remove_stale(NAME);
+	ok(removed == 3 && xdp_prog_id("wgxu1") == 0 && xdp_prog_id("wgxt1") == 0 && !dir_exists(PINS),
+	   "stale cleanup of NAME finds its wgx_rx and wgx_tun by its pins: both detached, pins gone "
+	   "(%d removed)", removed);
 	ok(xdp_prog_id("wgxt0") == live_id && live_id != 0,
 	   "and leaves the live instance's program %u alone", live_id);
 	ok(wgx_bpf_open(&b, NAME, PORT) == 0 && wgx_bpf_attach(b, WGX_BPF_RX, ifs[0], WGX_XDP_NATIVE, &mode) == 0 &&

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/if_link.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
@@ -85,6 +87,25 @@ static int dispatcher_mode(int ifindex)
 	return mode;
 }
 
+/* Is what runs on @ifindex in @mode libxdp's dispatcher (not a lone program)? By netlink. */
+static bool dispatcher_attached(int ifindex, int mode)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 id = 0, len = sizeof(info);
+	bool yes = false;
+	int fd;
+
+	if (bpf_xdp_query_id(ifindex, mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
+			     &id) || !id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return false;
+	yes = !bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "xdp_dispatcher");
+	close(fd);
+	return yes;
+}
+
 int wgx_multiprog_attach(struct wgx_multiprog *out, struct bpf_object *skel_obj, int ifindex,
 			 bool generic, bool *native)
 {
@@ -120,7 +141,7 @@ int wgx_multiprog_attach(struct wgx_multiprog *out, struct bpf_object *skel_obj,
 		goto err;
 	/* Where the kernel refuses the dispatcher, libxdp attaches the program
 	 * alone: wgx_rx itself belongs there then (with its metadata). */
-	if (dispatcher_mode(ifindex) < 0) {
+	if (!dispatcher_attached(ifindex, m->mode)) {
 		/* By netlink, ours only: libxdp's detach reads BTF (CAP_SYS_ADMIN). */
 		LIBBPF_OPTS(bpf_xdp_attach_opts, mine, .old_prog_fd = xdp_program__fd(m->prog));
 
