@@ -171,14 +171,16 @@ fuzz: $(FUZZ_BINS)
 
 # `make stress`: the long load tests (tests/stress/), not part of `make check`.
 STRESS_TESTS := $(sort $(wildcard tests/stress/test-*.sh))
-stress: $(BUILD)/wg-xdp $(BUILD)/tests/stress/flood
+# Built by check too, so that it keeps compiling; run only here.
+STRESS_BINS := $(BUILD)/tests/stress/flood
+stress: $(BUILD)/wg-xdp $(STRESS_BINS)
 	$(Q)$(PROVE) $(STRESS_TESTS)
 
 check-fuzz: $(FUZZ_BINS)
 	$(Q)$(PROVE) tests/fuzz/test-fuzz.sh
 
 # ---- test suites: everything runs through one prove, one closing summary ----
-CHECK_BINS := $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS) $(BUILD)/tests/stress/flood
+CHECK_BINS := $(UNIT_BINS) $(ASAN_BINS) $(BPFT_BINS)
 CHECK_FUZZ := $(if $(FUZZ_BINS),tests/fuzz/test-fuzz.sh)
 
 check-lint:
@@ -196,7 +198,7 @@ check-netns: $(BUILD)/wg-xdp
 check-cli: $(BUILD)/wg-xdp $(BUILD)/wg-xdp.8
 	$(Q)$(PROVE) $(CLI_TESTS)
 
-check: deps-quiet $(BUILD)/wg-xdp $(BUILD)/wg-xdp.8 $(CHECK_BINS) $(BPF_OBJS) $(FUZZ_BINS)
+check: deps-quiet $(BUILD)/wg-xdp $(BUILD)/wg-xdp.8 $(CHECK_BINS) $(STRESS_BINS) $(BPF_OBJS) $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) $(PROVE) $(LINT_TESTS) $(CHECK_BINS) $(CLI_TESTS) $(CHECK_FUZZ) $(NETNS_TESTS)
 
 # Suites inside Debian kernels under QEMU plus the host kernel: vmtest/run.sh.
