@@ -15,7 +15,7 @@ PKGS=(
 	libclang-rt-14-dev gdb python3-cryptography
 	qemu-system-x86 busybox-static xz-utils zstd cpio file
 	libjson-c-dev libmicrohttpd-dev libcap2-bin python3-yaml mmdebstrap podman
-	libcurl4-openssl-dev libyaml-dev
+	libcurl4-openssl-dev libyaml-dev systemd systemd-container
 )
 
 missing=()

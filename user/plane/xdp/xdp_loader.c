@@ -134,8 +134,46 @@ static const char *prog_name(enum wgx_bpf_prog which)
 	return which == WGX_BPF_RX ? "wgx_rx" : "wgx_tun";
 }
 
-/* The XDP program on ifindex: its id, mode flag and kernel name, if any. */
-static int xdp_current(int ifindex, __u32 *id, __u32 *mode_flag, char name[BPF_OBJ_NAME_LEN])
+/* Programs are pinned next to the maps as PROG_PIN_PREFIX + their name. */
+#define PROG_PIN_PREFIX "prog_"
+
+/*
+ * An fd of program @id: by id, which wants CAP_SYS_ADMIN, or else through
+ * its pin in @pins (a wgx instance's directory, or NULL), which wants only
+ * the bpffs' permissions: how a daemon without CAP_SYS_ADMIN (the systemd
+ * unit, the DaemonSet) finds the programs a killed predecessor left attached.
+ */
+static int prog_fd_of(__u32 id, const char *pins)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	int fd = bpf_prog_get_fd_by_id(id), err = -errno;
+	DIR *d;
+
+	if (fd >= 0 || !pins || !(d = opendir(pins)))
+		return fd >= 0 ? fd : err;
+	while ((e = readdir(d))) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (strncmp(e->d_name, PROG_PIN_PREFIX, strlen(PROG_PIN_PREFIX)) ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", pins, e->d_name) >= sizeof(path))
+			continue;
+		fd = bpf_obj_get(path);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.id == id)
+			break;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	closedir(d);
+	return fd >= 0 ? fd : err;
+}
+
+/* The XDP program on ifindex: its id, mode flag and kernel name, if any
+ * (the name of a program not pinned in @pins needs CAP_SYS_ADMIN: -EPERM). */
+static int xdp_current(int ifindex, const char *pins, __u32 *id, __u32 *mode_flag,
+		       char name[BPF_OBJ_NAME_LEN])
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct bpf_prog_info info = {};
@@ -160,9 +198,9 @@ static int xdp_current(int ifindex, __u32 *id, __u32 *mode_flag, char name[BPF_O
 	}
 	if (!*id)
 		return 0;
-	fd = bpf_prog_get_fd_by_id(*id);
+	fd = prog_fd_of(*id, pins);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	err = bpf_obj_get_info_by_fd(fd, &info, &len);
 	close(fd);
 	if (err)
@@ -183,7 +221,7 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	char cur_name[BPF_OBJ_NAME_LEN];
 	__u32 cur_id, flag = 0;
 
-	err = xdp_current(ifindex, &cur_id, &flag, cur_name);
+	err = xdp_current(ifindex, b->pin_dir, &cur_id, &flag, cur_name);
 	if (err)
 		return err;
 	/* The underlay is shared: through libxdp's dispatcher, next to other programs. */
@@ -266,6 +304,14 @@ int wgx_bpf_pin(struct wgx_bpf *b)
 		snprintf(path, sizeof(path), "%s/%s", b->pin_dir, bpf_map__name(map));
 		unlink(path); /* stale pin of a killed daemon */
 		err = bpf_map__pin(map, path);
+		if (err)
+			return err;
+	}
+	for (int w = WGX_BPF_RX; w <= WGX_BPF_TUN; w++) {
+		snprintf(path, sizeof(path), "%s/" PROG_PIN_PREFIX "%s", b->pin_dir,
+			 prog_name((enum wgx_bpf_prog)w));
+		unlink(path);
+		err = bpf_program__pin(prog_of(b, (enum wgx_bpf_prog)w), path);
 		if (err)
 			return err;
 	}
@@ -384,6 +430,7 @@ static void pinned_map_ids(const char *dir, __u32 *ids, unsigned int cap, unsign
 		int fd;
 
 		if (e->d_name[0] == '.' ||
+		    !strncmp(e->d_name, PROG_PIN_PREFIX, strlen(PROG_PIN_PREFIX)) ||
 		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
 			continue;
 		fd = bpf_obj_get(path);
@@ -442,16 +489,21 @@ static bool takes(int prog_fd, void *ctx)
 	return uses_map_of(prog_fd, m->ids, m->n) || !uses_map_of(prog_fd, m->any, m->n_any);
 }
 
-/* @ifindex's own wgx program (not through a dispatcher), if @m takes it: detach it. */
-static int remove_lone_owned(int ifindex, struct owned_maps *m, const char *ifname)
+/* @ifindex's own wgx program (not through a dispatcher), if @m takes it: detach it.
+ * @pins: NAME's pin directory, where its programs are found without CAP_SYS_ADMIN. */
+static int remove_lone_owned(int ifindex, const char *pins, struct owned_maps *m,
+			     const char *ifname)
 {
 	char cur_name[BPF_OBJ_NAME_LEN];
 	__u32 id, flag;
-	int fd, err = xdp_current(ifindex, &id, &flag, cur_name);
+	int fd, err = xdp_current(ifindex, pins, &id, &flag, cur_name);
 
+	/* Not ours to judge without CAP_SYS_ADMIN: a program pinned by none of NAME. */
+	if (err == -EPERM)
+		return 0;
 	if (err || !id || (strcmp(cur_name, "wgx_rx") && strcmp(cur_name, "wgx_tun")))
 		return err;
-	fd = bpf_prog_get_fd_by_id(id);
+	fd = prog_fd_of(id, pins);
 	if (fd < 0)
 		return -errno;
 	if (takes(fd, m)) {
@@ -514,7 +566,7 @@ int wgx_bpf_remove_stale(const char *name)
 			note_gone(&m, (__u32)e);
 			e = 1;
 		} else if (!e) {
-			e = remove_lone_owned((int)i->if_index, &m, i->if_name);
+			e = remove_lone_owned((int)i->if_index, dir, &m, i->if_name);
 		}
 		if (e > 0)
 			removed += e;
