@@ -75,6 +75,8 @@ bad "stats ." "'.'" "not a valid interface name" -- "$WGX" stats .
 bad "show a/b" "'a/b'" "not a valid interface name" -- "$WGX" show a/b
 bad "attach --name .." "'..'" "not a valid interface name" -- "$WGX" attach wgxnoif0 --name ..
 bad "agent --interface .." "'..'" "not a valid interface name" -- timeout 5 "$WGX" agent --interface .. --dir /nonexistent
+bad "agent --endpoint node-a.example" --endpoint "'node-a.example'" "numeric address" -- timeout 5 "$WGX" agent --interface wg0 --kube --endpoint node-a.example
+bad "agent --endpoint 10.0.0.1:0" --endpoint "'10.0.0.1:0'" -- timeout 5 "$WGX" agent --interface wg0 --kube --endpoint 10.0.0.1:0
 bad "unknown option" "'--frobnicate'" -- "$WGX" --frobnicate
 echo "1..$N"
 [ $FAILED -eq 0 ]

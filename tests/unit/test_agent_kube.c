@@ -390,6 +390,30 @@ static void test_merge(void)
 	wgx_agent_desired_free(&d);
 }
 
+/* --endpoint and the InternalIP: a numeric address, its port or the device's. */
+static void test_endpoint_of(void)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "10.0.0.1", "10.0.0.1:51820" },	{ "10.0.0.1:4000", "10.0.0.1:4000" },
+		{ "fd00::1", "[fd00::1]:51820" },	{ "[fd00::1]", "[fd00::1]:51820" },
+		{ "[fd00::1]:4000", "[fd00::1]:4000" }, { "node-a.example", "" },
+		{ "node-a.example:4000", "" },		{ "10.0.0.1:0", "" },
+		{ "10.0.0.1:65536", "" },		{ "10.0.0.1:", "" },
+		{ "[10.0.0.1]:4000", "" },		{ "", "" },
+		{ "fd00::1:4000x", "" },
+	};
+	char out[80];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool valid = wgx_kube_endpoint_of(cases[i].in, 51820, out, sizeof(out));
+
+		ok(valid == (cases[i].want[0] != '\0') && !strcmp(out, cases[i].want),
+		   "endpoint of '%s': '%s'", cases[i].in, out);
+	}
+	ok(!wgx_kube_endpoint_of("10.0.0.1", 51820, out, 8) && !out[0],
+	   "an endpoint that does not fit the buffer is refused");
+}
+
 int main(void)
 {
 	if (wgx_crypto_init())
@@ -399,5 +423,6 @@ int main(void)
 	test_nodes();
 	test_watch();
 	test_merge();
+	test_endpoint_of();
 	return tap_done();
 }

@@ -18,6 +18,7 @@
 
 #include "cli/agent_http.h"
 #include "cli/agent_kube.h"
+#include "cli/agent_nodes.h"
 #include "cli/agent_reload.h"
 #include "cli/args.h"
 #include "cli/uapi_client.h"
@@ -341,6 +342,7 @@ int wgx_agent_main(int argc, char **argv)
 	struct agent a = { .interval = 30, .debounce = 0.2 };
 	char file[NAME_MAX + 1] = "";
 	const char *kubeconfig = NULL, *node = NULL, *endpoint = NULL;
+	char ep[80];
 	bool once = false, kube = false;
 	long port = 0;
 	int c, ret;
@@ -405,6 +407,12 @@ int wgx_agent_main(int argc, char **argv)
 	}
 	if (a.r.interface && wgx_arg_ifname("agent", "--interface", a.r.interface))
 		return 2;
+	if (endpoint && !wgx_kube_endpoint_of(endpoint, 51820, ep, sizeof(ep))) {
+		fprintf(stderr, "wg-xdp agent: --endpoint '%s': not a numeric address with an "
+			"optional port (10.0.0.1, 10.0.0.1:51820, fd00::1, [fd00::1]:51820)\n",
+			endpoint);
+		return 2;
+	}
 	if (optind != argc || !a.r.interface || (!a.dir && !kube))
 		goto bad;
 	if (!file[0])

@@ -457,23 +457,12 @@ static int watch_nodes(struct wgx_kube *k)
 
 /* ---- our own Node's annotations ---- */
 
-/* The endpoint to publish: --endpoint (its port or the device's), else the InternalIP. */
+/* The endpoint to publish: --endpoint (its port or the device's), else the InternalIP;
+ * empty when neither names one (an InternalIP that is no address: not published). */
 static void own_endpoint(const struct wgx_kube *k, const struct wgx_kube_node *self,
 			 unsigned int port, char *out, size_t size)
 {
-	const char *a = k->o.endpoint ? k->o.endpoint : self->internal_ip;
-	bool has_port = a[0] == '[' ? strstr(a, "]:") != NULL
-				    : strchr(a, ':') && strchr(a, ':') == strrchr(a, ':');
-
-	out[0] = '\0';
-	if (!a[0])
-		return;
-	if (has_port)
-		snprintf(out, size, "%s", a);
-	else if (strchr(a, ':') && a[0] != '[')
-		snprintf(out, size, "[%s]:%u", a, port);
-	else
-		snprintf(out, size, "%s:%u", a, port);
+	wgx_kube_endpoint_of(k->o.endpoint ? k->o.endpoint : self->internal_ip, port, out, size);
 }
 
 static void publish_self(struct wgx_kube *k)

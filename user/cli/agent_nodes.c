@@ -102,6 +102,25 @@ static bool endpoint_valid(const char *s)
 	return colon[1] && !*end && port >= 1 && port <= 65535;
 }
 
+bool wgx_kube_endpoint_of(const char *addr, unsigned int port, char *out, size_t size)
+{
+	bool has_port = addr[0] == '[' ? strstr(addr, "]:") != NULL
+				       : strchr(addr, ':') && strchr(addr, ':') == strrchr(addr, ':');
+	int n;
+
+	if (has_port)
+		n = snprintf(out, size, "%s", addr);
+	else if (strchr(addr, ':') && addr[0] != '[')
+		n = snprintf(out, size, "[%s]:%u", addr, port);
+	else
+		n = snprintf(out, size, "%s:%u", addr, port);
+	if (n < 0 || (size_t)n >= size || !endpoint_valid(out)) {
+		out[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
 /* Append the prefixes of list (separated by commas and blanks) to *out; false if one is bad. */
 static bool add_prefixes(char **out, size_t *len, size_t *count, const char *list)
 {

@@ -53,6 +53,14 @@ void wgx_kube_nodes_del(struct wgx_kube_nodes *ns, const char *name);
 const struct wgx_kube_node *wgx_kube_nodes_get(const struct wgx_kube_nodes *ns, const char *name);
 void wgx_kube_nodes_free(struct wgx_kube_nodes *ns);
 
+/*
+ * The endpoint "IPv4:port" or "[IPv6]:port" that @addr (a numeric address,
+ * with or without a port: "10.0.0.1", "10.0.0.1:51820", "fd00::1",
+ * "[fd00::1]:51820") names, @port where it has none, in @out. False (and
+ * @out empty) if @addr is not one of those forms or does not fit.
+ */
+bool wgx_kube_endpoint_of(const char *addr, unsigned int port, char *out, size_t size);
+
 /* A node the rendering left out, and why (for status and logs). */
 struct wgx_kube_skip {
 	char node[64];
