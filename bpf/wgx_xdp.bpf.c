@@ -114,10 +114,12 @@ static __always_inline void hs_key(struct wgx_hs_key *k, const struct iphdr *ip4
 	}
 }
 
-/* Check a WireGuard message of msg_len bytes at msg; returns the verdict. */
+/* Check a WireGuard message of msg_len bytes at msg in a frame of len bytes
+ * (fragments included); returns the verdict. */
 static __always_inline int rx_wireguard(struct xdp_md *ctx, const struct wgx_cfg *cfg, __u8 *msg,
 					__u32 msg_len, const struct iphdr *ip4,
-					const struct ipv6hdr *ip6, const int meta_ok, __u32 *reason)
+					const struct ipv6hdr *ip6, const int meta_ok, __u64 len,
+					__u32 *reason)
 {
 	void *end = (void *)(long)ctx->data_end;
 	struct wgx_idx_val *idx;
@@ -165,7 +167,7 @@ static __always_inline int rx_wireguard(struct xdp_md *ctx, const struct wgx_cfg
 	 * message is classified here); the daemon's UDP_GRO socket takes it as
 	 * is, an AF_XDP socket could not (single-buffer binds). */
 	*reason = WGX_R_RX_DATA_SUPER_PASS;
-	if (frame_len(ctx) > (__u64)(ctx->data_end - ctx->data))
+	if (len > (__u64)(ctx->data_end - ctx->data))
 		return XDP_PASS;
 
 	/* No socket in this queue's slot: the stack delivers it to the daemon's
@@ -197,7 +199,9 @@ static __always_inline int rx_is_local(const struct iphdr *ip4, const struct ipv
 	return 0;
 }
 
-static __always_inline int rx_classify(struct xdp_md *ctx, const int meta_ok, __u32 *reason)
+/* Classify a frame of len bytes (fragments included): the verdict, *reason why. */
+static __always_inline int rx_classify(struct xdp_md *ctx, const int meta_ok, __u64 len,
+					__u32 *reason)
 {
 	struct cursor c = { (void *)(long)ctx->data, (void *)(long)ctx->data_end };
 	const struct wgx_cfg *cfg;
@@ -281,10 +285,10 @@ static __always_inline int rx_classify(struct xdp_md *ctx, const int meta_ok, __
 	ulen &= 0xffff;
 	*reason = WGX_R_RX_BAD_UDP_LEN;
 	if (ulen < sizeof(*udp) || ulen > ip_payload ||
-	    (__u64)((void *)udp - (void *)(long)ctx->data) + ulen > frame_len(ctx))
+	    (__u64)((void *)udp - (void *)(long)ctx->data) + ulen > len)
 		return XDP_DROP;
 	return rx_wireguard(ctx, cfg, (__u8 *)(udp + 1), ulen - sizeof(*udp), ip4, ip6, meta_ok,
-			    reason);
+			    len, reason);
 }
 
 /* xdp.frags: in generic mode a GSO datagram arrives as one multi-buffer frame;
@@ -293,7 +297,7 @@ static __always_inline int rx_main(struct xdp_md *ctx, const int meta_ok)
 {
 	__u64 bytes = frame_len(ctx);
 	__u32 reason;
-	int action = rx_classify(ctx, meta_ok, &reason);
+	int action = rx_classify(ctx, meta_ok, bytes, &reason);
 
 	return count(action, reason, bytes);
 }
