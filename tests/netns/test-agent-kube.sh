@@ -28,7 +28,10 @@
 # mid-watch -> the agent relists (the old resourceVersion is gone: 410) and
 # applies a change made after the restart; B's handshake never changes and
 # the ping loses at most one echo. Prints the Node-change-to-device latency
-# at 10 and 1,000 nodes (KUBE_LATENCY_NODES="10 1000 10000" for more).
+# at 10 and 1,000 nodes (KUBE_LATENCY_NODES="10 1000 10000" for more). Last,
+# the agent as in a pod (in-cluster config; the ServiceAccount and RBAC of
+# deploy/kubernetes/rbac.yaml, which may not read secrets) publishes node-a's
+# annotations again and reconciles the device.
 . "$(dirname "$0")/lib.sh"
 require_root
 [ -x "$WGX" ] || skip_all "$WGX not built"
@@ -352,4 +355,45 @@ for n in ${KUBE_LATENCY_NODES:-10 1000}; do	# e.g. KUBE_LATENCY_NODES="10 1000 1
 	kubectl annotate node n-00000 --overwrite wg-xdp.io/endpoint=198.19.0.1:51820 >/dev/null
 done
 hs_check "after the 1,000 nodes"
+
+# ---- in a pod: the ServiceAccount of deploy/kubernetes/rbac.yaml, in-cluster config ----
+# What a pod sees: KUBERNETES_SERVICE_HOST/PORT and the ServiceAccount's
+# token, ca.crt and namespace under /var/run/secrets/kubernetes.io/serviceaccount,
+# here in a private mount namespace (a tmpfs on /run, the host's
+# /run/wireguard bound back in for the UAPI sockets).
+SA=$LOGDIR/serviceaccount
+mkdir -p "$SA" "$LOGDIR/hostrun"
+kubectl create namespace wg-xdp >/dev/null 2>&1
+check "rbac.yaml applied (ServiceAccount wg-xdp/wg-xdp, ClusterRole wg-xdp-agent and its binding)" \
+	kubectl apply -f "$TOP/deploy/kubernetes/rbac.yaml"
+kubectl create token wg-xdp -n wg-xdp >"$SA/token" 2>"$LOGDIR/token.err"
+ok $([ -s "$SA/token" ]; echo $?) "a token of ServiceAccount wg-xdp (TokenRequest) $(head -c 100 "$LOGDIR/token.err")"
+cp "$KW/pki/ca.crt" "$SA/ca.crt"
+echo wg-xdp >"$SA/namespace"
+kubectl get --raw /api/v1/namespaces/kube-system/secrets --token "$(cat "$SA/token")" \
+	>"$LOGDIR/sa-secrets.out" 2>&1
+ok "$([ $? -ne 0 ] && grep -q Forbidden "$LOGDIR/sa-secrets.out"; echo $?)" \
+	"the ServiceAccount may not read secrets (rbac.yaml grants Nodes only)"
+stop_agent
+FILE_PEERS=
+rm -f "$STATUS"
+kubectl annotate node node-a wg-xdp.io/public-key- wg-xdp.io/endpoint- >/dev/null
+unshare -m bash -c '
+	mount --make-rprivate / && mount --rbind /run "$1/hostrun" && mount -t tmpfs tmpfs /run &&
+	mkdir -p /run/wireguard /run/secrets/kubernetes.io/serviceaccount &&
+	mount --rbind "$1/hostrun/wireguard" /run/wireguard &&
+	mount --bind "$1/serviceaccount" /run/secrets/kubernetes.io/serviceaccount &&
+	exec env KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$2" NODE_NAME=node-a \
+		"$3" agent --interface "$4" --kube --status-file "$5" --interval 10' \
+	in-pod "$LOGDIR" "$base" "$WGX" "$IFA" "$STATUS" >>"$LOGDIR/agent-pod.log" 2>&1 &
+AGENT=$!
+PIDS+=($AGENT)
+check "in-cluster agent (no kubeconfig): KUBERNETES_SERVICE_HOST/PORT and the ServiceAccount's files" \
+	wait_for "the in-cluster agent's first list" 200 listed
+ok "$(grep -q "API https://127.0.0.1:$base as node node-a (bearer token)" "$LOGDIR/agent-pod.log"; echo $?)" \
+	"it found the API server and the token in-cluster ($(grep -o 'API .*' "$LOGDIR/agent-pod.log" | head -1))"
+check "in-cluster: node-a's key and endpoint published again (the ServiceAccount's patch)" \
+	wait_for "node-a annotations" 200 pub_ok
+check "in-cluster: device as the Nodes say (the file's static peer removed)" device_matches 600
+hs_check "after the in-cluster agent took over"
 finish
