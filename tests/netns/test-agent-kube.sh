@@ -396,4 +396,13 @@ check "in-cluster: node-a's key and endpoint published again (the ServiceAccount
 	wait_for "node-a annotations" 200 pub_ok
 check "in-cluster: device as the Nodes say (the file's static peer removed)" device_matches 600
 hs_check "after the in-cluster agent took over"
+# The token passes through libcurl's and OpenSSL's buffers at every request;
+# freed, they are wiped (cli/agent_tls_mem.h). Live: the open watch's request.
+sleep 11	# one --interval resync: more requests
+kill -0 $AGENT && gcore -o "$LOGDIR/agent.core" $AGENT >/dev/null 2>&1
+copies=$(python3 -c 'import sys; t = open(sys.argv[1]).read().strip().split(".")[-1].encode()
+print(open(sys.argv[2] + "." + sys.argv[3], "rb").read().count(t))' "$SA/token" "$LOGDIR/agent.core" $AGENT 2>/dev/null)
+ok "$([ -n "$copies" ] && [ "$copies" -le 2 ] && ! grep -q "OpenSSL allocated before" "$LOGDIR/agent-pod.log"; echo $?)" \
+	"in-cluster agent's core after $(status api.lists) list(s) and resyncs: the token's signature ${copies:-?} time(s) (<= 2: the open watch's request; 4 without the wiping allocators)"
+rm -f "$LOGDIR/agent.core".*
 finish

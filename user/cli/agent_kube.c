@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/agent_state.h"
+#include "cli/agent_tls_mem.h"
 #include "cli/agent_watch.h"
 #include "cli/uapi_client.h"
 #include "core/crypto.h"
@@ -596,7 +597,7 @@ struct wgx_kube *wgx_kube_start(struct wgx_kube_opts *o)
 
 	if (!k)
 		return NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+	if (wgx_agent_tls_init()) {
 		free(k);
 		errno = EIO;
 		return NULL;
