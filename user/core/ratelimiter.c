@@ -28,6 +28,7 @@ static void table_free(struct wgx_ratelimiter_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* A table's memory, at its family's first source (most devices never rate-limit IPv6). */
 static int table_init(struct wgx_ratelimiter_table *t, uint32_t max_entries, uint32_t nbuckets)
 {
 	t->entries = calloc(max_entries, sizeof(*t->entries));
@@ -36,11 +37,11 @@ static int table_init(struct wgx_ratelimiter_table *t, uint32_t max_entries, uin
 		table_free(t);
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < nbuckets; i++)
-		t->buckets[i] = NIL;
-	for (uint32_t i = 0; i < max_entries; i++)
-		t->entries[i].next = i + 1 < max_entries ? i + 1 : NIL;
-	t->free_head = 0;
+	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets)); /* all NIL */
+	/* Entries are taken in order the first time (calloc's pages stay
+	 * untouched until then), and from the free list once the GC gave some back. */
+	t->free_head = NIL;
+	t->fresh = 0;
 	t->used = 0;
 	return 0;
 }
@@ -48,7 +49,6 @@ static int table_init(struct wgx_ratelimiter_table *t, uint32_t max_entries, uin
 int wgx_ratelimiter_init(struct wgx_ratelimiter *rl, uint32_t max_entries)
 {
 	uint32_t nbuckets = 1;
-	int ret;
 
 	if (!max_entries)
 		max_entries = WGX_RATELIMITER_DEFAULT_ENTRIES;
@@ -60,13 +60,7 @@ int wgx_ratelimiter_init(struct wgx_ratelimiter *rl, uint32_t max_entries)
 	rl->max_entries = max_entries;
 	rl->bucket_mask = nbuckets - 1;
 	crypto_shorthash_keygen(rl->key);
-	ret = table_init(&rl->v4, max_entries, nbuckets);
-	if (ret)
-		return ret;
-	ret = table_init(&rl->v6, max_entries, nbuckets);
-	if (ret)
-		table_free(&rl->v4);
-	return ret;
+	return 0;
 }
 
 void wgx_ratelimiter_uninit(struct wgx_ratelimiter *rl)
@@ -78,7 +72,7 @@ void wgx_ratelimiter_uninit(struct wgx_ratelimiter *rl)
 
 static void table_gc(struct wgx_ratelimiter_table *t, uint32_t nbuckets, uint64_t now)
 {
-	for (uint32_t b = 0; b < nbuckets; b++) {
+	for (uint32_t b = 0; t->buckets && b < nbuckets; b++) {
 		uint32_t *link = &t->buckets[b];
 
 		while (*link != NIL) {
@@ -123,6 +117,9 @@ bool wgx_ratelimiter_allow(struct wgx_ratelimiter *rl, int family, const void *a
 	} else {
 		return false;
 	}
+	/* No memory for the table: a full table, which says no. */
+	if (!t->buckets && table_init(t, rl->max_entries, rl->bucket_mask + 1))
+		return false;
 	if (now >= rl->last_gc + WGX_NS_PER_SEC)
 		wgx_ratelimiter_gc(rl, now);
 
@@ -148,11 +145,15 @@ bool wgx_ratelimiter_allow(struct wgx_ratelimiter *rl, int family, const void *a
 	}
 
 	/* New source: bounded memory, so a full table says no. */
-	if (t->free_head == NIL)
+	if (t->free_head != NIL) {
+		idx = t->free_head;
+		t->free_head = t->entries[idx].next;
+	} else if (t->fresh < rl->max_entries) {
+		idx = t->fresh++;
+	} else {
 		return false;
-	idx = t->free_head;
+	}
 	e = &t->entries[idx];
-	t->free_head = e->next;
 	t->used++;
 	e->ip = ip;
 	e->last_time_ns = now;

@@ -22,9 +22,10 @@
 struct wgx_ratelimiter_entry;
 
 struct wgx_ratelimiter_table {
-	struct wgx_ratelimiter_entry *entries; /* max_entries, a pool */
+	struct wgx_ratelimiter_entry *entries; /* max_entries, a pool; NULL until the first source */
 	uint32_t *buckets;		       /* heads of chains, indices into entries */
-	uint32_t free_head;
+	uint32_t free_head;		       /* entries the GC gave back */
+	uint32_t fresh;			       /* entries [fresh, max_entries) never used yet */
 	uint32_t used;
 };
 
@@ -36,7 +37,8 @@ struct wgx_ratelimiter {
 	unsigned char key[16]; /* crypto_shorthash (SipHash-2-4) key */
 };
 
-/* Allocate both tables (max_entries per family; 0: the default). 0 or -ENOMEM/-EINVAL. */
+/* Up to max_entries sources per family (0: the default); a family's table is
+ * allocated at its first source. 0 or -EINVAL (more than 2^24). */
 int wgx_ratelimiter_init(struct wgx_ratelimiter *rl, uint32_t max_entries);
 void wgx_ratelimiter_uninit(struct wgx_ratelimiter *rl);
 
