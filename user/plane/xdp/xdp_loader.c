@@ -170,6 +170,12 @@ static int prog_fd_of(__u32 id, const char *pins)
 	return fd >= 0 ? fd : err;
 }
 
+/* Where program @w is pinned while it is attached alone (not through a dispatcher). */
+static void prog_pin_path(const struct wgx_bpf *b, enum wgx_bpf_prog w, char *path, size_t size)
+{
+	snprintf(path, size, "%s/" PROG_PIN_PREFIX "%s", b->pin_dir, prog_name(w));
+}
+
 /* The XDP program on ifindex: its id, mode flag and kernel name, if any
  * (the name of a program not pinned in @pins needs CAP_SYS_ADMIN: -EPERM). */
 static int xdp_current(int ifindex, const char *pins, __u32 *id, __u32 *mode_flag,
@@ -273,6 +279,19 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	b->mode_flag[which] = flag;
 	if (mode)
 		*mode = mode_of(flag);
+	/* Pinned only while attached: a pinned program that no interface here runs is
+	 * attached in another network namespace (wgx_bpf_remove_stale keeps its pins). */
+	if (b->pinned) {
+		char path[PATH_MAX];
+
+		prog_pin_path(b, which, path, sizeof(path));
+		unlink(path);
+		err = bpf_program__pin(prog_of(b, which), path);
+		if (err)
+			pr_warn("bpf: pinning %s at %s: %s (a successor without CAP_SYS_ADMIN "
+				"will not find it after a crash)", prog_name(which), path,
+				strerror(-err));
+	}
 	return 0;
 }
 
@@ -304,14 +323,6 @@ int wgx_bpf_pin(struct wgx_bpf *b)
 		snprintf(path, sizeof(path), "%s/%s", b->pin_dir, bpf_map__name(map));
 		unlink(path); /* stale pin of a killed daemon */
 		err = bpf_map__pin(map, path);
-		if (err)
-			return err;
-	}
-	for (int w = WGX_BPF_RX; w <= WGX_BPF_TUN; w++) {
-		snprintf(path, sizeof(path), "%s/" PROG_PIN_PREFIX "%s", b->pin_dir,
-			 prog_name((enum wgx_bpf_prog)w));
-		unlink(path);
-		err = bpf_program__pin(prog_of(b, (enum wgx_bpf_prog)w), path);
 		if (err)
 			return err;
 	}
@@ -369,11 +380,16 @@ int wgx_bpf_detach_prog(struct wgx_bpf *b, enum wgx_bpf_prog w)
 	e = detach_one(b->ifindex[w], b->mode_flag[w], bpf_program__fd(prog_of(b, w)));
 	if (e == -ENODEV)
 		e = 0; /* the interface went away, and its program with it */
-	if (e)
+	if (e) {
 		pr_warn("bpf: detaching %s from ifindex %d: %s", prog_name(w), b->ifindex[w],
 			strerror(-e));
-	else
+	} else {
+		char path[PATH_MAX];
+
 		b->ifindex[w] = 0;
+		prog_pin_path(b, w, path, sizeof(path));
+		unlink(path);
+	}
 	return e;
 }
 
