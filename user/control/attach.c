@@ -333,7 +333,8 @@ static void handover_write(void *ctx, struct wgx_writer *w)
 	wgx_restart_write(w, h->st, h->dev, h->now);
 }
 
-/* The new process takes over: its own wgx_rx and pins need ours gone. */
+/* The new process takes over: our XDP plane goes, leaving wgx_rx and the
+ * pins for it to swap its own in (xdp_mode.h: wgx_xdp_plane_release). */
 static void handover_release(void *ctx)
 {
 	struct session *s = ((struct handover_ctx *)ctx)->s;
@@ -341,7 +342,7 @@ static void handover_release(void *ctx)
 	if (!s->xdp_plane)
 		return;
 	s->ctl.classifier = NULL;
-	wgx_xdp_plane_destroy(s->xdp_plane);
+	wgx_xdp_plane_release(s->xdp_plane);
 	s->xdp_plane = NULL;
 }
 
@@ -401,8 +402,8 @@ static void handover_readable(void *ctx, uint32_t events)
 	if (ret < 0)
 		pr_err("%s: restart failed: %s; carrying on", s->dev->name, strerror(-ret));
 	if (s->o->mode == WGX_MODE_XDP && !s->xdp_plane)
-		pr_warn("%s: the new process went away after we let go of wgx_rx: carrying on "
-			"without it (data still flows through the socket; detach and attach to "
+		pr_warn("%s: the new process went away after we let go of the XDP plane: carrying "
+			"on without it (data still flows through the socket; detach and attach to "
 			"restore it)", s->dev->name);
 	/* The new process listen()ed on them (peers see its credentials): ours
 	 * again, so that wgx_daemon_open finds us behind the statistics socket. */
@@ -488,7 +489,7 @@ static int create_plane(struct session *s)
 
 	if (o->mode == WGX_MODE_XDP) {
 		s->xdp_path = choose_path(s);
-		s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop);
+		s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop, NULL);
 		if (!s->xdp_plane)
 			return -ENODEV;
 		if (s->xdp_path == WGX_XDP_PATH_XSK)
@@ -566,12 +567,14 @@ static int start_plane(struct session *s, struct wgx_uapi_set *config, struct wg
 	int ret;
 
 	if (rs) {
-		/* XDP mode's socket path: the maps mirror the state as it is imported,
-		 * wgx_rx attaches once the running daemon let go (start_xdp). */
+		/* XDP mode's socket path: the maps mirror the state as it is imported
+		 * (the running daemon's own, preloaded), wgx_rx is swapped in once
+		 * the running daemon let go (start_xdp). */
 		if (o->mode == WGX_MODE_XDP) {
 			s->xdp_path = WGX_XDP_PATH_SOCKET;
 			s->path_why = "handed over by a restart";
-			s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop);
+			s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop, rs->xdp_preload);
+			rs->xdp_preload = NULL;
 			if (!s->xdp_plane)
 				return -ENODEV;
 			s->ctl.classifier = s->xdp_plane;
@@ -863,6 +866,7 @@ int wgx_restart(const char *name, bool foreground)
 {
 	struct wgx_handover_in in = { .conn = -1 };
 	struct wgx_restart rs;
+	struct wgx_bpf *preload;
 	pid_t pid = wgx_pidfile_read(name);
 	char err[256] = "";
 	int ret;
@@ -880,12 +884,19 @@ int wgx_restart(const char *name, bool foreground)
 	}
 	if (!foreground && (ret = wgx_daemon_fork()))
 		return ret;
+	/* Before the running daemon freezes (at our connect): the verifier's time is not the tunnel's. */
+	preload = wgx_xdp_preload(name);
 	ret = wgx_handover_receive(name, &in, err, sizeof(err));
 	if (!ret) {
 		ret = wgx_restart_read(&in, name, &rs, err, sizeof(err));
 		if (ret)
 			wgx_handover_finish(&in);
 	}
+	if (!ret) {
+		rs.xdp_preload = preload;
+		preload = NULL;
+	}
+	wgx_xdp_preload_free(preload);
 	/* The running daemon's backend, unless WGX_AEAD names one (or this binary lacks it). */
 	if (!ret && !wgx_env.aead && wgx_aead_select(rs.aead[0] ? rs.aead : NULL))
 		ret = wgx_aead_select(NULL);
@@ -900,6 +911,7 @@ int wgx_restart(const char *name, bool foreground)
 		pr_warn("cannot allow core dumps: %s", strerror(errno));
 	ret = serve(&rs.opts, NULL, rs.underlay_auto, &rs, &in);
 	wgx_handover_finish(&in);
+	wgx_xdp_preload_free(rs.xdp_preload); /* a socket mode state's: not taken */
 	wgx_restart_close(&rs);
 	if (ret)
 		wgx_daemon_ready(1);

@@ -8,9 +8,11 @@
  *   options | socket plane (TUN offloads, UDP port, fwmark, offloads) |
  *   fd roles (one byte per passed fd, in order) | device (core/state.h)
  *
- * Socket mode, and XDP mode on the socket path (its wgx_rx and maps are
- * made anew from the device state); XDP mode on the XSK path refuses a
- * restart (attach.c says why).
+ * Socket mode, and XDP mode on the socket path (the new process loads its
+ * wgx_rx over the running daemon's pinned maps before the freeze and swaps
+ * it in for the old one after; the maps' contents are rewritten from the
+ * device state); XDP mode on the XSK path refuses a restart (attach.c says
+ * why).
  */
 #ifndef WGX_RESTART_H
 #define WGX_RESTART_H
@@ -23,6 +25,7 @@
 #include "control/attach_opts.h"
 #include "plane/socket/socket_plane.h"
 
+struct wgx_bpf;
 struct wgx_device;
 struct wgx_handover_in;
 struct wgx_writer;
@@ -46,7 +49,7 @@ struct wgx_restart {
 	char name[IF_NAMESIZE], underlay[IF_NAMESIZE], config[PATH_MAX], metrics[256];
 	bool underlay_auto;
 	/* XDP mode on the socket path (the only XDP mode that hands over):
-	 * the new process loads its own wgx_rx once the old one let go. */
+	 * the new process swaps its own wgx_rx in once the old one let go. */
 	bool xdp_socket_path;
 	/* The AEAD backend the running daemon measured fastest: the new one
 	 * takes it instead of measuring again (CPU taken from the tunnel). */
@@ -54,6 +57,9 @@ struct wgx_restart {
 	/* fds -1 when absent; a receiver owns what wgx_restart_read gave it. */
 	struct wgx_socket_plane_fds sock;
 	int uapi_fd, ctl_fd, handover_fd;
+	/* Not in the state: the receiver's BPF object, loaded over the running
+	 * daemon's pinned maps before it froze (plane/xdp/xdp_mode.h), or NULL. */
+	struct wgx_bpf *xdp_preload;
 };
 
 /* The fds of @st with their roles, in the order they travel; returns how many. */

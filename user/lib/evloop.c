@@ -22,7 +22,7 @@ struct watch {
 };
 
 struct turn {
-	wgx_loop_turn_fn fn;
+	wgx_loop_turn_fn fn;		/* NULL: removed, compacted once the turn ends */
 	void *ctx;
 };
 
@@ -109,6 +109,24 @@ int wgx_loop_add_turn(struct wgx_loop *l, wgx_loop_turn_fn fn, void *ctx)
 	return 0;
 }
 
+void wgx_loop_remove_turn(struct wgx_loop *l, wgx_loop_turn_fn fn, void *ctx)
+{
+	for (unsigned int i = 0; i < l->n_turns; i++)
+		if (l->turns[i].fn == fn && l->turns[i].ctx == ctx)
+			l->turns[i].fn = NULL;
+}
+
+/* Close the gaps removed hooks left (outside run_turns' loop over them). */
+static void compact_turns(struct wgx_loop *l)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < l->n_turns; i++)
+		if (l->turns[i].fn)
+			l->turns[n++] = l->turns[i];
+	l->n_turns = n;
+}
+
 void wgx_loop_on_wake(struct wgx_loop *l, wgx_loop_wake_fn fn, void *ctx)
 {
 	l->wake_fn = fn;
@@ -125,11 +143,12 @@ static void run_turns(struct wgx_loop *l)
 	int sleep_ms = WGX_LOOP_MAX_SLEEP_MS;
 
 	for (unsigned int i = 0; i < l->n_turns; i++) {
-		int ms = l->turns[i].fn(l->turns[i].ctx);
+		int ms = l->turns[i].fn ? l->turns[i].fn(l->turns[i].ctx) : -1;
 
 		if (ms >= 0 && ms < sleep_ms)
 			sleep_ms = ms;
 	}
+	compact_turns(l);
 	l->sleep_ms = sleep_ms;
 	for (unsigned int i = 0; i < MAX_WATCHES; i++)
 		if (l->watches[i].fd == GONE)

@@ -35,6 +35,9 @@ void wgx_loop_unwatch(struct wgx_loop *l, int fd);
 
 /* Run @fn at the end of every turn, in the order added. 0 or -ENOSPC. */
 int wgx_loop_add_turn(struct wgx_loop *l, wgx_loop_turn_fn fn, void *ctx);
+/* Forget the turn hook @fn with @ctx (before @ctx is freed; also from inside a
+ * hook or a callback: it is not called again). No-op for one not added. */
+void wgx_loop_remove_turn(struct wgx_loop *l, wgx_loop_turn_fn fn, void *ctx);
 /* One hook told of every wake-up (the real-time priority's flood guard). */
 void wgx_loop_on_wake(struct wgx_loop *l, wgx_loop_wake_fn fn, void *ctx);
 

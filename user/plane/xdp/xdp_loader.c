@@ -46,14 +46,43 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
-/* One load attempt; the skeleton is freed on failure. */
-static int load(struct wgx_xdp **out, bool frags)
+/* Every map but the internal ones to reuse the one pinned in @dir: 0 or -errno. */
+static int reuse_pins(struct wgx_xdp *skel, const char *dir)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int fd, err;
+
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map)) >=
+		    sizeof(path))
+			return -ENAMETOOLONG;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return -errno;
+		err = bpf_map__reuse_fd(map, fd); /* dups it */
+		close(fd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* One load attempt (@reuse_dir: over the maps pinned there, else NULL); the skeleton is freed on failure. */
+static int load(struct wgx_xdp **out, bool frags, const char *reuse_dir)
 {
 	struct wgx_xdp *skel = wgx_xdp__open();
 	int err;
 
 	if (!skel)
 		return -errno;
+	err = reuse_dir ? reuse_pins(skel, reuse_dir) : 0;
+	if (err) {
+		wgx_xdp__destroy(skel);
+		return err;
+	}
 	/* Loaded only into libxdp's dispatcher, by xdp_multiprog.c. */
 	bpf_program__set_autoload(skel->progs.wgx_rx_shared, false);
 	if (!frags) {
@@ -72,8 +101,28 @@ static int load(struct wgx_xdp **out, bool frags)
 	return 0;
 }
 
-int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port)
+/* The id of the map pinned at @dir/wgx_cfg, or 0. */
+static __u32 pinned_cfg_id(const char *dir)
 {
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/wgx_cfg", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/* A handle for NAME with both programs loaded (@pinned: over NAME's pinned maps). */
+static int open_handle(struct wgx_bpf **out, const char *name, bool pinned)
+{
+	char root[sizeof((*out)->pin_dir)], dir[sizeof(root) + IF_NAMESIZE + 1];
 	struct wgx_bpf *b;
 	int err;
 
@@ -85,16 +134,44 @@ int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port)
 	libbpf_set_print(libbpf_log);
 	snprintf(b->name, sizeof(b->name), "%s", name);
 	snprintf(b->pin_dir, sizeof(b->pin_dir), "%s/%s", WGX_PIN_ROOT, name);
+	err = wgx_bpffs_pin_root(root, sizeof(root));
+	if (!err) {
+		snprintf(dir, sizeof(dir), "%s/%s", root, name);
+		b->pred_cfg_id = pinned_cfg_id(dir);
+	}
+	if (pinned && !b->pred_cfg_id) {
+		err = -ENOENT;
+		goto err_free;
+	}
 	/* Kernels before 5.18 reject xdp.frags: retry as single-buffer programs
 	 * (the tunnel MTU must then stay within one page). */
-	err = load(&b->skel, true);
+	err = load(&b->skel, true, pinned ? dir : NULL);
 	if (err == -EINVAL) {
 		pr_warn("bpf: multi-buffer wgx_tun failed to load (%s), retrying without",
 			strerror(-err));
-		err = load(&b->skel, false);
+		err = load(&b->skel, false, pinned ? dir : NULL);
 	}
 	if (err)
 		goto err_free;
+	*out = b;
+	return 0;
+err_free:
+	free(b);
+	return err;
+}
+
+int wgx_bpf_open_pinned(struct wgx_bpf **out, const char *name)
+{
+	return open_handle(out, name, true);
+}
+
+int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port)
+{
+	struct wgx_bpf *b;
+	int err = open_handle(&b, name, false);
+
+	if (err)
+		return err;
 	err = wgx_bpf_set_hs_rate(b, WGX_BPF_HS_PER_SEC, WGX_BPF_HS_BURST);
 	if (!err)
 		err = wgx_bpf_set_listen_port(b, listen_port);
@@ -105,7 +182,6 @@ int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port)
 
 err_destroy:
 	wgx_xdp__destroy(b->skel);
-err_free:
 	free(b);
 	return err;
 }
@@ -220,6 +296,39 @@ static enum wgx_xdp_mode mode_of(__u32 flag)
 	return flag == XDP_FLAGS_DRV_MODE ? WGX_XDP_NATIVE : WGX_XDP_GENERIC;
 }
 
+static bool uses_map_of(int prog_fd, const __u32 *ids, unsigned int n);
+
+/*
+ * Program @cur_id (lone, in mode @flag) on @ifindex is a restart's
+ * predecessor's wgx_rx: swap ours in for it in one call. 1 if it was
+ * (swapped: 0 in *err, or the failure), 0 if it is not the predecessor's.
+ */
+static int replace_predecessor(struct wgx_bpf *b, int ifindex, __u32 cur_id, __u32 flag, int *err)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
+	int old_fd;
+
+	if (!b->pred_cfg_id || !flag)
+		return 0;
+	old_fd = bpf_prog_get_fd_by_id(cur_id);
+	if (old_fd < 0 || !uses_map_of(old_fd, &b->pred_cfg_id, 1)) {
+		if (old_fd >= 0)
+			close(old_fd);
+		return 0;
+	}
+	o.old_prog_fd = old_fd;
+	*err = bpf_xdp_attach(ifindex, bpf_program__fd(b->skel->progs.wgx_rx),
+			      flag | XDP_FLAGS_REPLACE, &o);
+	close(old_fd);
+	if (!*err) {
+		b->ifindex[WGX_BPF_RX] = ifindex;
+		b->mode_flag[WGX_BPF_RX] = flag;
+		pr_debug("bpf: wgx_rx swapped in for the previous daemon's (program %u) on ifindex %d",
+			 cur_id, ifindex);
+	}
+	return 1;
+}
+
 int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 		   enum wgx_xdp_mode want, enum wgx_xdp_mode *mode)
 {
@@ -230,6 +339,12 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	err = xdp_current(ifindex, b->pin_dir, &cur_id, &flag, cur_name);
 	if (err)
 		return err;
+	if (which == WGX_BPF_RX && cur_id && !strcmp(cur_name, prog_name(which)) &&
+	    replace_predecessor(b, ifindex, cur_id, flag, &err)) {
+		if (!err && mode)
+			*mode = mode_of(flag);
+		return err;
+	}
 	/* The underlay is shared: through libxdp's dispatcher, next to other programs. */
 	if (which == WGX_BPF_RX && !(cur_id && !strcmp(cur_name, prog_name(which)))) {
 		bool native;
@@ -391,6 +506,13 @@ int wgx_bpf_detach_prog(struct wgx_bpf *b, enum wgx_bpf_prog w)
 		unlink(path);
 	}
 	return e;
+}
+
+void wgx_bpf_let_go(struct wgx_bpf *b)
+{
+	if (b->rx_multi)
+		wgx_bpf_detach_prog(b, WGX_BPF_RX);
+	wgx_bpf_close(b);
 }
 
 int wgx_bpf_detach(struct wgx_bpf *b)

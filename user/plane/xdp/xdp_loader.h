@@ -30,13 +30,23 @@ enum wgx_xdp_mode { WGX_XDP_NONE, WGX_XDP_NATIVE, WGX_XDP_GENERIC };
  * attach, no pins yet. name: the interface name (lib/ifname.h), else -EINVAL. The
  * tunnel program is multi-buffer (xdp.frags) when the kernel allows it. */
 int wgx_bpf_open(struct wgx_bpf **out, const char *name, uint16_t listen_port);
+/* A restart's head start, before the running daemon freezes: the same
+ * load, every map reused from the ones pinned under NAME (which that daemon
+ * keeps in sync: the state's import rewrites what they hold), wgx_cfg left as
+ * it is. -ENOENT when NAME has no (complete) pins; on any failure nothing is
+ * kept and wgx_bpf_open loads afresh. */
+int wgx_bpf_open_pinned(struct wgx_bpf **out, const char *name);
 /* Free the handle; leaves attachments and pins alone (see wgx_bpf_detach). */
 void wgx_bpf_close(struct wgx_bpf *b);
 
 /* Attach one program to ifindex: @want WGX_XDP_NATIVE is native XDP, else
  * generic with a warning; WGX_XDP_GENERIC is generic only; wgx_rx through
  * libxdp's dispatcher where it can. A program already there alone (another
- * daemon's wgx program included) is never replaced: -EBUSY. *mode: what we got. */
+ * daemon's wgx program included) is never replaced: -EBUSY, but for a
+ * restart's predecessor's lone wgx_rx (it uses the wgx_cfg that was pinned
+ * under NAME when this handle loaded): that one is swapped for ours in one
+ * netlink call (XDP_FLAGS_REPLACE, in its mode; no instant without a
+ * program, no try at the dispatcher). *mode: what we got. */
 int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 		   enum wgx_xdp_mode want, enum wgx_xdp_mode *mode);
 /* Pin every map under the host's WGX_PIN_ROOT/NAME/ (xdp_bpffs.h: reached
@@ -47,6 +57,10 @@ int wgx_bpf_pin(struct wgx_bpf *b);
 int wgx_bpf_detach_prog(struct wgx_bpf *b, enum wgx_bpf_prog which);
 /* Detach what this handle attached and remove its pins and directory. */
 int wgx_bpf_detach(struct wgx_bpf *b);
+/* A restart's successor takes over: wgx_rx leaves libxdp's dispatcher (the
+ * successor adds its own there); a lone wgx_rx, wgx_tun and the pins stay,
+ * for the successor to replace. Then the handle is freed (wgx_bpf_close). */
+void wgx_bpf_let_go(struct wgx_bpf *b);
 /* After a crash (`wg-xdp detach NAME`, or before NAME is attached again):
  * detach every wgx program on this network namespace's interfaces that uses
  * a map pinned under NAME's pin directory (another daemon's never: its maps

@@ -161,6 +161,12 @@ int wgx_xdp_watch(struct wgx_xdp_plane *p)
 	return ret ?: wgx_xdp_watch_nic(p) ?: wgx_loop_add_turn(p->loop, turn, p);
 }
 
+void wgx_xdp_unwatch_turns(struct wgx_xdp_plane *p)
+{
+	wgx_loop_remove_turn(p->loop, classifier_turn, p);
+	wgx_loop_remove_turn(p->loop, turn, p);
+}
+
 static int op_send(void *plane, struct wgx_udp_msg *msgs, int n)
 {
 	return wgx_xdp_send(plane, msgs, n);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct wgx_bpf;
 struct wgx_device;
 struct wgx_loop;
 struct wgx_stats_visitor;
@@ -39,12 +40,25 @@ enum wgx_xdp_path { WGX_XDP_PATH_XSK, WGX_XDP_PATH_SOCKET };
 int wgx_xdp_cleanup_stale(const char *name);
 
 /*
- * Load the BPF object and become @dev's plane and table mirror, before the
- * configuration is applied (so the maps are mirrored from the start); the
- * UDP sockets open at wgx_device_bind, everything else at
- * wgx_xdp_plane_start. NULL on failure (logged).
+ * `wg-xdp restart NAME`, before the running daemon freezes: the BPF object
+ * loaded over the maps that daemon pinned (xdp_loader.h), so that neither
+ * the verifier nor a refill of the maps runs inside the freeze. NULL when
+ * NAME has no pins (a socket mode daemon) or they do not fit this binary's
+ * object (wgx_xdp_plane_create loads afresh then). Freed by
+ * wgx_xdp_preload_free unless a plane took it.
  */
-struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_loop *loop);
+struct wgx_bpf *wgx_xdp_preload(const char *name);
+void wgx_xdp_preload_free(struct wgx_bpf *b);
+
+/*
+ * Load the BPF object (or take @preloaded, which it then owns) and become
+ * @dev's plane and table mirror, before the configuration is applied (so
+ * the maps are mirrored from the start); the UDP sockets open at
+ * wgx_device_bind, everything else at wgx_xdp_plane_start. NULL on failure
+ * (logged).
+ */
+struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_loop *loop,
+					   struct wgx_bpf *preloaded);
 
 /*
  * Create the tunnel veth NAME <-> its daemon end, attach wgx_rx to @underlay
@@ -84,5 +98,11 @@ void wgx_xdp_plane_stats(struct wgx_xdp_plane *p, const struct wgx_stats_visitor
 
 /* Undo everything: workers, sockets, XDP programs, pins, veth; @dev forgets the plane. NULL-safe. */
 void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p);
+/*
+ * A restart's successor took over (socket path): as destroy, but a lone
+ * wgx_rx and the pins stay for the successor to swap its own in over the
+ * same maps (wgx_bpf_let_go); no instant without a classifier.
+ */
+void wgx_xdp_plane_release(struct wgx_xdp_plane *p);
 
 #endif

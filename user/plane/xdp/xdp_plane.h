@@ -172,6 +172,8 @@ extern const struct wgx_plane_ops wgx_xdp_ops;
 int wgx_xdp_watch(struct wgx_xdp_plane *p);
 /* Watch p->nic[0..n_nic) (at start, and after the underlay interface came back). */
 int wgx_xdp_watch_nic(struct wgx_xdp_plane *p);
+/* Take the plane's turn out of the loop (before it is freed; the fds are unwatched one by one). */
+void wgx_xdp_unwatch_turns(struct wgx_xdp_plane *p);
 
 /* xdp_setup.c */
 const char *wgx_xdp_mode_name(int mode);

@@ -62,13 +62,35 @@ int wgx_xdp_cleanup_stale(const char *name)
 	return ret < 0 ? ret : removed;
 }
 
-struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_loop *loop)
+struct wgx_bpf *wgx_xdp_preload(const char *name)
+{
+	struct wgx_bpf *b;
+	int ret = wgx_bpf_open_pinned(&b, name);
+
+	if (ret) {
+		if (ret != -ENOENT)
+			pr_info("%s: the running daemon's pinned maps do not load here (%s): "
+				"loading afresh", name, strerror(-ret));
+		return NULL;
+	}
+	return b;
+}
+
+void wgx_xdp_preload_free(struct wgx_bpf *b)
+{
+	wgx_bpf_close(b);
+}
+
+struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_loop *loop,
+					   struct wgx_bpf *preloaded)
 {
 	struct wgx_xdp_plane *p = calloc(1, sizeof(*p));
 	int ret;
 
-	if (!p)
+	if (!p) {
+		wgx_bpf_close(preloaded);
 		return NULL;
+	}
 	p->dev = dev;
 	p->loop = loop;
 	p->done_fd = -1;
@@ -76,10 +98,12 @@ struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_lo
 	p->tun.fd = -1;
 	ret = wgx_udp_port_init(&p->udp, dev, loop);
 	if (ret) {
+		wgx_bpf_close(preloaded);
 		free(p);
 		return NULL;
 	}
-	ret = wgx_bpf_open(&p->bpf, dev->name, 0);
+	p->bpf = preloaded;
+	ret = preloaded ? 0 : wgx_bpf_open(&p->bpf, dev->name, 0);
 	if (ret) {
 		pr_err("%s: cannot load the XDP programs: %s%s", dev->name, strerror(-ret),
 		       wgx_cap_hint(ret, XDP_LOAD_CAPS));
@@ -356,13 +380,15 @@ int wgx_xdp_plane_start_classifier(struct wgx_xdp_plane *p, const char *underlay
 	return ret;
 }
 
-void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p)
+/* Destroy, or (@let_go) release for a restart's successor. */
+static void teardown(struct wgx_xdp_plane *p, bool let_go)
 {
 	struct wgx_device *dev;
 
 	if (!p)
 		return;
 	dev = p->dev;
+	wgx_xdp_unwatch_turns(p);
 	/* Workers stopped first: then every keypair is the core's to free. */
 	wgx_loop_unwatch(p->loop, p->done_fd);
 	wgx_xdp_workers_stop(p);
@@ -385,12 +411,26 @@ void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p)
 	wgx_xsk_close(&p->tun);
 	wgx_xsk_pool_free(&p->nic_pool);
 	wgx_xsk_pool_free(&p->tun_pool);
-	wgx_bpf_detach(p->bpf);
-	wgx_bpf_close(p->bpf);
+	if (let_go) {
+		wgx_bpf_let_go(p->bpf);
+	} else {
+		wgx_bpf_detach(p->bpf);
+		wgx_bpf_close(p->bpf);
+	}
 	wgx_udp_port_uninit(&p->udp);
-	if (p->veth_created)
+	if (p->veth_created && !let_go)
 		wgx_link_delete(dev->name);
 	free(p);
+}
+
+void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p)
+{
+	teardown(p, false);
+}
+
+void wgx_xdp_plane_release(struct wgx_xdp_plane *p)
+{
+	teardown(p, true);
 }
 
 /*
