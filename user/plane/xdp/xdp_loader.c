@@ -298,6 +298,23 @@ static enum wgx_xdp_mode mode_of(__u32 flag)
 
 static bool uses_map_of(int prog_fd, const __u32 *ids, unsigned int n);
 
+/* Pinned only while attached: a pinned program that no interface here runs is
+ * attached in another network namespace (wgx_bpf_remove_stale keeps its pins). */
+static void pin_attached(struct wgx_bpf *b, enum wgx_bpf_prog which)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if (!b->pinned)
+		return;
+	prog_pin_path(b, which, path, sizeof(path));
+	unlink(path);
+	err = bpf_program__pin(prog_of(b, which), path);
+	if (err)
+		pr_warn("bpf: pinning %s at %s: %s (a successor without CAP_SYS_ADMIN will not "
+			"find it after a crash)", prog_name(which), path, strerror(-err));
+}
+
 /*
  * Program @cur_id (lone, in mode @flag) on @ifindex is a restart's
  * predecessor's wgx_rx: swap ours in for it in one call. 1 if it was
@@ -310,7 +327,7 @@ static int replace_predecessor(struct wgx_bpf *b, int ifindex, __u32 cur_id, __u
 
 	if (!b->pred_cfg_id || !flag)
 		return 0;
-	old_fd = bpf_prog_get_fd_by_id(cur_id);
+	old_fd = prog_fd_of(cur_id, b->pin_dir); /* its pin: no CAP_SYS_ADMIN needed */
 	if (old_fd < 0 || !uses_map_of(old_fd, &b->pred_cfg_id, 1)) {
 		if (old_fd >= 0)
 			close(old_fd);
@@ -323,6 +340,7 @@ static int replace_predecessor(struct wgx_bpf *b, int ifindex, __u32 cur_id, __u
 	if (!*err) {
 		b->ifindex[WGX_BPF_RX] = ifindex;
 		b->mode_flag[WGX_BPF_RX] = flag;
+		pin_attached(b, WGX_BPF_RX);
 		pr_debug("bpf: wgx_rx swapped in for the previous daemon's (program %u) on ifindex %d",
 			 cur_id, ifindex);
 	}
@@ -394,19 +412,7 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	b->mode_flag[which] = flag;
 	if (mode)
 		*mode = mode_of(flag);
-	/* Pinned only while attached: a pinned program that no interface here runs is
-	 * attached in another network namespace (wgx_bpf_remove_stale keeps its pins). */
-	if (b->pinned) {
-		char path[PATH_MAX];
-
-		prog_pin_path(b, which, path, sizeof(path));
-		unlink(path);
-		err = bpf_program__pin(prog_of(b, which), path);
-		if (err)
-			pr_warn("bpf: pinning %s at %s: %s (a successor without CAP_SYS_ADMIN "
-				"will not find it after a crash)", prog_name(which), path,
-				strerror(-err));
-	}
+	pin_attached(b, which);
 	return 0;
 }
 
