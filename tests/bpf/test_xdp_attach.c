@@ -303,10 +303,10 @@ static void test_stale(void)
 		   wgx_bpf_attach(live, WGX_BPF_TUN, ifx("wgxt0"), WGX_XDP_NATIVE, NULL) == 0 && wgx_bpf_pin(live) == 0,
 	   "a live second instance, wgx-t-live, with wgx_tun on wgxt0");
 	live_id = xdp_prog_id("wgxt0");
-	ok(wgx_bpf_remove_stale("wgx-t-none") == 0 && xdp_prog_id("wgxu1") == old_id &&
+	ok(wgx_bpf_remove_stale("wgx-t-none", NULL) == 0 && xdp_prog_id("wgxu1") == old_id &&
 		   xdp_prog_id("wgxt0") == live_id,
 	   "stale cleanup of a name without pins touches nothing");
-	removed = wgx_bpf_remove_stale(NAME);
+	removed = wgx_bpf_remove_stale(NAME, NULL);
 	ok(removed == 3 && xdp_prog_id("wgxu1") == 0 && xdp_prog_id("wgxt1") == 0 && !dir_exists(PINS),
 	   "stale cleanup of NAME finds its wgx_rx and wgx_tun by its pins: both detached, pins gone "
 	   "(%d removed)", removed);
@@ -327,7 +327,7 @@ static void test_stale(void)
 	   "a foreign XDP program on wgxu0");
 	ok(wgx_bpf_attach(b, WGX_BPF_RX, ifx("wgxu0"), WGX_XDP_NATIVE, NULL) == -EBUSY,
 	   "attaching over a foreign program is -EBUSY");
-	ok(wgx_bpf_remove_stale("wgx-t-none") == 0 && xdp_prog_id("wgxu0") != 0,
+	ok(wgx_bpf_remove_stale("wgx-t-none", NULL) == 0 && xdp_prog_id("wgxu0") != 0,
 	   "stale cleanup leaves the foreign program alone");
 	bpf_xdp_detach(ifx("wgxu0"), XDP_FLAGS_DRV_MODE, NULL);
 	close(foreign);
@@ -344,7 +344,7 @@ static void test_stale(void)
 	   "attached and pinned once more");
 	wgx_bpf_close(b);
 	sh("rm -rf %s", PINS);
-	ok(xdp_prog_id("wgxt1") != 0 && wgx_bpf_remove_stale("wgx-t-other") == 1 &&
+	ok(xdp_prog_id("wgxt1") != 0 && wgx_bpf_remove_stale("wgx-t-other", NULL) == 1 &&
 		   xdp_prog_id("wgxt1") == 0,
 	   "a wgx program using no instance's pinned maps is an orphan: any cleanup removes it");
 }

@@ -309,7 +309,7 @@ static int cmd_contract(int argc, char **argv)
 static int detach_leftovers(const char *name, bool stopped)
 {
 	char path[108];
-	int n = wgx_attach_cleanup_stale(name);
+	int n = wgx_attach_cleanup_stale(name, NULL);
 
 	if (n == -EADDRINUSE) {
 		fprintf(stderr, "wg-xdp detach: %s is served by another process (not wg-xdp); "

@@ -112,18 +112,20 @@ static int load_config(const char *path, struct wgx_uapi_set *set, struct wgx_co
 	return ret;
 }
 
-int wgx_attach_cleanup_stale(const char *name)
+int wgx_attach_cleanup_stale(const char *name, struct wgx_bpf **maps)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int ret, removed;
 
+	if (maps)
+		*maps = NULL;
 	if (wgx_pidfile_read(name) > 0)
 		return -EEXIST;
 	wgx_uapi_sock_path(name, path, sizeof(path));
 	ret = wgx_uapi_sock_probe(path);
 	if (ret == 1)
 		return -EADDRINUSE;
-	ret = wgx_xdp_cleanup_stale(name);
+	ret = wgx_xdp_cleanup_stale(name, maps);
 	removed = ret > 0 ? ret : 0;
 	if (wgx_uapi_sock_probe(path) == 0 && !access(path, F_OK) && !wgx_uapi_sock_unlink_stale(path)) {
 		pr_info("%s: removed the stale UAPI socket %s", name, path);
@@ -207,6 +209,7 @@ struct session {
 	 * after we handed them over, nor before a restart took them over. */
 	bool own_paths;
 	bool pid_written;		/* the pid file names us */
+	struct wgx_bpf *stale_maps;	/* a killed daemon's, for the XDP plane (attach) */
 };
 
 static void signal_readable(void *ctx, uint32_t events)
@@ -489,7 +492,8 @@ static int create_plane(struct session *s)
 
 	if (o->mode == WGX_MODE_XDP) {
 		s->xdp_path = choose_path(s);
-		s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop, NULL);
+		s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop, s->stale_maps);
+		s->stale_maps = NULL;
 		if (!s->xdp_plane)
 			return -ENODEV;
 		if (s->xdp_path == WGX_XDP_PATH_XSK)
@@ -665,14 +669,15 @@ static int take_over(struct session *s, struct wgx_handover_in *in)
  * Serve until told to stop. Fresh (@rs NULL): config is applied, then wiped
  * and freed: its keys live on only in the device. A restart: @rs and @in
  * are the running daemon's, taken over once all is ready (control/handover.h).
- * underlay_auto: o->underlay came from the routes (XDP mode).
+ * underlay_auto: o->underlay came from the routes (XDP mode). stale_maps: a
+ * killed daemon's BPF maps for the XDP plane, or NULL; taken (freed).
  */
 static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, bool underlay_auto,
-		 struct wgx_restart *rs, struct wgx_handover_in *in)
+		 struct wgx_bpf *stale_maps, struct wgx_restart *rs, struct wgx_handover_in *in)
 {
 	struct session s = { .o = o, .ctl = { .fd = -1, .epfd = -1 }, .sigfd = -1,
 			     .underlay_auto = underlay_auto, .handover = { .fd = -1 },
-			     .own_paths = !rs };
+			     .own_paths = !rs, .stale_maps = stale_maps };
 	int ret;
 
 	s.ctl.rt = &s.rt;
@@ -763,6 +768,7 @@ out:
 		wgx_device_destroy(s.dev);
 		pr_info("%s: %s", o->name, s.own_paths ? "down" : "released");
 	}
+	wgx_xdp_preload_free(s.stale_maps); /* not taken: socket mode, or an early failure */
 	wgx_metrics_stop(s.metrics);
 	wgx_linkwatch_close(&s.link);
 	/* Last: `wg-xdp detach` returns once the pid file is gone, and by then the
@@ -817,6 +823,7 @@ int wgx_attach(const struct wgx_attach_opts *opts)
 	struct wgx_uapi_set config = { 0 };
 	struct wgx_config_own own = { 0 };
 	pid_t pid = wgx_pidfile_read(o->name);
+	struct wgx_bpf *stale_maps = NULL;
 	char chosen[IF_NAMESIZE];
 	bool underlay_auto;
 	int ret;
@@ -829,8 +836,9 @@ int wgx_attach(const struct wgx_attach_opts *opts)
 	/* Keys in memory: no core dump, no ptrace by the same uid, unless asked. */
 	if (!o->allow_core_dumps && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		pr_warn("cannot disable core dumps: %s", strerror(errno));
-	/* A killed daemon's leftovers go; a live one's are never touched. */
-	ret = wgx_attach_cleanup_stale(o->name);
+	/* A killed daemon's leftovers go (but for its maps in XDP mode, which
+	 * the new plane reuses); a live one's are never touched. */
+	ret = wgx_attach_cleanup_stale(o->name, o->mode == WGX_MODE_XDP ? &stale_maps : NULL);
 	if (ret == -EADDRINUSE) {
 		char path[108];
 
@@ -854,10 +862,12 @@ int wgx_attach(const struct wgx_attach_opts *opts)
 	}
 	if (!o->foreground && (ret = wgx_daemon_fork()))
 		goto out;
-	ret = serve(o, &config, underlay_auto, NULL, NULL);
+	ret = serve(o, &config, underlay_auto, stale_maps, NULL, NULL);
+	stale_maps = NULL;
 	if (ret)
 		wgx_daemon_ready(1);
 out:
+	wgx_xdp_preload_free(stale_maps);
 	wgx_uapi_set_free(&config);
 	return ret;
 }
@@ -909,7 +919,7 @@ int wgx_restart(const char *name, bool foreground)
 	rs.opts.foreground = foreground;
 	if (rs.opts.allow_core_dumps && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
 		pr_warn("cannot allow core dumps: %s", strerror(errno));
-	ret = serve(&rs.opts, NULL, rs.underlay_auto, &rs, &in);
+	ret = serve(&rs.opts, NULL, rs.underlay_auto, NULL, &rs, &in);
 	wgx_handover_finish(&in);
 	wgx_xdp_preload_free(rs.xdp_preload); /* a socket mode state's: not taken */
 	wgx_restart_close(&rs);

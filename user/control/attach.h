@@ -7,6 +7,8 @@
 
 #include "control/attach_opts.h"
 
+struct wgx_bpf;
+
 /* Runs the daemon; returns when it stops (0) or failed to start (-errno, reported). */
 int wgx_attach(const struct wgx_attach_opts *o);
 /*
@@ -22,7 +24,9 @@ int wgx_restart(const char *name, bool foreground);
  * and its pid file; each removal logged. The number of things removed, or
  * -EEXIST (NAME's wg-xdp daemon is alive) or -EADDRINUSE (something else
  * serves NAME's UAPI socket, maybe another implementation): nothing touched.
+ * With @maps, the killed daemon's BPF maps are kept for the caller
+ * (wgx_xdp_cleanup_stale).
  */
-int wgx_attach_cleanup_stale(const char *name);
+int wgx_attach_cleanup_stale(const char *name, struct wgx_bpf **maps);
 
 #endif

@@ -442,8 +442,12 @@ int wgx_bpf_pin(struct wgx_bpf *b)
 		if (bpf_map__is_internal(map)) /* .rodata: "wgx_xdp.rodata", a name bpffs refuses */
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", b->pin_dir, bpf_map__name(map));
-		unlink(path); /* stale pin of a killed daemon */
-		err = bpf_map__pin(map, path);
+		/* A stale pin of a killed daemon, or of the maps we took over: anew,
+		 * for libbpf skips a map it once pinned (or reused) at this path. */
+		unlink(path);
+		err = bpf_map__set_pin_path(map, NULL);
+		if (!err)
+			err = bpf_map__pin(map, path);
 		if (err)
 			return err;
 	}
@@ -685,7 +689,21 @@ static __u32 owned_prog_left(struct owned_maps *m)
 	return 0;
 }
 
-int wgx_bpf_remove_stale(const char *name)
+/* @ours' programs, loaded but never attached: no leftovers, though they use NAME's maps. */
+static void note_ours(struct owned_maps *m, const struct wgx_bpf *ours)
+{
+	const struct bpf_program *progs[] = { ours->skel->progs.wgx_rx, ours->skel->progs.wgx_tun };
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len))
+			note_gone(m, info.id);
+	}
+}
+
+int wgx_bpf_remove_stale(const char *name, const struct wgx_bpf *ours)
 {
 	struct if_nameindex *ifs, *i;
 	struct owned_maps m;
@@ -700,6 +718,8 @@ int wgx_bpf_remove_stale(const char *name)
 	if (err)
 		return err;
 	owner_maps(dir, name, &m);
+	if (ours)
+		note_ours(&m, ours);
 	n = strlen(dir);
 	snprintf(dir + n, sizeof(dir) - n, "/%s", name);
 	ifs = if_nameindex();

@@ -67,8 +67,19 @@ void wgx_bpf_let_go(struct wgx_bpf *b);
  * are its own) or that uses no instance's pinned map (an orphan: daemons pin
  * before they attach), then remove the directory; each removal logged. While
  * a program of NAME's remains (in another network namespace) the pins stay,
- * with a warning. The number of things removed, or -errno. */
-int wgx_bpf_remove_stale(const char *name);
+ * with a warning. @ours (or NULL): a handle this process opened over NAME's
+pins (wgx_bpf_open_pinned), whose programs are no leftovers. The number of
+things removed, or -errno. */
+int wgx_bpf_remove_stale(const char *name, const struct wgx_bpf *ours);
+
+/*
+ * A killed daemon's maps (wgx_bpf_open_pinned) made a successor's: every
+ * entry of its receiver indices, peers, allowed IPs, local addresses and
+ * handshake buckets deleted, wgx_cfg as wgx_bpf_open writes it, and no
+ * predecessor to swap (its programs are gone); wgx_stats kept, so the
+ * counters carry on. 0 or -errno.
+ */
+int wgx_bpf_reset_maps(struct wgx_bpf *b);
 
 /* Run-time config (wgx_cfg); takes effect on the next packet, no reload. */
 int wgx_bpf_set_listen_port(struct wgx_bpf *b, uint16_t port);

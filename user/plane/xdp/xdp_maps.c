@@ -82,6 +82,42 @@ int wgx_bpf_set_hs_rate(struct wgx_bpf *b, uint32_t per_sec, uint32_t burst)
 	return cfg_edit(b, edit_rate, r);
 }
 
+/* Delete every entry of a HASH, LRU_HASH or LPM_TRIE map. */
+static int empty_map(struct bpf_map *map)
+{
+	unsigned char key[64];
+	int fd = map_fd(map);
+
+	if (bpf_map__key_size(map) > sizeof(key))
+		return -E2BIG;
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			return -errno;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int wgx_bpf_reset_maps(struct wgx_bpf *b)
+{
+	struct bpf_map *maps[] = {
+		b->skel->maps.wgx_idx,	  b->skel->maps.wgx_peers,  b->skel->maps.wgx_hosts4,
+		b->skel->maps.wgx_hosts6, b->skel->maps.wgx_aips4,  b->skel->maps.wgx_aips6,
+		b->skel->maps.wgx_local4, b->skel->maps.wgx_local6, b->skel->maps.wgx_hs_rl,
+	};
+	struct wgx_cfg cfg = { 0 };
+	__u32 zero = 0;
+	int err = 0;
+
+	/* The XSKMAPs empty themselves: a slot goes with its socket. */
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && !err; i++)
+		err = empty_map(maps[i]);
+	if (!err)
+		err = update(b->skel->maps.wgx_cfg, &zero, &cfg);
+	if (!err)
+		err = wgx_bpf_set_hs_rate(b, WGX_BPF_HS_PER_SEC, WGX_BPF_HS_BURST);
+	b->pred_cfg_id = 0;
+	return err;
+}
+
 int wgx_bpf_idx_add(struct wgx_bpf *b, uint32_t index, uint32_t peer_id, uint32_t slot)
 {
 	struct wgx_idx_val v = { .peer_id = peer_id, .keypair_slot = slot };

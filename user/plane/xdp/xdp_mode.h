@@ -36,8 +36,13 @@ enum wgx_xdp_path { WGX_XDP_PATH_XSK, WGX_XDP_PATH_SOCKET };
  * any interface (known by its pins: wgx_bpf_remove_stale), the pins and the
  * tunnel veth; each removal logged. Never another daemon's. For a NAME no
  * live daemon serves. The number of things removed, or -errno.
+ * With @maps, its maps are kept for the caller's plane (wgx_xdp_plane_create
+ * takes them; wgx_xdp_preload_free else): held open across the removal and
+ * emptied but for the counters (wgx_bpf_reset_maps); NULL in *maps where
+ * there were none, they do not fit this binary's object, or a program
+ * outside this network namespace still uses them.
  */
-int wgx_xdp_cleanup_stale(const char *name);
+int wgx_xdp_cleanup_stale(const char *name, struct wgx_bpf **maps);
 
 /*
  * `wg-xdp restart NAME`, before the running daemon freezes: the BPF object

@@ -8,6 +8,7 @@
 #include "plane/xdp/xdp_mode.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "lib/log.h"
 #include "core/peer.h"
 #include "lib/tun.h"
+#include "plane/xdp/xdp_bpffs.h"
 #include "plane/xdp/xdp_link.h"
 #include "plane/xdp/xdp_local.h"
 #include "plane/xdp/xdp_loader.h"
@@ -45,11 +47,45 @@ static void dp_name(const char *name, char out[IF_NAMESIZE])
 /* An AF_XDP socket: the socket itself (NET_RAW), its UMEM's locked pages (IPC_LOCK). */
 #define XSK_CAPS (WGX_CAP(CAP_NET_RAW) | WGX_CAP(CAP_IPC_LOCK))
 
-int wgx_xdp_cleanup_stale(const char *name)
+/* Whether NAME's maps are still pinned: cleanup kept them for a program outside this netns. */
+static bool still_pinned(const char *name)
 {
-	char dp[IF_NAMESIZE];
-	int ret = wgx_bpf_remove_stale(name), removed = ret > 0 ? ret : 0;
+	char root[PATH_MAX], path[PATH_MAX];
 
+	return !wgx_bpffs_pin_root(root, sizeof(root)) &&
+	       (size_t)snprintf(path, sizeof(path), "%s/%s/wgx_cfg", root, name) < sizeof(path) &&
+	       !access(path, F_OK);
+}
+
+/* The killed daemon's maps, held open across the cleanup, made ours (or NULL). */
+static struct wgx_bpf *reuse_maps(const char *name, struct wgx_bpf *b)
+{
+	int ret;
+
+	if (!b)
+		return NULL;
+	ret = still_pinned(name) ? -EBUSY : wgx_bpf_reset_maps(b);
+	if (ret) {
+		pr_info("%s: not reusing the killed daemon's maps (%s): loading afresh", name,
+			ret == -EBUSY ? "still in use outside this network namespace" :
+					strerror(-ret));
+		wgx_bpf_close(b);
+		return NULL;
+	}
+	pr_info("%s: reusing the killed daemon's maps (its counters carry on)", name);
+	return b;
+}
+
+int wgx_xdp_cleanup_stale(const char *name, struct wgx_bpf **maps)
+{
+	struct wgx_bpf *b = NULL;
+	char dp[IF_NAMESIZE];
+	int ret, removed;
+
+	if (maps && wgx_bpf_open_pinned(&b, name))
+		b = NULL;
+	ret = wgx_bpf_remove_stale(name, b);
+	removed = ret > 0 ? ret : 0;
 	if (ret < 0)
 		pr_warn("%s: removing the XDP programs and pins left behind: %s", name,
 			strerror(-ret));
@@ -59,6 +95,8 @@ int wgx_xdp_cleanup_stale(const char *name)
 		pr_info("%s: removed leftover tunnel veth %s", name, dp);
 		removed++;
 	}
+	if (maps)
+		*maps = reuse_maps(name, b);
 	return ret < 0 ? ret : removed;
 }
 
