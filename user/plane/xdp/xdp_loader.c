@@ -442,12 +442,8 @@ int wgx_bpf_pin(struct wgx_bpf *b)
 		if (bpf_map__is_internal(map)) /* .rodata: "wgx_xdp.rodata", a name bpffs refuses */
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", b->pin_dir, bpf_map__name(map));
-		/* A stale pin of a killed daemon, or of the maps we took over: anew,
-		 * for libbpf skips a map it once pinned (or reused) at this path. */
-		unlink(path);
-		err = bpf_map__set_pin_path(map, NULL);
-		if (!err)
-			err = bpf_map__pin(map, path);
+		unlink(path); /* stale pin of a killed daemon */
+		err = bpf_map__pin(map, path);
 		if (err)
 			return err;
 	}
