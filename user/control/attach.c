@@ -367,13 +367,6 @@ static void handover_readable(void *ctx, uint32_t events)
 	pid_t taker = 0;
 
 	(void)events;
-	if (s->xdp_plane && s->xdp_path == WGX_XDP_PATH_XSK) {
-		/* Its XSKs, UMEMs, workers and tunnel veth are not part of the state yet. */
-		pr_warn("%s: restart refused: XDP mode on the XSK path cannot hand over its data "
-			"plane yet (detach and attach instead)", s->dev->name);
-		wgx_handover_refuse(&s->handover);
-		return;
-	}
 	if (s->uapi.applying) {
 		/* Half a set would travel, and its client would get no answer. */
 		pr_warn("%s: restart refused: a configuration change is being applied; try again",
@@ -382,9 +375,16 @@ static void handover_readable(void *ctx, uint32_t events)
 		return;
 	}
 	st.opts.underlay = s->underlay[0] ? s->underlay : NULL;
-	st.xdp_socket_path = s->xdp_plane != NULL;
 	snprintf(st.aead, sizeof(st.aead), "%s", wgx_aead_backend_name());
-	wgx_socket_plane_fds(s->socket_plane, &st.sock);
+	if (!s->xdp_plane || s->xdp_path == WGX_XDP_PATH_SOCKET) {
+		st.xdp_path = s->xdp_plane ? WGX_RESTART_XDP_SOCKET : WGX_RESTART_XDP_NONE;
+		wgx_socket_plane_fds(s->socket_plane, &st.sock);
+	} else {
+		/* The XSK path's tunnel is its veth, which stays: only the UDP sockets travel. */
+		st.xdp_path = WGX_RESTART_XDP_XSK;
+		st.sock.tun_fd = st.sock.tun_sparse_fd = -1;
+		wgx_xdp_plane_udp(s->xdp_plane, &st.sock.udp);
+	}
 	n = wgx_restart_fds(&st, fds, roles, WGX_HANDOVER_MAX_FDS);
 	if (s->metrics) {
 		wgx_loop_unwatch(s->loop, wgx_metrics_fd(s->metrics));
@@ -404,6 +404,13 @@ static void handover_readable(void *ctx, uint32_t events)
 	}
 	if (ret < 0)
 		pr_err("%s: restart failed: %s; carrying on", s->dev->name, strerror(-ret));
+	if (s->o->mode == WGX_MODE_XDP && !s->xdp_plane && !s->socket_plane) {
+		/* The XSK path: its sockets closed for the new process, nothing carries data. */
+		pr_err("%s: the new process went away after we let go of the data plane: stopping "
+		       "(attach again)", s->dev->name);
+		wgx_loop_stop(s->loop);
+		return;
+	}
 	if (s->o->mode == WGX_MODE_XDP && !s->xdp_plane)
 		pr_warn("%s: the new process went away after we let go of the XDP plane: carrying "
 			"on without it (data still flows through the socket; detach and attach to "
@@ -571,18 +578,24 @@ static int start_plane(struct session *s, struct wgx_uapi_set *config, struct wg
 	int ret;
 
 	if (rs) {
-		/* XDP mode's socket path: the maps mirror the state as it is imported
-		 * (the running daemon's own, preloaded), wgx_rx is swapped in once
-		 * the running daemon let go (start_xdp). */
+		/* XDP mode: the maps mirror the state as it is imported (the running
+		 * daemon's own, preloaded); our programs are swapped in, and on the
+		 * XSK path the AF_XDP sockets opened, once it let go (start_xdp). */
 		if (o->mode == WGX_MODE_XDP) {
-			s->xdp_path = WGX_XDP_PATH_SOCKET;
+			s->xdp_path = rs->xdp_path == WGX_RESTART_XDP_XSK ? WGX_XDP_PATH_XSK :
+									WGX_XDP_PATH_SOCKET;
 			s->path_why = "handed over by a restart";
 			s->xdp_plane = wgx_xdp_plane_create(s->dev, s->loop, rs->xdp_preload);
 			rs->xdp_preload = NULL;
 			if (!s->xdp_plane)
 				return -ENODEV;
-			s->ctl.classifier = s->xdp_plane;
 		}
+		if (s->xdp_plane && s->xdp_path == WGX_XDP_PATH_XSK) {
+			ret = wgx_xdp_plane_adopt(s->xdp_plane, &rs->sock.udp, o->underlay);
+			rs->sock.udp.fd4 = rs->sock.udp.fd6 = rs->sock.udp.hs4 = rs->sock.udp.hs6 = -1;
+			return ret ?: import_state(s, in);
+		}
+		s->ctl.classifier = s->xdp_plane;
 		s->socket_plane = wgx_socket_plane_adopt(s->dev, s->loop, &rs->sock);
 		rs->sock.tun_fd = rs->sock.tun_sparse_fd = -1;
 		rs->sock.udp.fd4 = rs->sock.udp.fd6 = rs->sock.udp.hs4 = rs->sock.udp.hs6 = -1;
@@ -733,9 +746,17 @@ static int serve(const struct wgx_attach_opts *o, struct wgx_uapi_set *config, b
 	}
 	if (rs && (ret = take_over(&s, in)))
 		goto out;
-	/* Committed: without wgx_rx the socket path still carries everything. */
-	if (rs && s.xdp_plane && start_xdp(&s))
+	/* Committed: without wgx_rx the socket path still carries everything;
+	 * the XSK path carries nothing without its sockets. */
+	if (rs && s.xdp_plane && (ret = start_xdp(&s))) {
+		if (s.xdp_path == WGX_XDP_PATH_XSK) {
+			pr_err("%s: the XSK data plane did not start after the takeover: stopping "
+			       "(attach again)", o->name);
+			goto out;
+		}
 		pr_err("%s: serving without wgx_rx on %s (see above)", o->name, s.underlay);
+		ret = 0;
+	}
 	if (rs)
 		pr_info("%s: took over %.1f ms after the running daemon froze", o->name,
 			(double)(wgx_clock_mono_ns() - in->snapshot_ns) / 1e6);
@@ -901,6 +922,14 @@ int wgx_restart(const char *name, bool foreground)
 		ret = wgx_restart_read(&in, name, &rs, err, sizeof(err));
 		if (ret)
 			wgx_handover_finish(&in);
+	}
+	if (!ret && rs.xdp_path == WGX_RESTART_XDP_XSK && !preload) {
+		/* Fresh maps: its lone programs could not be swapped for ours. */
+		snprintf(err, sizeof(err), "the running daemon's pinned maps do not load here, "
+			 "which an XDP mode restart on the XSK path needs");
+		wgx_restart_close(&rs);
+		wgx_handover_finish(&in);
+		ret = -ENOEXEC;
 	}
 	if (!ret) {
 		rs.xdp_preload = preload;

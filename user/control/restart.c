@@ -47,7 +47,7 @@ void wgx_restart_write(struct wgx_writer *w, const struct wgx_restart *st,
 	wgx_put_str(w, o->name);
 	wgx_put_str(w, o->underlay);
 	wgx_put_u8(w, st->underlay_auto);
-	wgx_put_u8(w, st->xdp_socket_path);
+	wgx_put_u8(w, (uint8_t)st->xdp_path);
 	wgx_put_str(w, o->config);
 	wgx_put_str(w, o->metrics);
 	wgx_put_u8(w, (uint8_t)o->mode);
@@ -90,7 +90,7 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 	struct wgx_reader *r = &in->r;
 	struct wgx_attach_opts *o = &st->opts;
 	struct wgx_udp *u = &st->sock.udp;
-	uint8_t roles[WGX_HANDOVER_MAX_FDS], mode, path;
+	uint8_t roles[WGX_HANDOVER_MAX_FDS], mode, path, xdp_path;
 	uint32_t n, seen = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -99,7 +99,7 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 	o->name = wgx_get_str(r, st->name, sizeof(st->name)) ? st->name : NULL;
 	o->underlay = wgx_get_str(r, st->underlay, sizeof(st->underlay)) ? st->underlay : NULL;
 	st->underlay_auto = wgx_get_bool(r);
-	st->xdp_socket_path = wgx_get_bool(r);
+	xdp_path = wgx_get_u8(r);
 	o->config = wgx_get_str(r, st->config, sizeof(st->config)) ? st->config : NULL;
 	o->metrics = wgx_get_str(r, st->metrics, sizeof(st->metrics)) ? st->metrics : NULL;
 	mode = wgx_get_u8(r);
@@ -113,15 +113,13 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 	o->allow_core_dumps = wgx_get_bool(r);
 	wgx_get_str(r, st->aead, sizeof(st->aead));
 	if (r->bad || !o->name || strcmp(o->name, name) || mode > WGX_MODE_XDP ||
-	    path > WGX_PATH_SOCKET || o->mtu < 576 || o->mtu > 65535) {
+	    path > WGX_PATH_SOCKET || o->mtu < 576 || o->mtu > 65535 ||
+	    xdp_path > WGX_RESTART_XDP_XSK ||
+	    (o->mode == WGX_MODE_XDP) != (xdp_path != WGX_RESTART_XDP_NONE)) {
 		snprintf(err, err_len, "malformed options in the state");
 		return -EBADMSG;
 	}
-	if (o->mode == WGX_MODE_XDP && !st->xdp_socket_path) {
-		snprintf(err, err_len, "the state is an XDP mode daemon's on the XSK path, which "
-			 "this binary cannot take over");
-		return -EBADMSG;
-	}
+	st->xdp_path = (enum wgx_restart_xdp)xdp_path;
 	st->sock.tun_offloads = wgx_get_u32(r);
 	u->port = wgx_get_u16(r);
 	u->fwmark = wgx_get_u32(r);
@@ -140,7 +138,9 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 			r->bad = true;
 		seen |= 1u << roles[i];
 	}
-	if (r->bad || !(seen & 1u << WGX_RESTART_FD_TUN) || !(seen & 1u << WGX_RESTART_FD_UAPI)) {
+	/* The XSK path's tunnel is a veth, which stays in the kernel: no TUN fd. */
+	if (r->bad || !(seen & 1u << WGX_RESTART_FD_UAPI) ||
+	    !(seen & 1u << WGX_RESTART_FD_TUN) != (st->xdp_path == WGX_RESTART_XDP_XSK)) {
 		snprintf(err, err_len, "malformed fd roles in the state");
 		return -EBADMSG;
 	}

@@ -8,11 +8,13 @@
  *   options | socket plane (TUN offloads, UDP port, fwmark, offloads) |
  *   fd roles (one byte per passed fd, in order) | device (core/state.h)
  *
- * Socket mode, and XDP mode on the socket path (the new process loads its
- * wgx_rx over the running daemon's pinned maps before the freeze and swaps
- * it in for the old one after; the maps' contents are rewritten from the
- * device state); XDP mode on the XSK path refuses a restart (attach.c says
- * why).
+ * Every mode: socket mode; XDP mode, whose new process loads its BPF
+ * object over the running daemon's pinned maps before the freeze and swaps
+ * its programs in for the old ones after (the maps' contents are rewritten
+ * from the device state). On the socket path the socket plane's fds travel;
+ * on the XSK path only the UDP sockets: the tunnel veth stays in the kernel,
+ * and the AF_XDP sockets, UMEMs and workers are made anew once the old
+ * process closed its own (a queue binds one socket at a time).
  */
 #ifndef WGX_RESTART_H
 #define WGX_RESTART_H
@@ -43,14 +45,20 @@ enum wgx_restart_fd {
 	WGX_RESTART_FD_MAX = WGX_RESTART_FD_HS6,
 };
 
+enum wgx_restart_xdp {
+	WGX_RESTART_XDP_NONE,
+	WGX_RESTART_XDP_SOCKET,
+	WGX_RESTART_XDP_XSK,
+};
+
 struct wgx_restart {
 	/* The options, their strings in the buffers below. */
 	struct wgx_attach_opts opts;
 	char name[IF_NAMESIZE], underlay[IF_NAMESIZE], config[PATH_MAX], metrics[256];
 	bool underlay_auto;
-	/* XDP mode on the socket path (the only XDP mode that hands over):
-	 * the new process swaps its own wgx_rx in once the old one let go. */
-	bool xdp_socket_path;
+	/* XDP mode's path (none in socket mode): the new process swaps its
+	 * programs in (and, XSK, opens its sockets) once the old one let go. */
+	enum wgx_restart_xdp xdp_path;
 	/* The AEAD backend the running daemon measured fastest: the new one
 	 * takes it instead of measuring again (CPU taken from the tunnel). */
 	char aead[32];
@@ -71,8 +79,8 @@ void wgx_restart_write(struct wgx_writer *w, const struct wgx_restart *st,
 /*
  * Read the part before the device from @in into @st, taking the fds it
  * names out of in->fds. Leaves in->r at the device state. 0, or -EBADMSG
- * with @err saying what (a role twice or unknown, a missing TUN, a name
- * that is not NAME).
+ * with @err saying what (a role twice or unknown, a missing TUN where the
+ * mode has one, a name that is not NAME).
  */
 int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_restart *st,
 		     char *err, size_t err_len);

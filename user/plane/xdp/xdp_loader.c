@@ -317,32 +317,46 @@ static void pin_attached(struct wgx_bpf *b, enum wgx_bpf_prog which)
 
 /*
  * Program @cur_id (lone, in mode @flag) on @ifindex is a restart's
- * predecessor's wgx_rx: swap ours in for it in one call. 1 if it was
+ * predecessor's @which: swap ours in for it in one call. 1 if it was
  * (swapped: 0 in *err, or the failure), 0 if it is not the predecessor's.
  */
-static int replace_predecessor(struct wgx_bpf *b, int ifindex, __u32 cur_id, __u32 flag, int *err)
+static int replace_predecessor(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
+			       __u32 cur_id, __u32 flag, int *err)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
 	int old_fd;
 
+	__u32 ours[32];
+	unsigned int n = 0;
+	struct bpf_map *map;
+
 	if (!b->pred_cfg_id || !flag)
 		return 0;
+	/* Ours are the predecessor's maps (loaded over its pins): does it use one? */
+	bpf_object__for_each_map(map, b->skel->obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_map__is_internal(map) && n < sizeof(ours) / sizeof(ours[0]) &&
+		    !bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len))
+			ours[n++] = info.id;
+	}
 	old_fd = prog_fd_of(cur_id, b->pin_dir); /* its pin: no CAP_SYS_ADMIN needed */
-	if (old_fd < 0 || !uses_map_of(old_fd, &b->pred_cfg_id, 1)) {
+	if (old_fd < 0 || !uses_map_of(old_fd, ours, n)) {
 		if (old_fd >= 0)
 			close(old_fd);
 		return 0;
 	}
 	o.old_prog_fd = old_fd;
-	*err = bpf_xdp_attach(ifindex, bpf_program__fd(b->skel->progs.wgx_rx),
+	*err = bpf_xdp_attach(ifindex, bpf_program__fd(prog_of(b, which)),
 			      flag | XDP_FLAGS_REPLACE, &o);
 	close(old_fd);
 	if (!*err) {
-		b->ifindex[WGX_BPF_RX] = ifindex;
-		b->mode_flag[WGX_BPF_RX] = flag;
-		pin_attached(b, WGX_BPF_RX);
-		pr_debug("bpf: wgx_rx swapped in for the previous daemon's (program %u) on ifindex %d",
-			 cur_id, ifindex);
+		b->ifindex[which] = ifindex;
+		b->mode_flag[which] = flag;
+		pin_attached(b, which);
+		pr_debug("bpf: %s swapped in for the previous daemon's (program %u) on ifindex %d",
+			 prog_name(which), cur_id, ifindex);
 	}
 	return 1;
 }
@@ -357,8 +371,8 @@ int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 	err = xdp_current(ifindex, b->pin_dir, &cur_id, &flag, cur_name);
 	if (err)
 		return err;
-	if (which == WGX_BPF_RX && cur_id && !strcmp(cur_name, prog_name(which)) &&
-	    replace_predecessor(b, ifindex, cur_id, flag, &err)) {
+	if (cur_id && !strcmp(cur_name, prog_name(which)) &&
+	    replace_predecessor(b, which, ifindex, cur_id, flag, &err)) {
 		if (!err && mode)
 			*mode = mode_of(flag);
 		return err;

@@ -43,7 +43,7 @@ void wgx_bpf_close(struct wgx_bpf *b);
  * generic with a warning; WGX_XDP_GENERIC is generic only; wgx_rx through
  * libxdp's dispatcher where it can. A program already there alone (another
  * daemon's wgx program included) is never replaced: -EBUSY, but for a
- * restart's predecessor's lone wgx_rx (it uses the wgx_cfg that was pinned
+ * restart's predecessor's lone wgx_rx or wgx_tun (it uses the wgx_cfg pinned
  * under NAME when this handle loaded): that one is swapped for ours in one
  * netlink call (XDP_FLAGS_REPLACE, in its mode; no instant without a
  * program, no try at the dispatcher). *mode: what we got. */

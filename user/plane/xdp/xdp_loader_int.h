@@ -18,7 +18,7 @@ struct wgx_bpf {
 	bool pinned;
 	bool rx_multi;		/* wgx_rx went in through libxdp's dispatcher */
 	/* The id of the wgx_cfg pinned under NAME when loaded: a restart's
-	 * predecessor's (0: none). A lone wgx_rx using it is replaced atomically. */
+	 * predecessor's (0: none). A lone wgx program using these maps is replaced atomically. */
 	__u32 pred_cfg_id;
 	struct wgx_multiprog rx_mp;
 };

@@ -18,6 +18,7 @@ struct wgx_bpf;
 struct wgx_device;
 struct wgx_loop;
 struct wgx_stats_visitor;
+struct wgx_udp;
 struct wgx_xdp_plane;
 
 /*
@@ -66,15 +67,30 @@ struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_lo
 					   struct wgx_bpf *preloaded);
 
 /*
- * Create the tunnel veth NAME <-> its daemon end, attach wgx_rx to @underlay
- * and wgx_tun to the daemon end, pin the maps, open the AF_XDP sockets and
+ * Create the tunnel veth NAME <-> its daemon end (or take a restart's:
+ * wgx_xdp_plane_adopt), attach wgx_rx to @underlay and wgx_tun to the
+ * daemon end (swapped in for a restart's predecessor's), pin the maps, open the AF_XDP sockets and
  * watch them in the loop, start @workers crypto threads (0: crypto inline
  * on the control thread; @auto_workers: as many of them used as the load
  * and the idle CPUs make worth it, xdp_scale.h). @busy_poll: the loop never
- * sleeps. After wgx_device_bind. 0 or -errno (reported).
+ * sleeps. After wgx_device_bind or wgx_xdp_plane_adopt. 0 or -errno (reported).
  */
 int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned int workers,
 			bool auto_workers, bool busy_poll);
+
+/*
+ * A restart on the XSK path, before the running daemon lets go: serve the
+ * UDP sockets it bound (@udp's fds taken, closed on failure too; no
+ * wgx_device_bind) and allocate the UMEMs' frames for @underlay. Then
+ * wgx_xdp_plane_start takes its tunnel veth as it is (addresses, routes and
+ * state untouched), opens the AF_XDP sockets (once the old process closed
+ * its own: a queue binds one at a time) and swaps our programs in for its
+ * own at the loop's first turn. 0 or -errno.
+ */
+int wgx_xdp_plane_adopt(struct wgx_xdp_plane *p, const struct wgx_udp *udp,
+			const char *underlay);
+/* The UDP sockets a restart's successor gets (still ours until we exit). */
+void wgx_xdp_plane_udp(const struct wgx_xdp_plane *p, struct wgx_udp *out);
 
 /* Why the XSK path was chosen, for the stats (before wgx_xdp_plane_start). */
 void wgx_xdp_plane_set_path_reason(struct wgx_xdp_plane *p, const char *why);
@@ -104,9 +120,10 @@ void wgx_xdp_plane_stats(struct wgx_xdp_plane *p, const struct wgx_stats_visitor
 /* Undo everything: workers, sockets, XDP programs, pins, veth; @dev forgets the plane. NULL-safe. */
 void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p);
 /*
- * A restart's successor took over (socket path): as destroy, but a lone
- * wgx_rx and the pins stay for the successor to swap its own in over the
- * same maps (wgx_bpf_let_go); no instant without a classifier.
+ * A restart's successor took over: as destroy, but the lone programs, the
+ * pins and the tunnel veth stay for the successor to swap its own in over
+ * the same maps (wgx_bpf_let_go); no instant without a classifier. On the
+ * XSK path the AF_XDP sockets and UMEMs close, so that it can bind its own.
  */
 void wgx_xdp_plane_release(struct wgx_xdp_plane *p);
 

@@ -194,6 +194,19 @@ static int make_veth(struct wgx_xdp_plane *p, const char *name, unsigned int mtu
 	return p->dp_ifindex < 0 ? p->dp_ifindex : 0;
 }
 
+/* A restart's: the running daemon's tunnel veth, as it is; ours to delete from now on. */
+static int adopt_veth(struct wgx_xdp_plane *p, const char *name)
+{
+	p->dp_ifindex = wgx_link_index(p->dp_name);
+	if (p->dp_ifindex < 0 || wgx_link_mac(name, p->host_mac) ||
+	    wgx_link_mac(p->dp_name, p->dp_mac)) {
+		pr_err("%s: the running daemon's tunnel veth (%s) is gone", name, p->dp_name);
+		return -ENODEV;
+	}
+	p->veth_created = true;
+	return 0;
+}
+
 /* Pinned first: an attached wgx program without pins is an orphan (xdp_loader.h). */
 static int attach_tun(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
@@ -216,21 +229,48 @@ static int attach_tun(struct wgx_xdp_plane *p, struct wgx_device *dev)
 }
 
 /*
- * The two UMEMs (the NIC's sized for every queue of it) and the veth's
- * socket: a veth has no zero-copy, and all sockets of a UMEM share one mode,
- * so the NIC gets a UMEM of its own.
+ * The two UMEMs' frames, the NIC's sized for every queue of @underlay: a
+ * veth has no zero-copy, and all sockets of a UMEM share one mode, so the
+ * NIC gets a UMEM of its own.
  */
-static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
+static int alloc_pools(struct wgx_xdp_plane *p, const char *underlay)
 {
-	int ret = wgx_xsk_pool_init(&p->tun_pool, UMEM_FRAMES_PER_SOCKET);
+	int ret;
 
+	p->max_nic = wgx_link_rx_queues(underlay);
+	if (p->max_nic > WGX_XDP_MAX_NIC_QUEUES)
+		p->max_nic = WGX_XDP_MAX_NIC_QUEUES;
+	ret = wgx_xsk_pool_init(&p->tun_pool, UMEM_FRAMES_PER_SOCKET);
 	if (!ret)
 		ret = wgx_xsk_pool_init(&p->nic_pool, p->max_nic * UMEM_FRAMES_PER_SOCKET);
-	if (ret) {
-		pr_err("%s: AF_XDP frames: %s", dev->name, strerror(-ret));
-		return ret;
+	if (ret)
+		pr_err("%s: AF_XDP frames: %s", p->dev->name, strerror(-ret));
+	return ret;
+}
+
+/*
+ * A restart's predecessor closed its socket on this queue, but the kernel
+ * frees the queue a little later (its pool is released from a work item):
+ * a restart's socket retries EBUSY for up to XSK_BUSY_RETRY_MS.
+ */
+#define XSK_BUSY_RETRY_MS 200
+
+static int open_xsk(struct wgx_xdp_plane *p, struct wgx_xsk_pool *pool, struct wgx_xsk *x,
+		    const char *ifname, unsigned int q, bool tun)
+{
+	int ret = wgx_xsk_open(pool, x, ifname, q, tun);
+
+	for (int ms = 0; ret == -EBUSY && p->adopt_veth && ms < XSK_BUSY_RETRY_MS; ms++) {
+		usleep(1000);
+		ret = wgx_xsk_open(pool, x, ifname, q, tun);
 	}
-	ret = wgx_xsk_open(&p->tun_pool, &p->tun, p->dp_name, 0, true);
+	return ret;
+}
+
+/* The veth's socket, over its UMEM's frames (alloc_pools). */
+static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
+{
+	int ret = open_xsk(p, &p->tun_pool, &p->tun, p->dp_name, 0, true);
 	if (ret) {
 		pr_err("%s: AF_XDP socket on %s: %s%s", dev->name, p->dp_name, strerror(-ret),
 		       wgx_cap_hint(ret, XSK_CAPS));
@@ -243,22 +283,22 @@ static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
 	return ret;
 }
 
-/*
- * wgx_rx on the underlay interface (by name: at start, or when an interface
- * of that name came back) and, on the XSK path, an AF_XDP socket on each of
- * its RX queues.
- */
-static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
+/* The underlay interface by name (at start, or when one of that name came back). */
+static int find_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
-	unsigned int nq = wgx_link_rx_queues(p->nic_name);
-	enum wgx_xdp_mode mode;
-	int ret;
-
 	p->nic_ifindex = wgx_link_index(p->nic_name);
 	if (p->nic_ifindex < 0 || wgx_link_mac(p->nic_name, p->nic_mac)) {
 		pr_err("%s: no interface %s", dev->name, p->nic_name);
 		return -ENODEV;
 	}
+	return 0;
+}
+
+static int attach_rx(struct wgx_xdp_plane *p, struct wgx_device *dev)
+{
+	enum wgx_xdp_mode mode;
+	int ret;
+
 	/* Native XDP on a veth strips GSO from its peer and copies every frame
 	 * into a page of its own; generic XDP sees the peer's UDP GSO datagram
 	 * once, whole, and the socket path takes it as one (measured: README). */
@@ -273,12 +313,19 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 		return ret;
 	}
 	p->rx_xdp_mode = mode;
-	if (p->socket_path)
-		return 0;
+	return 0;
+}
+
+/* An AF_XDP socket on each of the NIC's RX queues (the XSK path). */
+static int open_nic_sockets(struct wgx_xdp_plane *p, struct wgx_device *dev)
+{
+	unsigned int nq = wgx_link_rx_queues(p->nic_name);
+	int ret = 0;
+
 	if (nq > p->max_nic)
 		nq = p->max_nic;
 	for (unsigned int q = 0; q < nq && !ret; q++) {
-		ret = wgx_xsk_open(&p->nic_pool, &p->nic[q], p->nic_name, q, false);
+		ret = open_xsk(p, &p->nic_pool, &p->nic[q], p->nic_name, q, false);
 		if (ret) {
 			pr_err("%s: AF_XDP socket on %s queue %u: %s%s", dev->name, p->nic_name, q,
 			       strerror(-ret), wgx_cap_hint(ret, XSK_CAPS));
@@ -291,6 +338,28 @@ static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
 		pr_err("%s: cannot register AF_XDP sockets: %s", dev->name, strerror(-ret));
 	wgx_xdp_service(p);
 	return ret;
+}
+
+/* wgx_rx on the underlay interface and, on the XSK path, its AF_XDP sockets. */
+static int attach_nic(struct wgx_xdp_plane *p, struct wgx_device *dev)
+{
+	return find_nic(p, dev) ?: attach_rx(p, dev) ?: p->socket_path ? 0 : open_nic_sockets(p, dev);
+}
+
+/*
+ * A restart's first turn, once the loop serves: our programs swapped in for
+ * the running daemon's (they share the maps, so either one feeds our
+ * sockets; each swap costs the loop ~10 ms, not the freeze).
+ */
+static int swap_programs_turn(void *ctx)
+{
+	struct wgx_xdp_plane *p = ctx;
+
+	wgx_loop_remove_turn(p->loop, swap_programs_turn, p);
+	if (attach_tun(p, p->dev) || attach_rx(p, p->dev))
+		pr_warn("%s: the previous daemon's XDP programs stay (they share our maps); detach "
+			"and attach to replace them", p->dev->name);
+	return -1;
 }
 
 /* Close the NIC sockets (their interface is gone), keeping frames and counters. */
@@ -312,6 +381,20 @@ static void close_nic_sockets(struct wgx_xdp_plane *p)
 	wgx_xdp_nh_invalidate(p);
 }
 
+int wgx_xdp_plane_adopt(struct wgx_xdp_plane *p, const struct wgx_udp *udp, const char *underlay)
+{
+	int ret = wgx_udp_port_adopt(&p->udp, udp);
+
+	p->adopt_veth = true;
+	/* Before the freeze: populating the UMEMs' pages takes ~20 ms. */
+	return ret ?: alloc_pools(p, underlay);
+}
+
+void wgx_xdp_plane_udp(const struct wgx_xdp_plane *p, struct wgx_udp *out)
+{
+	*out = p->udp.udp;
+}
+
 int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned int workers,
 			bool auto_workers, bool busy_poll)
 {
@@ -328,11 +411,16 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 		pr_err("%s: no interface %s", dev->name, underlay);
 		return -ENODEV;
 	}
-	p->max_nic = wgx_link_rx_queues(underlay);
-	if (p->max_nic > WGX_XDP_MAX_NIC_QUEUES)
-		p->max_nic = WGX_XDP_MAX_NIC_QUEUES;
-	if ((ret = make_veth(p, dev->name, dev->mtu)) || (ret = attach_tun(p, dev)) ||
-	    (ret = open_tun_socket(p, dev)) || (ret = attach_nic(p, dev)))
+	if (!p->tun_pool.area && (ret = alloc_pools(p, underlay)))
+		return ret;
+	/* A restart's: the sockets first, for the data; the programs at the first turn. */
+	if (p->adopt_veth)
+		ret = adopt_veth(p, dev->name) ?: open_tun_socket(p, dev) ?: find_nic(p, dev) ?:
+		      open_nic_sockets(p, dev) ?: wgx_loop_add_turn(p->loop, swap_programs_turn, p);
+	else
+		ret = make_veth(p, dev->name, dev->mtu) ?: attach_tun(p, dev) ?:
+		      open_tun_socket(p, dev) ?: attach_nic(p, dev);
+	if (ret)
 		return ret;
 	p->nl_fd = wgx_route_monitor_open();
 	if (p->nl_fd < 0)
@@ -427,6 +515,7 @@ static void teardown(struct wgx_xdp_plane *p, bool let_go)
 		return;
 	dev = p->dev;
 	wgx_xdp_unwatch_turns(p);
+	wgx_loop_remove_turn(p->loop, swap_programs_turn, p);
 	/* Workers stopped first: then every keypair is the core's to free. */
 	wgx_loop_unwatch(p->loop, p->done_fd);
 	wgx_xdp_workers_stop(p);

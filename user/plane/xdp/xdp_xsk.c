@@ -68,10 +68,11 @@ int wgx_xsk_open(struct wgx_xsk_pool *p, struct wgx_xsk *x, const char *ifname,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = XDP_USE_NEED_WAKEUP | (copy ? XDP_COPY : 0),
 	};
+	bool new_umem = !p->umem;
 	int ret;
 
 	memset(x, 0, sizeof(*x));
-	if (!p->umem) {
+	if (new_umem) {
 		struct xsk_umem_config ucfg = {
 			.fill_size = WGX_XSK_RING_SIZE,
 			.comp_size = WGX_XSK_RING_SIZE,
@@ -86,8 +87,12 @@ int wgx_xsk_open(struct wgx_xsk_pool *p, struct wgx_xsk *x, const char *ifname,
 	}
 	ret = xsk_socket__create_shared(&x->xsk, ifname, queue, p->umem, &x->rx, &x->tx,
 					&x->fill, &x->comp, &cfg);
-	if (ret)
+	if (ret) {
+		/* Its fill and completion rings are in @x, which the next try clears. */
+		if (new_umem)
+			wgx_xsk_pool_unregister(p);
 		return ret;
+	}
 	x->fd = xsk_socket__fd(x->xsk);
 	p->zero_copy = is_zero_copy(x->fd);
 	return 0;
