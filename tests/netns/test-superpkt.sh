@@ -100,10 +100,12 @@ if pair_up wg-xdp; then
 	after=$(stat $A $IFA tun_coalesce_waits)
 	n=$(stat $A $IFA tun_sparse_in)
 	ok "$([ $((n - sparse)) -ge 20 ]; echo $?)" "20 pings read from the sparse queue (tun_sparse_in $sparse -> $n)"
-	ok "$([ "$after" = "$before" ]; echo $?)" "a ping every 50 ms never waits to coalesce (tun_coalesce_waits $before -> $after)"
+	# At most one: a packet of something else (a retransmission, ND) that
+	# met a ping on a loaded machine was seen to cost one wait (CI, 2026-12-04).
+	ok "$([ $((after - before)) -le 1 ]; echo $?)" "pings every 50 ms do not wait to coalesce (tun_coalesce_waits $before -> $after, at most one stray)"
 	ip netns exec $A $TOOL udp-send 100.64.0.2 6002 8000 64
 	n=$(stat $A $IFA tun_coalesce_waits)
-	ok "$([ "$n" -gt "$after" ]; echo $?)" "bursts of 64-byte datagrams do (tun_coalesce_waits $after -> $n)"
+	ok "$([ "$n" -gt $((after + 1)) ]; echo $?)" "bursts of 64-byte datagrams do (tun_coalesce_waits $after -> $n)"
 
 	# A stopped daemon: its UDP socket's receive buffer overflows, and the
 	# kernel's drop count (SO_RXQ_OVFL) is counted once A runs again.
