@@ -98,9 +98,9 @@ static const char restart_help[] =
 	"handshakes, timers and counters pass to the new process over a Unix socket (a\n"
 	"sealed memfd, never a file), then the old process exits. No new handshake.\n"
 	"Any failure before the takeover (an incompatible state format included) leaves\n"
-	"the running daemon serving; the exit status is then 1. Socket mode, and XDP mode\n"
-	"on the socket path; on the XSK path the daemon refuses (detach and attach\n"
-	"instead). Root or the daemon's uid only.\n"
+	"the running daemon serving; the exit status is then 1. Every mode; on XDP\n"
+	"mode's XSK path the new process re-opens the AF_XDP sockets, a longer pause.\n"
+	"Root or the daemon's uid only.\n"
 	"  -f, --foreground       the new daemon stays in the foreground\n"
 	"  -h, --help             this text\n";
 
