@@ -123,6 +123,11 @@ int wgx_attach_cleanup_stale(const char *name, struct wgx_bpf **maps)
 		return -EEXIST;
 	wgx_uapi_sock_path(name, path, sizeof(path));
 	ret = wgx_uapi_sock_probe(path);
+	/* A killed daemon's sockets go with its last thread (up to 2 s here). */
+	for (int i = 0; ret == 1 && i < 100 && wgx_daemon_exited(name); i++) {
+		usleep(20000);
+		ret = wgx_uapi_sock_probe(path);
+	}
 	if (ret == 1)
 		return -EADDRINUSE;
 	ret = wgx_xdp_cleanup_stale(name, maps);

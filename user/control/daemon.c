@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -138,6 +139,38 @@ int wgx_daemon_open(const char *name, pid_t *pid_out)
 	if (pid_out)
 		*pid_out = pid;
 	return fd;
+}
+
+/* @pid's main thread has exited (a zombie): the rest of it may still be exiting. */
+static bool leader_exited(pid_t pid)
+{
+	char path[64], text[512], *close_paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	close_paren = strrchr(text, ')'); /* "pid (comm) STATE ...", comm may hold anything */
+	return close_paren && close_paren[1] == ' ' && close_paren[2] &&
+	       strchr("ZX", close_paren[2]);
+}
+
+bool wgx_daemon_exited(const char *name)
+{
+	pid_t pid = pidfile_pid(name);
+	int fd = pid > 0 ? wgx_pidfd_open(pid) : -1;
+	bool exited = fd >= 0 && (wgx_pidfd_exited(fd) || leader_exited(pid));
+
+	if (fd >= 0)
+		close(fd);
+	return exited;
 }
 
 pid_t wgx_pidfile_read(const char *name)

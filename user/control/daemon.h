@@ -57,5 +57,9 @@ int wgx_pidfile_remove(const char *name);
 int wgx_daemon_open(const char *name, pid_t *pid);
 /* Pid of the live daemon serving NAME (as wgx_daemon_open), or -ENOENT. */
 pid_t wgx_pidfile_read(const char *name);
+/* NAME's pid file names a process that exited, or whose main thread did,
+ * but is not reaped yet (a zombie, its other threads perhaps still exiting
+ * with its sockets open). */
+bool wgx_daemon_exited(const char *name);
 
 #endif

@@ -848,15 +848,23 @@ static int server_start(struct wgx_uapi_server *s, const char *dir, const char *
 		}
 		goto listening;
 	}
-	ret = make_dirs(dir);
-	if (ret)
-		return ret;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
 		ret = -errno;
 		goto err;
 	}
-	ret = listen_on(s);
+	/* Again if the directory went between its mkdir and our bind (ENOENT:
+	 * seen once in CI, with other daemons of the same directory exiting). */
+	for (int tries = 0; tries < 3; tries++) {
+		ret = make_dirs(dir);
+		if (ret)
+			goto err;
+		ret = listen_on(s);
+		if (ret != -ENOENT)
+			break;
+		close(s->listen_fd);
+		s->listen_fd = -1;
+	}
 	if (ret) {
 		/* Not ours: close() must not unlink it. */
 		close(s->listen_fd);
