@@ -135,14 +135,13 @@ static int open_handle(struct wgx_bpf **out, const char *name, bool pinned)
 	snprintf(b->name, sizeof(b->name), "%s", name);
 	snprintf(b->pin_dir, sizeof(b->pin_dir), "%s/%s", WGX_PIN_ROOT, name);
 	err = wgx_bpffs_pin_root(root, sizeof(root));
-	if (!err) {
+	if (!err)
 		snprintf(dir, sizeof(dir), "%s/%s", root, name);
-		b->pred_cfg_id = pinned_cfg_id(dir);
-	}
-	if (pinned && !b->pred_cfg_id) {
+	if (pinned && (err || !pinned_cfg_id(dir))) {
 		err = -ENOENT;
 		goto err_free;
 	}
+	b->over_pins = pinned;
 	/* Kernels before 5.18 reject xdp.frags: retry as single-buffer programs
 	 * (the tunnel MTU must then stay within one page). */
 	err = load(&b->skel, true, pinned ? dir : NULL);
@@ -315,6 +314,23 @@ static void pin_attached(struct wgx_bpf *b, enum wgx_bpf_prog which)
 			"find it after a crash)", prog_name(which), path, strerror(-err));
 }
 
+/* The ids of @b's maps (up to @cap; the internal ones are per load): how many. */
+static unsigned int own_map_ids(const struct wgx_bpf *b, __u32 *ids, unsigned int cap)
+{
+	struct bpf_map *map;
+	unsigned int n = 0;
+
+	bpf_object__for_each_map(map, b->skel->obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_map__is_internal(map) && n < cap &&
+		    !bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len))
+			ids[n++] = info.id;
+	}
+	return n;
+}
+
 /*
  * Program @cur_id (lone, in mode @flag) on @ifindex is a restart's
  * predecessor's @which: swap ours in for it in one call. 1 if it was
@@ -324,23 +340,14 @@ static int replace_predecessor(struct wgx_bpf *b, enum wgx_bpf_prog which, int i
 			       __u32 cur_id, __u32 flag, int *err)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
+	__u32 ours[32];
+	unsigned int n;
 	int old_fd;
 
-	__u32 ours[32];
-	unsigned int n = 0;
-	struct bpf_map *map;
-
-	if (!b->pred_cfg_id || !flag)
+	if (!b->over_pins || !flag)
 		return 0;
 	/* Ours are the predecessor's maps (loaded over its pins): does it use one? */
-	bpf_object__for_each_map(map, b->skel->obj) {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-
-		if (!bpf_map__is_internal(map) && n < sizeof(ours) / sizeof(ours[0]) &&
-		    !bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len))
-			ours[n++] = info.id;
-	}
+	n = own_map_ids(b, ours, sizeof(ours) / sizeof(ours[0]));
 	old_fd = prog_fd_of(cur_id, b->pin_dir); /* its pin: no CAP_SYS_ADMIN needed */
 	if (old_fd < 0 || !uses_map_of(old_fd, ours, n)) {
 		if (old_fd >= 0)

@@ -43,9 +43,9 @@ void wgx_bpf_close(struct wgx_bpf *b);
  * generic with a warning; WGX_XDP_GENERIC is generic only; wgx_rx through
  * libxdp's dispatcher where it can. A program already there alone (another
  * daemon's wgx program included) is never replaced: -EBUSY, but for a
- * restart's predecessor's lone wgx_rx or wgx_tun (it uses the wgx_cfg pinned
- * under NAME when this handle loaded): that one is swapped for ours in one
- * netlink call (XDP_FLAGS_REPLACE, in its mode; no instant without a
+ * restart's predecessor's lone wgx_rx or wgx_tun (it uses the maps this
+ * handle loaded over, wgx_bpf_open_pinned): that one is swapped for ours in
+ * one netlink call (XDP_FLAGS_REPLACE, in its mode; no instant without a
  * program, no try at the dispatcher). *mode: what we got. */
 int wgx_bpf_attach(struct wgx_bpf *b, enum wgx_bpf_prog which, int ifindex,
 		   enum wgx_xdp_mode want, enum wgx_xdp_mode *mode);
@@ -68,8 +68,8 @@ void wgx_bpf_let_go(struct wgx_bpf *b);
  * before they attach), then remove the directory; each removal logged. While
  * a program of NAME's remains (in another network namespace) the pins stay,
  * with a warning. @ours (or NULL): a handle this process opened over NAME's
-pins (wgx_bpf_open_pinned), whose programs are no leftovers. The number of
-things removed, or -errno. */
+ * pins (wgx_bpf_open_pinned), whose programs are no leftovers. The number of
+ * things removed, or -errno. */
 int wgx_bpf_remove_stale(const char *name, const struct wgx_bpf *ours);
 
 /*

@@ -17,9 +17,9 @@ struct wgx_bpf {
 	__u32 mode_flag[2];	/* XDP_FLAGS_DRV_MODE or XDP_FLAGS_SKB_MODE */
 	bool pinned;
 	bool rx_multi;		/* wgx_rx went in through libxdp's dispatcher */
-	/* The id of the wgx_cfg pinned under NAME when loaded: a restart's
-	 * predecessor's (0: none). A lone wgx program using these maps is replaced atomically. */
-	__u32 pred_cfg_id;
+	/* Loaded over the maps pinned under NAME, a restart's predecessor's: a
+	 * lone wgx program using these maps is its, and replaced atomically. */
+	bool over_pins;
 	struct wgx_multiprog rx_mp;
 };
 

@@ -114,7 +114,7 @@ int wgx_bpf_reset_maps(struct wgx_bpf *b)
 		err = update(b->skel->maps.wgx_cfg, &zero, &cfg);
 	if (!err)
 		err = wgx_bpf_set_hs_rate(b, WGX_BPF_HS_PER_SEC, WGX_BPF_HS_BURST);
-	b->pred_cfg_id = 0;
+	b->over_pins = false;
 	return err;
 }
 
