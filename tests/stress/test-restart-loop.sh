@@ -7,7 +7,7 @@
 # the old daemon gone; neither side made a new handshake across all of them
 # (latest handshake unchanged to the nanosecond); the transfer's sha256
 # intact; the longest ping gap around a restart <= RESTART_GAP_MS (default
-# 100; the XSK path RESTART_GAP_MS_XSK, 150, as test-restart.sh) and the pings
+# 100) and the pings
 # lost <= what those gaps allow (gap / 10 ms per restart); nothing leaks:
 # one wg-xdp process left in A's namespace, the run directory holds the same
 # files as before (one pid file, no handover socket left), the last daemon
@@ -29,7 +29,6 @@ why=$(impl_available wg-xdp) || skip_all "$why"
 command -v socat >/dev/null || skip_all "socat not installed"
 LOOPS=${RESTART_LOOPS:-30}
 GAP_MS=${RESTART_GAP_MS:-100}
-GAP_MS_XSK=${RESTART_GAP_MS_XSK:-150}
 MODES=${RESTART_MODES:-socket xdp xsk}
 GAPS=$TOP/tests/stress/restart_gaps.py
 
@@ -69,7 +68,7 @@ restart_a() {
 
 run_mode() {	# run_mode socket|xdp|xsk
 	local mode=$1 hsa hsb i rc=0 fails=0 first='' fd1 fdn files0 files1 procs
-	local xfer_pid ping_pid sent recv lost max p50 n gaps bound mb crash0
+	local xfer_pid ping_pid sent recv lost max p50 n gaps mb crash0
 	teardown_all
 	rm -f "$LOGDIR/windows"
 	setup_underlay || { ok 1 "$mode: underlay"; return; }
@@ -121,17 +120,15 @@ run_mode() {	# run_mode socket|xdp|xsk
 	ok $(( $(hs_ns $A $IFA) == hsa && $(hs_ns $B $IFB) == hsb ? 0 : 1 )) \
 		"$mode: no new handshake across $LOOPS restarts (latest handshake A $hsa, B $hsb ns; now $(hs_ns $A $IFA), $(hs_ns $B $IFB))"
 	read -r max p50 n gaps < <(python3 "$GAPS" "$LOGDIR/ping.out" "$LOGDIR/windows")
-	bound=$GAP_MS
-	[ "$mode" != xsk ] || bound=$GAP_MS_XSK
 	echo "# $mode: ping gap per restart (ms): $gaps" >>"$LOGDIR/summary"
 	echo "# $mode: $n restarts: gap max $max ms, p50 $p50 ms" >>"$LOGDIR/summary"
-	ok $(( n == LOOPS && max <= bound ? 0 : 1 )) \
-		"$mode: longest ping gap around a restart $max ms <= $bound ms (p50 $p50 ms, $n restarts)"
+	ok $(( n == LOOPS && max <= GAP_MS ? 0 : 1 )) \
+		"$mode: longest ping gap around a restart $max ms <= $GAP_MS ms (p50 $p50 ms, $n restarts)"
 	read -r sent recv < <(awk '/packets transmitted/ {print $1, $4}' "$LOGDIR/ping.out")
 	lost=$(( ${sent:-0} - ${recv:-0} ))
 	echo "# $mode: $lost of $sent pings lost (100 Hz)" >>"$LOGDIR/summary"
-	ok $(( ${sent:-0} > LOOPS * 50 && lost <= LOOPS * bound / 10 ? 0 : 1 )) \
-		"$mode: pings lost $lost of ${sent:-0} (<= $((LOOPS * bound / 10)): $bound ms at 100 Hz per restart)"
+	ok $(( ${sent:-0} > LOOPS * 50 && lost <= LOOPS * GAP_MS / 10 ? 0 : 1 )) \
+		"$mode: pings lost $lost of ${sent:-0} (<= $((LOOPS * GAP_MS / 10)): $GAP_MS ms at 100 Hz per restart)"
 	procs=$(wgx_procs | tr '\n' ' ')
 	ok $(( $(echo $procs | wc -w) == 1 && ${procs% } == $(pid_a) ? 0 : 1 )) \
 		"$mode: one wg-xdp process left in A's namespace: ${procs:-none} (pid file: $(pid_a))"

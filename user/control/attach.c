@@ -385,10 +385,11 @@ static void handover_readable(void *ctx, uint32_t events)
 		st.xdp_path = s->xdp_plane ? WGX_RESTART_XDP_SOCKET : WGX_RESTART_XDP_NONE;
 		wgx_socket_plane_fds(s->socket_plane, &st.sock);
 	} else {
-		/* The XSK path's tunnel is its veth, which stays: only the UDP sockets travel. */
+		/* The XSK path's tunnel is its veth, which stays: the UDP and AF_XDP sockets travel. */
 		st.xdp_path = WGX_RESTART_XDP_XSK;
 		st.sock.tun_fd = st.sock.tun_sparse_fd = -1;
 		wgx_xdp_plane_udp(s->xdp_plane, &st.sock.udp);
+		wgx_xdp_plane_hand_over(s->xdp_plane, wgx_clock_mono_ns(), &st.xsk);
 	}
 	n = wgx_restart_fds(&st, fds, roles, WGX_HANDOVER_MAX_FDS);
 	if (s->metrics) {
@@ -585,7 +586,7 @@ static int start_plane(struct session *s, struct wgx_uapi_set *config, struct wg
 	if (rs) {
 		/* XDP mode: the maps mirror the state as it is imported (the running
 		 * daemon's own, preloaded); our programs are swapped in, and on the
-		 * XSK path the AF_XDP sockets opened, once it let go (start_xdp). */
+		 * XSK path its AF_XDP sockets served, once it let go (start_xdp). */
 		if (o->mode == WGX_MODE_XDP) {
 			s->xdp_path = rs->xdp_path == WGX_RESTART_XDP_XSK ? WGX_XDP_PATH_XSK :
 									WGX_XDP_PATH_SOCKET;
@@ -596,7 +597,7 @@ static int start_plane(struct session *s, struct wgx_uapi_set *config, struct wg
 				return -ENODEV;
 		}
 		if (s->xdp_plane && s->xdp_path == WGX_XDP_PATH_XSK) {
-			ret = wgx_xdp_plane_adopt(s->xdp_plane, &rs->sock.udp, o->underlay);
+			ret = wgx_xdp_plane_adopt(s->xdp_plane, &rs->sock.udp, &rs->xsk, o->underlay);
 			rs->sock.udp.fd4 = rs->sock.udp.fd6 = rs->sock.udp.hs4 = rs->sock.udp.hs6 = -1;
 			return ret ?: import_state(s, in);
 		}

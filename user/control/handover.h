@@ -49,8 +49,9 @@
 #include "lib/serial.h"
 
 /* The state format this binary writes and reads (WGX_TEST_HANDOVER_VERSION fakes another). */
-#define WGX_HANDOVER_VERSION 1
-#define WGX_HANDOVER_MAX_FDS 16
+#define WGX_HANDOVER_VERSION 2
+/* Enough for the XSK path's sockets on 64 NIC queues (control/restart.h). */
+#define WGX_HANDOVER_MAX_FDS 80
 #define WGX_HANDOVER_MAX_LEN (1ULL << 30)
 /* The longest the running daemon stays frozen for a new process to take over. */
 #define WGX_HANDOVER_TIMEOUT_MS 10000

@@ -25,12 +25,30 @@ unsigned int wgx_restart_fds(const struct wgx_restart *st, int *fds, uint8_t *ro
 		{ st->sock.udp.hs4, WGX_RESTART_FD_HS4 },
 		{ st->sock.udp.hs6, WGX_RESTART_FD_HS6 },
 	};
+	const struct wgx_xdp_handed *x = &st->xsk;
+	const struct { int fd; uint8_t role; } xsk[] = {
+		{ x->tun_pool.memfd, WGX_RESTART_FD_UMEM_TUN },
+		{ x->n_nic ? x->nic_pool.memfd : -1, WGX_RESTART_FD_UMEM_NIC },
+		{ x->tun.fd, WGX_RESTART_FD_XSK_TUN },
+	};
 	unsigned int n = 0;
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]) && n < max; i++)
 		if (all[i].fd >= 0) {
 			fds[n] = all[i].fd;
 			roles[n++] = all[i].role;
+		}
+	if (st->xdp_path != WGX_RESTART_XDP_XSK)
+		return n;
+	for (size_t i = 0; i < sizeof(xsk) / sizeof(xsk[0]) && n < max; i++)
+		if (xsk[i].fd >= 0) {
+			fds[n] = xsk[i].fd;
+			roles[n++] = xsk[i].role;
+		}
+	for (uint32_t q = 0; q < x->n_nic && n < max; q++)
+		if (x->nic[q].fd >= 0) {
+			fds[n] = x->nic[q].fd;
+			roles[n++] = WGX_RESTART_FD_XSK_NIC;
 		}
 	return n;
 }
@@ -66,22 +84,50 @@ void wgx_restart_write(struct wgx_writer *w, const struct wgx_restart *st,
 		wgx_put_u8(w, u->gso[i]);
 		wgx_put_u8(w, u->gro[i]);
 	}
+	if (st->xdp_path == WGX_RESTART_XDP_XSK)
+		wgx_xdp_handed_write(w, &st->xsk);
 	wgx_put_u32(w, n);
 	wgx_put_bytes(w, roles, n);
 	wgx_state_export(dev, now, w);
 }
 
-/* The fd of @role, taken out of @in (each at most once), or -1. */
+/* The next fd of @role not yet taken out of @in, or -1. */
 static int take_fd(struct wgx_handover_in *in, const uint8_t *roles, unsigned int n, uint8_t role)
 {
 	for (unsigned int i = 0; i < n; i++)
-		if (roles[i] == role) {
+		if (roles[i] == role && in->fds[i] >= 0) {
 			int fd = in->fds[i];
 
 			in->fds[i] = -1;
 			return fd;
 		}
 	return -1;
+}
+
+/*
+ * Each role known and passed once, but the NIC sockets' (one per queue);
+ * the UAPI listener always; a TUN unless on the XSK path, whose tunnel is a
+ * veth that stays in the kernel; its sockets and frames there, nowhere else.
+ */
+static bool roles_fit(const struct wgx_restart *st, const uint8_t *roles, uint32_t n)
+{
+	bool xsk = st->xdp_path == WGX_RESTART_XDP_XSK;
+	uint32_t seen = 0, nic = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (!roles[i] || roles[i] > WGX_RESTART_FD_MAX)
+			return false;
+		if (roles[i] == WGX_RESTART_FD_XSK_NIC)
+			nic++;
+		else if (seen & 1u << roles[i])
+			return false;
+		seen |= 1u << roles[i];
+	}
+	return (seen & 1u << WGX_RESTART_FD_UAPI) && !(seen & 1u << WGX_RESTART_FD_TUN) == xsk &&
+	       !(seen & 1u << WGX_RESTART_FD_UMEM_TUN) == !xsk &&
+	       !(seen & 1u << WGX_RESTART_FD_XSK_TUN) == !xsk &&
+	       !(seen & 1u << WGX_RESTART_FD_UMEM_NIC) == !st->xsk.n_nic &&
+	       nic == st->xsk.n_nic;
 }
 
 int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_restart *st,
@@ -91,9 +137,10 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 	struct wgx_attach_opts *o = &st->opts;
 	struct wgx_udp *u = &st->sock.udp;
 	uint8_t roles[WGX_HANDOVER_MAX_FDS], mode, path, xdp_path;
-	uint32_t n, seen = 0;
+	uint32_t n;
 
 	memset(st, 0, sizeof(*st));
+	wgx_xdp_handed_init(&st->xsk);
 	st->sock.tun_fd = st->sock.tun_sparse_fd = u->fd4 = u->fd6 = u->hs4 = u->hs6 = -1;
 	st->uapi_fd = st->ctl_fd = st->handover_fd = -1;
 	o->name = wgx_get_str(r, st->name, sizeof(st->name)) ? st->name : NULL;
@@ -127,21 +174,20 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 		u->gso[i] = wgx_get_bool(r);
 		u->gro[i] = wgx_get_bool(r);
 	}
+	if (st->xdp_path == WGX_RESTART_XDP_XSK && !r->bad && wgx_xdp_handed_read(r, &st->xsk)) {
+		snprintf(err, err_len, "malformed AF_XDP sockets in the state");
+		return -EBADMSG;
+	}
 	n = wgx_get_u32(r);
 	if (r->bad || n != in->n_fds) {
 		snprintf(err, err_len, "the state names %u fds, %u were passed", n, in->n_fds);
+		wgx_xdp_handed_free(&st->xsk);
 		return -EBADMSG;
 	}
 	wgx_get_bytes(r, roles, n);
-	for (uint32_t i = 0; i < n && !r->bad; i++) {
-		if (!roles[i] || roles[i] > WGX_RESTART_FD_MAX || (seen & 1u << roles[i]))
-			r->bad = true;
-		seen |= 1u << roles[i];
-	}
-	/* The XSK path's tunnel is a veth, which stays in the kernel: no TUN fd. */
-	if (r->bad || !(seen & 1u << WGX_RESTART_FD_UAPI) ||
-	    !(seen & 1u << WGX_RESTART_FD_TUN) != (st->xdp_path == WGX_RESTART_XDP_XSK)) {
+	if (r->bad || !roles_fit(st, roles, n)) {
 		snprintf(err, err_len, "malformed fd roles in the state");
+		wgx_xdp_handed_free(&st->xsk);
 		return -EBADMSG;
 	}
 	st->sock.tun_fd = take_fd(in, roles, n, WGX_RESTART_FD_TUN);
@@ -153,6 +199,11 @@ int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_re
 	st->sock.tun_sparse_fd = take_fd(in, roles, n, WGX_RESTART_FD_TUN_SPARSE);
 	u->hs4 = take_fd(in, roles, n, WGX_RESTART_FD_HS4);
 	u->hs6 = take_fd(in, roles, n, WGX_RESTART_FD_HS6);
+	st->xsk.tun_pool.memfd = take_fd(in, roles, n, WGX_RESTART_FD_UMEM_TUN);
+	st->xsk.nic_pool.memfd = take_fd(in, roles, n, WGX_RESTART_FD_UMEM_NIC);
+	st->xsk.tun.fd = take_fd(in, roles, n, WGX_RESTART_FD_XSK_TUN);
+	for (uint32_t q = 0; q < st->xsk.n_nic; q++)
+		st->xsk.nic[q].fd = take_fd(in, roles, n, WGX_RESTART_FD_XSK_NIC);
 	return 0;
 }
 
@@ -167,4 +218,5 @@ void wgx_restart_close(struct wgx_restart *st)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	wgx_xdp_handed_free(&st->xsk);
 }

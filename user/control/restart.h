@@ -6,15 +6,16 @@
  * after control/handover.h's header:
  *
  *   options | socket plane (TUN offloads, UDP port, fwmark, offloads) |
+ *   XSK path only: sockets and frames (plane/xdp/xdp_handover.h) |
  *   fd roles (one byte per passed fd, in order) | device (core/state.h)
  *
  * Every mode: socket mode; XDP mode, whose new process loads its BPF
  * object over the running daemon's pinned maps before the freeze and swaps
  * its programs in for the old ones after (the maps' contents are rewritten
  * from the device state). On the socket path the socket plane's fds travel;
- * on the XSK path only the UDP sockets: the tunnel veth stays in the kernel,
- * and the AF_XDP sockets, UMEMs and workers are made anew once the old
- * process closed its own (a queue binds one socket at a time).
+ * on the XSK path the UDP sockets, the AF_XDP sockets and their UMEMs'
+ * memfds: the tunnel veth stays in the kernel, and the new process goes on
+ * in the rings where the old one stopped.
  */
 #ifndef WGX_RESTART_H
 #define WGX_RESTART_H
@@ -26,6 +27,7 @@
 
 #include "control/attach_opts.h"
 #include "plane/socket/socket_plane.h"
+#include "plane/xdp/xdp_handover.h"
 
 struct wgx_bpf;
 struct wgx_device;
@@ -42,7 +44,11 @@ enum wgx_restart_fd {
 	WGX_RESTART_FD_TUN_SPARSE,	/* the TUN's sparse queue (plane/socket/tun_steer.h) */
 	WGX_RESTART_FD_HS4,	/* the handshake sockets (lib/udp_split.h) */
 	WGX_RESTART_FD_HS6,
-	WGX_RESTART_FD_MAX = WGX_RESTART_FD_HS6,
+	WGX_RESTART_FD_UMEM_TUN,	/* the XSK path's: the veth's UMEM frames (a memfd) */
+	WGX_RESTART_FD_UMEM_NIC,	/* the NIC's */
+	WGX_RESTART_FD_XSK_TUN,	/* the veth's AF_XDP socket */
+	WGX_RESTART_FD_XSK_NIC,	/* the NIC's, one per queue in queue order: the one role that repeats */
+	WGX_RESTART_FD_MAX = WGX_RESTART_FD_XSK_NIC,
 };
 
 enum wgx_restart_xdp {
@@ -64,6 +70,7 @@ struct wgx_restart {
 	char aead[32];
 	/* fds -1 when absent; a receiver owns what wgx_restart_read gave it. */
 	struct wgx_socket_plane_fds sock;
+	struct wgx_xdp_handed xsk;	/* the XSK path's (sender: borrowed from the plane) */
 	int uapi_fd, ctl_fd, handover_fd;
 	/* Not in the state: the receiver's BPF object, loaded over the running
 	 * daemon's pinned maps before it froze (plane/xdp/xdp_mode.h), or NULL. */
@@ -80,7 +87,8 @@ void wgx_restart_write(struct wgx_writer *w, const struct wgx_restart *st,
  * Read the part before the device from @in into @st, taking the fds it
  * names out of in->fds. Leaves in->r at the device state. 0, or -EBADMSG
  * with @err saying what (a role twice or unknown, a missing TUN where the
- * mode has one, a name that is not NAME).
+ * mode has one, XSK path fds that do not match its sockets or elsewhere, a
+ * name that is not NAME).
  */
 int wgx_restart_read(struct wgx_handover_in *in, const char *name, struct wgx_restart *st,
 		     char *err, size_t err_len);

@@ -2,7 +2,8 @@
 /*
  * The XDP plane, as control sees it: create, start, destroy. Inside it:
  * xdp_mode.c (the plane ops, its fds and turn in the event loop, stats),
- * xdp_setup.c (set-up, teardown, following the interfaces), xdp_path.c
+ * xdp_setup.c (set-up, teardown, following the interfaces), xdp_handover.c
+ * (the XSK path's sockets and frames across a restart), xdp_path.c
  * (the per-batch RX/TX paths), xdp_workers.c (parallel crypto with per-peer
  * order), xdp_xsk.c (sockets and UMEM), xdp_link.c (veth, route and
  * neighbour plumbing), xdp_sync.c (the table hooks into the BPF maps),
@@ -19,6 +20,7 @@ struct wgx_device;
 struct wgx_loop;
 struct wgx_stats_visitor;
 struct wgx_udp;
+struct wgx_xdp_handed;
 struct wgx_xdp_plane;
 
 /*
@@ -81,14 +83,16 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 /*
  * A restart on the XSK path, before the running daemon lets go: serve the
  * UDP sockets it bound (@udp's fds taken, closed on failure too; no
- * wgx_device_bind) and allocate the UMEMs' frames for @underlay. Then
- * wgx_xdp_plane_start takes its tunnel veth as it is (addresses, routes and
- * state untouched), opens the AF_XDP sockets (once the old process closed
- * its own: a queue binds one at a time) and swaps our programs in for its
- * own at the loop's first turn. 0 or -errno.
+ * wgx_device_bind) and map its UMEMs' frames and its AF_XDP sockets' rings
+ * (@xsk's fds taken: xdp_handover.h), touching none of them yet (if it does
+ * not let go, it carries on with them). Then wgx_xdp_plane_start takes its
+ * tunnel veth as it is (addresses, routes and state untouched), serves the
+ * sockets where it left them and swaps our programs in for its own at the
+ * loop's first turn. (NIC sockets are opened only if its underlay was
+ * gone, @underlay's queues.) 0 or -errno (reported).
  */
 int wgx_xdp_plane_adopt(struct wgx_xdp_plane *p, const struct wgx_udp *udp,
-			const char *underlay);
+			struct wgx_xdp_handed *xsk, const char *underlay);
 /* The UDP sockets a restart's successor gets (still ours until we exit). */
 void wgx_xdp_plane_udp(const struct wgx_xdp_plane *p, struct wgx_udp *out);
 
@@ -123,7 +127,8 @@ void wgx_xdp_plane_destroy(struct wgx_xdp_plane *p);
  * A restart's successor took over: as destroy, but the lone programs, the
  * pins and the tunnel veth stay for the successor to swap its own in over
  * the same maps (wgx_bpf_let_go); no instant without a classifier. On the
- * XSK path the AF_XDP sockets and UMEMs close, so that it can bind its own.
+ * XSK path our copies of the AF_XDP sockets' and UMEMs' fds close, while
+ * the successor's keep them (wgx_xdp_plane_hand_over told it their state).
  */
 void wgx_xdp_plane_release(struct wgx_xdp_plane *p);
 

@@ -12,11 +12,13 @@
 #include "core/send.h"
 #include "lib/udp.h"
 #include "plane/udp_port.h"
+#include "plane/xdp/xdp_handover.h"
 #include "plane/xdp/xdp_link.h"
 #include "plane/xdp/xdp_scale.h"
 #include "plane/xdp/xdp_xsk.h"
 
-#define WGX_XDP_MAX_NIC_QUEUES 64	/* WGX_MAX_QUEUES */
+/* Frames per AF_XDP socket in its UMEM: a fill ring's and as many again. */
+#define WGX_XDP_FRAMES_PER_SOCKET (2 * WGX_XSK_RING_SIZE)
 #define WGX_XDP_RX_BATCH 64
 #define WGX_XDP_NH_SLOTS 256		/* next-hop cache, direct mapped */
 /* Frames kept back from the fill rings so TX of copied packets never starves. */
@@ -206,6 +208,8 @@ void wgx_xdp_kick_workers(struct wgx_xdp_plane *p);
 void wgx_xdp_results_drain(struct wgx_xdp_plane *p);
 /* Finish done jobs in per-peer order; free retired keypairs no job can hold. */
 void wgx_xdp_release(struct wgx_xdp_plane *p, uint64_t now);
+/* Wait for the workers to finish every job queued, then release them all. */
+void wgx_xdp_workers_drain(struct wgx_xdp_plane *p, uint64_t now);
 
 /* xdp_workers.c: the ops keypair_retired and peer_removed (core/plane.h) */
 bool wgx_xdp_retire_keypair(struct wgx_xdp_plane *p, struct wgx_keypair *kp);

@@ -28,8 +28,6 @@
 #include "plane/xdp/xdp_sync.h"
 #include "lib/evloop.h"
 
-#define UMEM_FRAMES_PER_SOCKET (2 * WGX_XSK_RING_SIZE)
-
 /* The daemon's end of the tunnel veth: derived from NAME, fits IFNAMSIZ. */
 static void dp_name(const char *name, char out[IF_NAMESIZE])
 {
@@ -229,20 +227,21 @@ static int attach_tun(struct wgx_xdp_plane *p, struct wgx_device *dev)
 }
 
 /*
- * The two UMEMs' frames, the NIC's sized for every queue of @underlay: a
- * veth has no zero-copy, and all sockets of a UMEM share one mode, so the
- * NIC gets a UMEM of its own.
+ * The UMEMs' frames (@tun: the veth's too), the NIC's sized for every queue
+ * of @underlay: a veth has no zero-copy, and all sockets of a UMEM share
+ * one mode, so the NIC gets a UMEM of its own.
  */
-static int alloc_pools(struct wgx_xdp_plane *p, const char *underlay)
+static int alloc_pools(struct wgx_xdp_plane *p, const char *underlay, bool tun)
 {
-	int ret;
+	int ret = 0;
 
 	p->max_nic = wgx_link_rx_queues(underlay);
 	if (p->max_nic > WGX_XDP_MAX_NIC_QUEUES)
 		p->max_nic = WGX_XDP_MAX_NIC_QUEUES;
-	ret = wgx_xsk_pool_init(&p->tun_pool, UMEM_FRAMES_PER_SOCKET);
+	if (tun)
+		ret = wgx_xsk_pool_init(&p->tun_pool, WGX_XDP_FRAMES_PER_SOCKET);
 	if (!ret)
-		ret = wgx_xsk_pool_init(&p->nic_pool, p->max_nic * UMEM_FRAMES_PER_SOCKET);
+		ret = wgx_xsk_pool_init(&p->nic_pool, p->max_nic * WGX_XDP_FRAMES_PER_SOCKET);
 	if (ret)
 		pr_err("%s: AF_XDP frames: %s", p->dev->name, strerror(-ret));
 	return ret;
@@ -267,6 +266,17 @@ static int open_xsk(struct wgx_xdp_plane *p, struct wgx_xsk_pool *pool, struct w
 	return ret;
 }
 
+/* The veth's socket in wgx_tun's XSKMAP. */
+static int register_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
+{
+	int ret = wgx_bpf_xsk_set(p->bpf, WGX_BPF_TUN, 0, p->tun.fd);
+
+	if (ret)
+		pr_err("%s: cannot register the AF_XDP socket of %s: %s", dev->name, p->dp_name,
+		       strerror(-ret));
+	return ret;
+}
+
 /* The veth's socket, over its UMEM's frames (alloc_pools). */
 static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
@@ -276,11 +286,7 @@ static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
 		       wgx_cap_hint(ret, XSK_CAPS));
 		return ret;
 	}
-	ret = wgx_bpf_xsk_set(p->bpf, WGX_BPF_TUN, 0, p->tun.fd);
-	if (ret)
-		pr_err("%s: cannot register the AF_XDP socket of %s: %s", dev->name, p->dp_name,
-		       strerror(-ret));
-	return ret;
+	return register_tun_socket(p, dev);
 }
 
 /* The underlay interface by name (at start, or when one of that name came back). */
@@ -381,13 +387,67 @@ static void close_nic_sockets(struct wgx_xdp_plane *p)
 	wgx_xdp_nh_invalidate(p);
 }
 
-int wgx_xdp_plane_adopt(struct wgx_xdp_plane *p, const struct wgx_udp *udp, const char *underlay)
+/* One of a restart's predecessor's sockets, with its counters (@h's fd taken). */
+static int adopt_socket(struct wgx_xsk_pool *pool, struct wgx_xsk *x,
+			struct wgx_xdp_handed_socket *h)
+{
+	int ret = wgx_xsk_adopt(pool, x, h->fd, h->tx_pending);
+
+	h->fd = -1;
+	x->rx_packets = h->rx_packets;
+	x->tx_packets = h->tx_packets;
+	x->kicks = h->kicks;
+	x->kicks_busy = h->kicks_busy;
+	return ret;
+}
+
+/* Its pools and sockets, as it left them; NIC frames of our own if its underlay was gone. */
+static int adopt_sockets(struct wgx_xdp_plane *p, struct wgx_xdp_handed *h, const char *underlay)
+{
+	struct wgx_xdp_handed_pool *tp = &h->tun_pool, *np = &h->nic_pool;
+	int ret = wgx_xsk_pool_adopt(&p->tun_pool, tp->memfd, tp->n_frames, tp->free, tp->n_free);
+
+	tp->memfd = -1;
+	ret = ret ?: adopt_socket(&p->tun_pool, &p->tun, &h->tun);
+	if (ret || !h->n_nic)
+		return ret ?: alloc_pools(p, underlay, false);
+	ret = wgx_xsk_pool_adopt(&p->nic_pool, np->memfd, np->n_frames, np->free, np->n_free);
+	np->memfd = -1;
+	p->max_nic = p->nic_pool.n_frames / WGX_XDP_FRAMES_PER_SOCKET;
+	for (unsigned int q = 0; q < h->n_nic && !ret; q++) {
+		ret = adopt_socket(&p->nic_pool, &p->nic[q], &h->nic[q]);
+		if (!ret)
+			p->n_nic = q + 1;
+	}
+	return ret;
+}
+
+int wgx_xdp_plane_adopt(struct wgx_xdp_plane *p, const struct wgx_udp *udp,
+			struct wgx_xdp_handed *xsk, const char *underlay)
 {
 	int ret = wgx_udp_port_adopt(&p->udp, udp);
 
 	p->adopt_veth = true;
-	/* Before the freeze: populating the UMEMs' pages takes ~20 ms. */
-	return ret ?: alloc_pools(p, underlay);
+	ret = ret ?: adopt_sockets(p, xsk, underlay);
+	if (ret)
+		pr_err("%s: the running daemon's AF_XDP sockets: %s", p->dev->name, strerror(-ret));
+	return ret;
+}
+
+/* A restart's sockets in the XSKMAPs (where they are already, unless its
+ * underlay was gone: then the NIC's are opened). */
+static int register_adopted(struct wgx_xdp_plane *p, struct wgx_device *dev)
+{
+	int ret = register_tun_socket(p, dev);
+
+	if (ret || !p->n_nic)
+		return ret ?: open_nic_sockets(p, dev);
+	for (unsigned int q = 0; q < p->n_nic && !ret; q++)
+		ret = wgx_bpf_xsk_set(p->bpf, WGX_BPF_RX, q, p->nic[q].fd);
+	if (ret)
+		pr_err("%s: cannot register AF_XDP sockets: %s", dev->name, strerror(-ret));
+	wgx_xdp_service(p);
+	return ret;
 }
 
 void wgx_xdp_plane_udp(const struct wgx_xdp_plane *p, struct wgx_udp *out)
@@ -411,12 +471,12 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 		pr_err("%s: no interface %s", dev->name, underlay);
 		return -ENODEV;
 	}
-	if (!p->tun_pool.area && (ret = alloc_pools(p, underlay)))
+	if (!p->tun_pool.area && (ret = alloc_pools(p, underlay, true)))
 		return ret;
-	/* A restart's: the sockets first, for the data; the programs at the first turn. */
+	/* A restart's: its sockets carry on at once; our programs at the first turn. */
 	if (p->adopt_veth)
-		ret = adopt_veth(p, dev->name) ?: open_tun_socket(p, dev) ?: find_nic(p, dev) ?:
-		      open_nic_sockets(p, dev) ?: wgx_loop_add_turn(p->loop, swap_programs_turn, p);
+		ret = adopt_veth(p, dev->name) ?: find_nic(p, dev) ?: register_adopted(p, dev) ?:
+		      wgx_loop_add_turn(p->loop, swap_programs_turn, p);
 	else
 		ret = make_veth(p, dev->name, dev->mtu) ?: attach_tun(p, dev) ?:
 		      open_tun_socket(p, dev) ?: attach_nic(p, dev);

@@ -401,6 +401,12 @@ static void reap_graveyard(struct wgx_xdp_plane *p)
 	p->n_grave = kept;
 }
 
+static void wait_done(struct wgx_xdp_job *job)
+{
+	while (atomic_load_explicit(&job->state, memory_order_acquire) == JOB_QUEUED)
+		sched_yield();
+}
+
 void wgx_xdp_results_drain(struct wgx_xdp_plane *p)
 {
 	uint64_t drained;
@@ -444,6 +450,16 @@ void wgx_xdp_release(struct wgx_xdp_plane *p, uint64_t now)
 	reap_graveyard(p);
 }
 
+void wgx_xdp_workers_drain(struct wgx_xdp_plane *p, uint64_t now)
+{
+	wgx_xdp_kick_workers(p);
+	for (struct wgx_xdp_peer_queues *q = p->active; q; q = q->next_active)
+		for (int k = 0; k < 2; k++)
+			for (uint32_t i = 0; i < q->fifo[k].len; i++)
+				wait_done(q->fifo[k].slots[(q->fifo[k].head + i) % WGX_XDP_PEER_QUEUE]);
+	wgx_xdp_release(p, now);
+}
+
 bool wgx_xdp_retire_keypair(struct wgx_xdp_plane *p, struct wgx_keypair *kp)
 {
 	if (!p->n_workers)
@@ -472,12 +488,7 @@ void wgx_xdp_peer_removed(struct wgx_xdp_plane *p, struct wgx_peer *peer)
 		return;
 	/* Its jobs reference the peer: let the workers finish them, then drop them. */
 	for (int k = 0; k < 2; k++)
-		for (uint32_t i = 0; i < q->fifo[k].len; i++) {
-			struct wgx_xdp_job *job =
-				q->fifo[k].slots[(q->fifo[k].head + i) % WGX_XDP_PEER_QUEUE];
-
-			while (atomic_load_explicit(&job->state, memory_order_acquire) == JOB_QUEUED)
-				sched_yield();
-		}
+		for (uint32_t i = 0; i < q->fifo[k].len; i++)
+			wait_done(q->fifo[k].slots[(q->fifo[k].head + i) % WGX_XDP_PEER_QUEUE]);
 	free_queues(p, peer);
 }

@@ -14,6 +14,10 @@
  * (kernel), an RX descriptor being processed, a TX ring (kernel) until its
  * completion comes back, or held by a crypto job. Not thread-safe: one
  * thread owns the pool.
+ *
+ * The frames live in a memfd, so that a restart's successor can map the same
+ * pages and take over the sockets (their rings are mapped from the socket
+ * fds) instead of closing and binding them again (plane/xdp/xdp_handover.h).
  */
 #ifndef WGX_XDP_XSK_H
 #define WGX_XDP_XSK_H
@@ -29,10 +33,13 @@
 #define WGX_XSK_PKT_OFFSET 256u	/* XDP_PACKET_HEADROOM */
 
 struct wgx_xsk {
-	struct xsk_socket *xsk;
+	struct xsk_socket *xsk;		/* NULL: none, or adopted */
 	struct xsk_ring_cons rx, comp;
 	struct xsk_ring_prod tx, fill;
 	int fd;
+	bool adopted;			/* from a restart's predecessor: rings mapped here */
+	void *ring_map[4];		/* rx, tx, fill, completion */
+	size_t ring_len[4];
 	uint32_t tx_pending;		/* submitted, completion not yet seen */
 	struct wgx_codel codel;		/* the RX ring's queue (xdp_path.c) */
 	uint64_t rx_packets, tx_packets, kicks, kicks_busy;
@@ -40,6 +47,7 @@ struct wgx_xsk {
 
 struct wgx_xsk_pool {
 	void *area;
+	int memfd;			/* the frames' pages; -1: none */
 	size_t n_frames;
 	struct xsk_umem *umem;
 	uint64_t *free;			/* stack of free frame addresses */
@@ -47,8 +55,15 @@ struct wgx_xsk_pool {
 	bool zero_copy;
 };
 
-/* mmap @n_frames frames; no sockets yet. 0 or -errno. */
+/* @n_frames frames in a new memfd, mapped; no sockets yet. 0 or -errno. */
 int wgx_xsk_pool_init(struct wgx_xsk_pool *p, size_t n_frames);
+/*
+ * A restart's predecessor's pool: its @memfd (taken, closed on failure too)
+ * mapped, of @n_frames frames, @free[0..n_free) the free ones (copied). Its
+ * UMEM stays registered through the sockets wgx_xsk_adopt takes. 0 or -errno.
+ */
+int wgx_xsk_pool_adopt(struct wgx_xsk_pool *p, int memfd, size_t n_frames, const uint64_t *free,
+		       size_t n_free);
 void wgx_xsk_pool_free(struct wgx_xsk_pool *p);
 /* Its sockets are all closed: drop the kernel's UMEM registration, keep the
  * frames (the next wgx_xsk_open registers them again). */
@@ -61,6 +76,13 @@ void wgx_xsk_pool_unregister(struct wgx_xsk_pool *p);
  */
 int wgx_xsk_open(struct wgx_xsk_pool *p, struct wgx_xsk *x, const char *ifname,
 		 uint32_t queue, bool copy);
+/*
+ * A restart's predecessor's bound socket @fd (taken, closed on failure too):
+ * its four rings mapped and picked up where that process left them (it
+ * released what it consumed and submitted what it produced), @tx_pending
+ * of its TX descriptors without completion yet; on @p's UMEM. 0 or -errno.
+ */
+int wgx_xsk_adopt(struct wgx_xsk_pool *p, struct wgx_xsk *x, int fd, uint32_t tx_pending);
 void wgx_xsk_close(struct wgx_xsk *x);
 /*
  * Close a socket whose interface went away, first taking back the frames its
