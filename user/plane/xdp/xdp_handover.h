@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define WGX_XDP_MAX_NIC_QUEUES 64	/* WGX_MAX_QUEUES */
+#include "plane/xdp/xdp_xsk.h"
 
 struct wgx_reader;
 struct wgx_writer;

@@ -12,7 +12,6 @@
 #include "core/send.h"
 #include "lib/udp.h"
 #include "plane/udp_port.h"
-#include "plane/xdp/xdp_handover.h"
 #include "plane/xdp/xdp_link.h"
 #include "plane/xdp/xdp_scale.h"
 #include "plane/xdp/xdp_xsk.h"

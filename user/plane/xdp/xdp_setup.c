@@ -21,6 +21,7 @@
 #include "core/peer.h"
 #include "lib/tun.h"
 #include "plane/xdp/xdp_bpffs.h"
+#include "plane/xdp/xdp_handover.h"
 #include "plane/xdp/xdp_link.h"
 #include "plane/xdp/xdp_local.h"
 #include "plane/xdp/xdp_loader.h"

@@ -28,6 +28,7 @@
 
 #include "lib/codel.h"
 
+#define WGX_XDP_MAX_NIC_QUEUES 64	/* AF_XDP sockets on the NIC at most (WGX_MAX_QUEUES) */
 #define WGX_XSK_FRAME_SIZE 4096u
 #define WGX_XSK_RING_SIZE 2048u
 #define WGX_XSK_PKT_OFFSET 256u	/* XDP_PACKET_HEADROOM */
