@@ -99,7 +99,7 @@ static const char restart_help[] =
 	"sealed memfd, never a file), then the old process exits. No new handshake.\n"
 	"Any failure before the takeover (an incompatible state format included) leaves\n"
 	"the running daemon serving; the exit status is then 1. Every mode; on XDP\n"
-	"mode's XSK path the new process re-opens the AF_XDP sockets, a longer pause.\n"
+	"mode's XSK path the AF_XDP sockets and their frames pass over too.\n"
 	"Root or the daemon's uid only.\n"
 	"  -f, --foreground       the new daemon stays in the foreground\n"
 	"  -h, --help             this text\n";
