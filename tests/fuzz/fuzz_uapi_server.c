@@ -2,7 +2,9 @@
 /*
  * libFuzzer: the UAPI server's framing (control/uapi_server.c) through a real
  * socket. Byte 0 of the input picks how the rest is written: 0 = at once,
- * n = n-byte chunks with a server turn after each; then the client shuts
+ * n = n-byte chunks with a server turn after each (chunks of at least a
+ * 64th of the input, so that no input costs more than 64 turns: a 4 KiB
+ * input in 1-byte chunks took as long as a thousand short ones); then the client shuts
  * its write side and reads until the server hangs up. The bytes received
  * must be exactly what a model of wireguard-go's IpcHandle loop predicts:
  * "get=1\n\n" -> the view, "get=1\n"+other -> errno=-22, "set=1\n" + lines up
@@ -23,6 +25,7 @@
 #include "lib/log.h"
 
 #define MAX_REQUEST 1024
+#define MAX_CHUNKS 64
 
 static struct wgx_uapi_server server;
 static char sock_path[128], *get_answer;
@@ -199,6 +202,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return -1;
 	len = size - 1;
 	chunk = data[0] ? data[0] : len;
+	if (chunk < len / MAX_CHUNKS + 1)
+		chunk = len / MAX_CHUNKS + 1;
 	got.len = want.len = 0;
 	model(in, len, &want);
 
