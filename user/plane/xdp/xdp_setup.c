@@ -133,6 +133,7 @@ struct wgx_xdp_plane *wgx_xdp_plane_create(struct wgx_device *dev, struct wgx_lo
 	p->done_fd = -1;
 	p->nl_fd = -1;
 	p->tun.fd = -1;
+	p->tun_pool.memfd = p->nic_pool.memfd = -1;
 	ret = wgx_udp_port_init(&p->udp, dev, loop);
 	if (ret) {
 		wgx_bpf_close(preloaded);

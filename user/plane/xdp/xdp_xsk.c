@@ -89,7 +89,7 @@ void wgx_xsk_pool_free(struct wgx_xsk_pool *p)
 		xsk_umem__delete(p->umem);
 	if (p->area)
 		munmap(p->area, p->n_frames * WGX_XSK_FRAME_SIZE);
-	if (p->memfd > 0)
+	if (p->memfd >= 0)
 		close(p->memfd);
 	free(p->free);
 	memset(p, 0, sizeof(*p));
