@@ -141,7 +141,7 @@ one_mode() {
 		q=$(wgx_stat $A $IFA "d['xdp']['queues']")
 		frames1=$(wgx_stat $A $IFA "d['xdp']['frames_free']")
 		ok $(( q == ${UNDERLAY_QUEUES:-2} && frames1 == frames0 ? 0 : 1 )) \
-			"$mode: the AF_XDP sockets of all $q queues handed over, no frame lost (idle: $frames0 free before, $frames1 after)"
+			"$mode: AF_XDP sockets on all $q queues, no frame lost (idle: $frames0 free before, $frames1 after)"
 	else
 		q=$(wgx_stat $A $IFA "d['socket']['tun_queues']")
 		ok $(( q == 2 && n == 4 && n == nsock ? 0 : 1 )) \

@@ -84,8 +84,11 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
  * A restart on the XSK path, before the running daemon lets go: serve the
  * UDP sockets it bound (@udp's fds taken, closed on failure too; no
  * wgx_device_bind) and map its UMEMs' frames and its AF_XDP sockets' rings
- * (@xsk's fds taken: xdp_handover.h), touching none of them yet (if it does
- * not let go, it carries on with them). Then wgx_xdp_plane_start takes its
+ * (@xsk taken and freed: xdp_handover.h), touching none of them yet (if it
+ * does not let go, it carries on with them). Where the kernel maps no
+ * bound socket's rings (6.1), frames of our own instead, and new sockets
+ * bound (retrying while the kernel frees the queues) once it closed its
+ * own. Then wgx_xdp_plane_start takes its
  * tunnel veth as it is (addresses, routes and state untouched), serves the
  * sockets where it left them and swaps our programs in for its own at the
  * loop's first turn. (NIC sockets are opened only if its underlay was

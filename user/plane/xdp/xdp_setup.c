@@ -424,6 +424,17 @@ static int adopt_sockets(struct wgx_xdp_plane *p, struct wgx_xdp_handed *h, cons
 	return ret;
 }
 
+/* What adopt_sockets took, undone (the predecessor's own fds keep its sockets). */
+static void drop_adopted(struct wgx_xdp_plane *p)
+{
+	for (unsigned int q = 0; q < p->n_nic; q++)
+		wgx_xsk_close(&p->nic[q]);
+	wgx_xsk_close(&p->tun);
+	wgx_xsk_pool_free(&p->nic_pool);
+	wgx_xsk_pool_free(&p->tun_pool);
+	p->n_nic = 0;
+}
+
 int wgx_xdp_plane_adopt(struct wgx_xdp_plane *p, const struct wgx_udp *udp,
 			struct wgx_xdp_handed *xsk, const char *underlay)
 {
@@ -431,6 +442,16 @@ int wgx_xdp_plane_adopt(struct wgx_xdp_plane *p, const struct wgx_udp *udp,
 
 	p->adopt_veth = true;
 	ret = ret ?: adopt_sockets(p, xsk, underlay);
+	if (ret == -EBUSY) {
+		/* Kernels before 6.x map a socket's rings only before it is bound. */
+		pr_info("%s: this kernel does not map a bound AF_XDP socket's rings: new sockets "
+			"are bound once the running daemon let go (a longer pause)", p->dev->name);
+		drop_adopted(p);
+		p->rebind = true;
+		ret = alloc_pools(p, underlay, true);
+	}
+	/* What was not taken closes now: a socket we hold would keep its queue bound. */
+	wgx_xdp_handed_free(xsk);
 	if (ret)
 		pr_err("%s: the running daemon's AF_XDP sockets: %s", p->dev->name, strerror(-ret));
 	return ret;
@@ -475,8 +496,12 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 	}
 	if (!p->tun_pool.area && (ret = alloc_pools(p, underlay, true)))
 		return ret;
-	/* A restart's: its sockets carry on at once; our programs at the first turn. */
-	if (p->adopt_veth)
+	/* A restart's: its sockets carry on at once (or new ones bind where the
+	 * kernel cannot map them); our programs at the first turn. */
+	if (p->adopt_veth && p->rebind)
+		ret = adopt_veth(p, dev->name) ?: open_tun_socket(p, dev) ?: find_nic(p, dev) ?:
+		      open_nic_sockets(p, dev) ?: wgx_loop_add_turn(p->loop, swap_programs_turn, p);
+	else if (p->adopt_veth)
 		ret = adopt_veth(p, dev->name) ?: find_nic(p, dev) ?: register_adopted(p, dev) ?:
 		      wgx_loop_add_turn(p->loop, swap_programs_turn, p);
 	else
