@@ -14,6 +14,8 @@
 unsigned int wgx_restart_fds(const struct wgx_restart *st, int *fds, uint8_t *roles,
 			     unsigned int max)
 {
+	const struct wgx_xdp_handed *x = &st->xsk;
+	bool xsk = st->xdp_path == WGX_RESTART_XDP_XSK;
 	const struct { int fd; uint8_t role; } all[] = {
 		{ st->sock.tun_fd, WGX_RESTART_FD_TUN },
 		{ st->sock.udp.fd4, WGX_RESTART_FD_UDP4 },
@@ -24,12 +26,9 @@ unsigned int wgx_restart_fds(const struct wgx_restart *st, int *fds, uint8_t *ro
 		{ st->sock.tun_sparse_fd, WGX_RESTART_FD_TUN_SPARSE },
 		{ st->sock.udp.hs4, WGX_RESTART_FD_HS4 },
 		{ st->sock.udp.hs6, WGX_RESTART_FD_HS6 },
-	};
-	const struct wgx_xdp_handed *x = &st->xsk;
-	const struct { int fd; uint8_t role; } xsk[] = {
-		{ x->tun_pool.memfd, WGX_RESTART_FD_UMEM_TUN },
-		{ x->n_nic ? x->nic_pool.memfd : -1, WGX_RESTART_FD_UMEM_NIC },
-		{ x->tun.fd, WGX_RESTART_FD_XSK_TUN },
+		{ xsk ? x->tun_pool.memfd : -1, WGX_RESTART_FD_UMEM_TUN },
+		{ xsk && x->n_nic ? x->nic_pool.memfd : -1, WGX_RESTART_FD_UMEM_NIC },
+		{ xsk ? x->tun.fd : -1, WGX_RESTART_FD_XSK_TUN },
 	};
 	unsigned int n = 0;
 
@@ -38,14 +37,7 @@ unsigned int wgx_restart_fds(const struct wgx_restart *st, int *fds, uint8_t *ro
 			fds[n] = all[i].fd;
 			roles[n++] = all[i].role;
 		}
-	if (st->xdp_path != WGX_RESTART_XDP_XSK)
-		return n;
-	for (size_t i = 0; i < sizeof(xsk) / sizeof(xsk[0]) && n < max; i++)
-		if (xsk[i].fd >= 0) {
-			fds[n] = xsk[i].fd;
-			roles[n++] = xsk[i].role;
-		}
-	for (uint32_t q = 0; q < x->n_nic && n < max; q++)
+	for (uint32_t q = 0; xsk && q < x->n_nic && n < max; q++)
 		if (x->nic[q].fd >= 0) {
 			fds[n] = x->nic[q].fd;
 			roles[n++] = WGX_RESTART_FD_XSK_NIC;

@@ -88,11 +88,11 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
  * does not let go, it carries on with them). Where the kernel maps no
  * bound socket's rings (6.1), frames of our own instead, and new sockets
  * bound (retrying while the kernel frees the queues) once it closed its
- * own. Then wgx_xdp_plane_start takes its
- * tunnel veth as it is (addresses, routes and state untouched), serves the
- * sockets where it left them and swaps our programs in for its own at the
- * loop's first turn. (NIC sockets are opened only if its underlay was
- * gone, @underlay's queues.) 0 or -errno (reported).
+ * own. Then wgx_xdp_plane_start takes its tunnel veth as it is
+ * (addresses, routes and state untouched), serves the sockets where it
+ * left them (opening only those it could not hand over, on @underlay's
+ * queues) and swaps our programs in for its own at the loop's first turn.
+ * 0 or -errno (reported).
  */
 int wgx_xdp_plane_adopt(struct wgx_xdp_plane *p, const struct wgx_udp *udp,
 			struct wgx_xdp_handed *xsk, const char *underlay);

@@ -130,7 +130,6 @@ struct wgx_xdp_plane {
 	const char *rx_generic_why;	/* wgx_rx generic by choice: why (NULL: native first) */
 	bool veth_created;
 	bool adopt_veth;		/* a restart's: the running daemon's veth, not a new one */
-	bool rebind;			/* and new AF_XDP sockets: its own not mappable here */
 	bool nic_gone;			/* the underlay interface was deleted */
 	unsigned int max_nic;		/* NIC sockets the UMEM was sized for */
 	struct {			/* counters of the NIC sockets closed since start */

@@ -279,10 +279,10 @@ static int register_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
 	return ret;
 }
 
-/* The veth's socket, over its UMEM's frames (alloc_pools). */
+/* The veth's socket, over its UMEM's frames (alloc_pools), or a restart's adopted one. */
 static int open_tun_socket(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
-	int ret = open_xsk(p, &p->tun_pool, &p->tun, p->dp_name, 0, true);
+	int ret = p->tun.adopted ? 0 : open_xsk(p, &p->tun_pool, &p->tun, p->dp_name, 0, true);
 	if (ret) {
 		pr_err("%s: AF_XDP socket on %s: %s%s", dev->name, p->dp_name, strerror(-ret),
 		       wgx_cap_hint(ret, XSK_CAPS));
@@ -324,7 +324,7 @@ static int attach_rx(struct wgx_xdp_plane *p, struct wgx_device *dev)
 	return 0;
 }
 
-/* An AF_XDP socket on each of the NIC's RX queues (the XSK path). */
+/* An AF_XDP socket on each of the NIC's RX queues (the XSK path; a restart's adopted ones kept). */
 static int open_nic_sockets(struct wgx_xdp_plane *p, struct wgx_device *dev)
 {
 	unsigned int nq = wgx_link_rx_queues(p->nic_name);
@@ -333,13 +333,15 @@ static int open_nic_sockets(struct wgx_xdp_plane *p, struct wgx_device *dev)
 	if (nq > p->max_nic)
 		nq = p->max_nic;
 	for (unsigned int q = 0; q < nq && !ret; q++) {
-		ret = open_xsk(p, &p->nic_pool, &p->nic[q], p->nic_name, q, false);
-		if (ret) {
-			pr_err("%s: AF_XDP socket on %s queue %u: %s%s", dev->name, p->nic_name, q,
-			       strerror(-ret), wgx_cap_hint(ret, XSK_CAPS));
-			return ret;
+		if (q >= p->n_nic) {
+			ret = open_xsk(p, &p->nic_pool, &p->nic[q], p->nic_name, q, false);
+			if (ret) {
+				pr_err("%s: AF_XDP socket on %s queue %u: %s%s", dev->name, p->nic_name,
+				       q, strerror(-ret), wgx_cap_hint(ret, XSK_CAPS));
+				return ret;
+			}
+			p->n_nic = q + 1;
 		}
-		p->n_nic = q + 1;
 		ret = wgx_bpf_xsk_set(p->bpf, WGX_BPF_RX, q, p->nic[q].fd);
 	}
 	if (ret)
@@ -447,29 +449,12 @@ int wgx_xdp_plane_adopt(struct wgx_xdp_plane *p, const struct wgx_udp *udp,
 		pr_info("%s: this kernel does not map a bound AF_XDP socket's rings: new sockets "
 			"are bound once the running daemon let go (a longer pause)", p->dev->name);
 		drop_adopted(p);
-		p->rebind = true;
 		ret = alloc_pools(p, underlay, true);
 	}
 	/* What was not taken closes now: a socket we hold would keep its queue bound. */
 	wgx_xdp_handed_free(xsk);
 	if (ret)
 		pr_err("%s: the running daemon's AF_XDP sockets: %s", p->dev->name, strerror(-ret));
-	return ret;
-}
-
-/* A restart's sockets in the XSKMAPs (where they are already, unless its
- * underlay was gone: then the NIC's are opened). */
-static int register_adopted(struct wgx_xdp_plane *p, struct wgx_device *dev)
-{
-	int ret = register_tun_socket(p, dev);
-
-	if (ret || !p->n_nic)
-		return ret ?: open_nic_sockets(p, dev);
-	for (unsigned int q = 0; q < p->n_nic && !ret; q++)
-		ret = wgx_bpf_xsk_set(p->bpf, WGX_BPF_RX, q, p->nic[q].fd);
-	if (ret)
-		pr_err("%s: cannot register AF_XDP sockets: %s", dev->name, strerror(-ret));
-	wgx_xdp_service(p);
 	return ret;
 }
 
@@ -496,14 +481,11 @@ int wgx_xdp_plane_start(struct wgx_xdp_plane *p, const char *underlay, unsigned 
 	}
 	if (!p->tun_pool.area && (ret = alloc_pools(p, underlay, true)))
 		return ret;
-	/* A restart's: its sockets carry on at once (or new ones bind where the
-	 * kernel cannot map them); our programs at the first turn. */
-	if (p->adopt_veth && p->rebind)
+	/* A restart's: its sockets carry on at once (new ones bind where the
+	 * kernel could not map them); our programs at the first turn. */
+	if (p->adopt_veth)
 		ret = adopt_veth(p, dev->name) ?: open_tun_socket(p, dev) ?: find_nic(p, dev) ?:
 		      open_nic_sockets(p, dev) ?: wgx_loop_add_turn(p->loop, swap_programs_turn, p);
-	else if (p->adopt_veth)
-		ret = adopt_veth(p, dev->name) ?: find_nic(p, dev) ?: register_adopted(p, dev) ?:
-		      wgx_loop_add_turn(p->loop, swap_programs_turn, p);
 	else
 		ret = make_veth(p, dev->name, dev->mtu) ?: attach_tun(p, dev) ?:
 		      open_tun_socket(p, dev) ?: attach_nic(p, dev);
