@@ -85,6 +85,9 @@ def config():
     c["keepalive_off"] = "\x00[Peer]\nPublicKey=" + b64(KEY2) + "\nPersistentKeepalive=off\n"
     c["peer_without_key"] = "\x00[Peer]\nAllowedIPs=0.0.0.0/0\n"
     c["unknown_section"] = "\x00[Wat]\nPrivateKey=" + b64(KEY1) + "\n"
+    # a key value that only the message's own words (and quote) complete
+    c["key_like_message"] = ("\x00PrivateKey=unrecognized\nPresharedKey=Poerface]'\n"
+                             "ListenPoerface]\n")
     c["key_no_pad"] = "\x00[Interface]\nPrivateKey=" + b64(KEY1)[:-1] + "\n"
     for i, k in enumerate(LOW_ORDER):
         c[f"low_order_{i}"] = "\x00[Peer]\nPublicKey=" + b64(k) + "\nAllowedIPs=0.0.0.0/0\n"
